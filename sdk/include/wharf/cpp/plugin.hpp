@@ -1,0 +1,84 @@
+// Plugin-side machinery shared by every kind: the Instance base class, the descriptor and the
+// lifecycle trampolines behind the WHARF_*_PLUGIN registration macros.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "wharf/cpp/config.hpp"
+#include "wharf/cpp/error.hpp"
+#include "wharf/cpp/host.hpp"
+#include "wharf/plugin.h"
+
+namespace wharf {
+
+// Base of every plugin instance. Constructors take (const Config&, const Host&) and throw
+// wharf::Error (or any std::exception) to fail start-up with a message.
+class Instance {
+ public:
+  virtual ~Instance() = default;
+  // Throw to report the instance unhealthy (/ready answers 503 with the message).
+  virtual void health() {}
+  // Re-read files on SIGHUP.
+  virtual void reload() {}
+};
+
+namespace detail {
+
+template <size_t N>
+constexpr size_t key_count(const wharf_config_key (&)[N]) {
+  return N;
+}
+constexpr size_t key_count(std::nullptr_t) { return 0; }
+template <size_t N>
+constexpr const wharf_config_key* key_data(const wharf_config_key (&keys)[N]) {
+  return keys;
+}
+constexpr const wharf_config_key* key_data(std::nullptr_t) { return nullptr; }
+
+// `Base` is the kind's base class: the void* instance handle is always a Base*.
+template <class T, class Base>
+wharf_plugin make_descriptor(wharf_plugin_kind kind, const char* name, const char* version,
+                             const char* description, const wharf_config_key* keys,
+                             size_t key_count, const void* table) {
+  wharf_plugin p{};
+  p.abi_major = WHARF_ABI_MAJOR;
+  p.abi_minor = WHARF_ABI_MINOR;
+  p.struct_size = sizeof(wharf_plugin);
+  p.kind = kind;
+  p.name = name;
+  p.version = version;
+  p.description = description;
+  p.config_keys = keys;
+  p.config_key_count = key_count;
+  p.create = [](const wharf_config* cfg, const wharf_host_api* host, void** instance,
+                wharf_error** err) -> wharf_status {
+    return guard(err, [&] {
+      Config config(cfg);
+      Host h(host, config.instance());
+      Base* obj = new T(config, h);
+      *instance = obj;
+    });
+  };
+  p.destroy = [](void* instance) { delete static_cast<Base*>(instance); };
+  p.health = [](void* instance, wharf_error** err) -> wharf_status {
+    return guard(err, [&] { static_cast<Base*>(instance)->health(); });
+  };
+  p.reload = [](void* instance, wharf_error** err) -> wharf_status {
+    return guard(err, [&] { static_cast<Base*>(instance)->reload(); });
+  };
+  p.table = table;
+  return p;
+}
+
+}  // namespace detail
+}  // namespace wharf
+
+// Defines the exported entry point for plugin class `Class` of kind base `Base`.
+#define WHARF_PLUGIN_ENTRY(Class, Base, KIND, Name, Version, Description, Keys)                 \
+  extern "C" WHARF_EXPORT const wharf_plugin* wharf_plugin_init(const wharf_host_api*) {        \
+    static const wharf_plugin plugin = ::wharf::detail::make_descriptor<Class, Base>(           \
+        KIND, Name, Version, Description, ::wharf::detail::key_data(Keys),                      \
+        ::wharf::detail::key_count(Keys), Base::table());                                       \
+    return &plugin;                                                                             \
+  }

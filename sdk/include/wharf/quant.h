@@ -1,0 +1,54 @@
+/* Quantization backends: recognise a checkpoint's quantization_config, repack a quantized linear
+ * layer's tensors for a device, compute y = x * W^T with it, and quantize fp16 weights offline.
+ * Threading: load_linear/free_linear from one thread at a time per instance; forward from any
+ * thread, concurrently on distinct layers or streams. */
+#ifndef WHARF_QUANT_H
+#define WHARF_QUANT_H
+
+#include "wharf/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wharf_quant_layer wharf_quant_layer; /* opaque, owned by the backend */
+
+typedef struct wharf_linear_info {
+  uint32_t struct_size;
+  int64_t in_features;  /* K */
+  int64_t out_features; /* N */
+  uint64_t device_bytes; /* memory held by the repacked layer */
+} wharf_linear_info;
+
+typedef struct wharf_quant_v1 {
+  uint32_t struct_size;
+  /* Method name as written in quantization_config.quant_method, e.g. "awq". Static string. */
+  const char* (*method)(void* inst);
+  /* Non-zero when this backend can load a checkpoint with the given quantization config (the JSON
+   * object of config.json's quantization_config, or of quant_config.json). */
+  int (*recognizes)(void* inst, const char* quant_config_json);
+  /* NULL-terminated list of the tensor name suffixes one linear layer needs, e.g.
+   * {"qweight", "qzeros", "scales", NULL}. Static. */
+  const char* const* (*tensor_suffixes)(void* inst, const char* quant_config_json);
+  /* Repacks one layer from its checkpoint tensors (host memory, named by suffix) for `device`.
+   * The tensors are borrowed for the call. */
+  wharf_status (*load_linear)(void* inst, const char* quant_config_json, const wharf_tensor* tensors,
+                              size_t tensor_count, wharf_device_type device, int32_t device_index,
+                              wharf_quant_layer** layer, wharf_linear_info* info,
+                              wharf_error** err);
+  /* y[rows, N] = x[rows, K] * W^T on the layer's device. x and y are F32 or F16 (x->dtype ==
+   * y->dtype) in that device's memory. `stream` is a cudaStream_t for CUDA, NULL on the CPU. */
+  wharf_status (*forward)(void* inst, wharf_quant_layer* layer, const wharf_tensor* x,
+                          wharf_tensor* y, void* stream, wharf_error** err);
+  void (*free_linear)(void* inst, wharf_quant_layer* layer);
+  /* Optional: quantizes an F16/F32 weight [N, K] (host memory) with the options JSON (e.g.
+   * {"group_size":128}); emits the checkpoint tensors through `sink`. */
+  wharf_status (*quantize)(void* inst, const wharf_tensor* weight, const char* options_json,
+                           wharf_tensor_sink_fn sink, void* sink_ctx, wharf_error** err);
+} wharf_quant_v1;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WHARF_QUANT_H */
