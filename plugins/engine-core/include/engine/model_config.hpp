@@ -1,0 +1,45 @@
+// Hyper-parameters of a llama-family model (llama, mistral, qwen2) read from GGUF metadata.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/gguf.hpp"
+
+namespace wharf::engine {
+
+enum class RopeStyle {
+  Interleaved,  // llama/mistral in GGUF: rotate pairs (2i, 2i+1) (GGML "normal" mode)
+  Neox,         // qwen2: rotate pairs (i, i + d/2)
+};
+
+enum class RopeScaling { None, Linear };
+
+struct ModelConfig {
+  std::string architecture;  // "llama", "mistral", "qwen2"
+  std::string name;          // general.name when present
+  int64_t context_length = 0;
+  int64_t embedding_length = 0;
+  int64_t block_count = 0;
+  int64_t feed_forward_length = 0;
+  int64_t head_count = 0;
+  int64_t head_count_kv = 0;
+  int64_t head_dim = 0;
+  int64_t rope_dim = 0;  // leading dims of each head that are rotated
+  int64_t vocab_size = 0;
+  double rms_eps = 1e-5;
+  double rope_freq_base = 10000.0;
+  RopeStyle rope_style = RopeStyle::Interleaved;
+  RopeScaling rope_scaling = RopeScaling::None;
+  double rope_scaling_factor = 1.0;
+  bool tied_embeddings = false;  // no output.weight: the token embedding is the LM head
+  bool attention_bias = false;   // q/k/v biases (qwen2)
+
+  int64_t kvDim() const { return head_count_kv * head_dim; }
+  int64_t groupSize() const { return head_count / head_count_kv; }
+};
+
+// Reads and validates the config; throws wharf::Error naming the missing or inconsistent key.
+ModelConfig readModelConfig(const GgufFile& gguf);
+
+}  // namespace wharf::engine
