@@ -67,9 +67,8 @@ class AuthBackend : public Instance {
       t.struct_size = sizeof(wharf_auth_v1);
       t.authorize = [](void* inst, const wharf_auth_request* req, wharf_auth_decision* out,
                        wharf_error** err) {
-        return detail::guard(err, [&] {
-          static_cast<AuthBackend*>(inst)->authorize(AuthRequest(req), *out);
-        });
+        return detail::guard(
+            err, [&] { static_cast<AuthBackend*>(inst)->authorize(AuthRequest(req), *out); });
       };
       return t;
     }();

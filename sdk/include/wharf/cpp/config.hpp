@@ -22,7 +22,9 @@ class Config {
     for (size_t i = 0; i < c->count; ++i) values_[c->items[i].key] = c->items[i].value;
   }
   Config(std::string instance, std::map<std::string, std::string> values, std::string data_dir = {})
-      : instance_(std::move(instance)), data_dir_(std::move(data_dir)), values_(std::move(values)) {}
+      : instance_(std::move(instance)),
+        data_dir_(std::move(data_dir)),
+        values_(std::move(values)) {}
 
   const std::string& instance() const { return instance_; }
   const std::string& dataDir() const { return data_dir_; }

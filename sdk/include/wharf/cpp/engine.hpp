@@ -17,7 +17,8 @@ class Engine : public Instance {
   virtual std::string modelInfo() = 0;  // JSON object
   virtual std::vector<int32_t> tokenize(std::string_view text, bool add_special_tokens) = 0;
   virtual std::string detokenize(const std::vector<int32_t>& tokens, bool skip_special_tokens) = 0;
-  virtual std::string applyChatTemplate(const std::string& messages_json, bool add_generation_prompt) = 0;
+  virtual std::string applyChatTemplate(const std::string& messages_json,
+                                        bool add_generation_prompt) = 0;
   // Queue a request; events go to req.on_event. Throw UNAVAILABLE when the queue is full.
   virtual uint64_t submit(const wharf_generation_request& req) = 0;
   virtual void cancel(uint64_t request_id) = 0;
@@ -40,7 +41,8 @@ class Engine : public Instance {
       t.detokenize = [](void* inst, const int32_t* tokens, size_t n, int skip, wharf_string_fn fn,
                         void* ctx, wharf_error** err) {
         return detail::guard(err, [&] {
-          fn(ctx, self(inst)->detokenize(std::vector<int32_t>(tokens, tokens + n), skip != 0).c_str());
+          fn(ctx,
+             self(inst)->detokenize(std::vector<int32_t>(tokens, tokens + n), skip != 0).c_str());
         });
       };
       t.apply_chat_template = [](void* inst, const char* messages, int add_gen, wharf_string_fn fn,
@@ -49,7 +51,8 @@ class Engine : public Instance {
           fn(ctx, self(inst)->applyChatTemplate(messages ? messages : "[]", add_gen != 0).c_str());
         });
       };
-      t.submit = [](void* inst, const wharf_generation_request* req, uint64_t* id, wharf_error** err) {
+      t.submit = [](void* inst, const wharf_generation_request* req, uint64_t* id,
+                    wharf_error** err) {
         return detail::guard(err, [&] { *id = self(inst)->submit(*req); });
       };
       t.cancel = [](void* inst, uint64_t id) {
@@ -95,15 +98,16 @@ class EngineClient {
   std::string detokenize(const std::vector<int32_t>& tokens, bool skip_special) const {
     std::string out;
     wharf_error* err = nullptr;
-    check(t_->detokenize(inst_, tokens.data(), tokens.size(), skip_special ? 1 : 0, assign, &out, &err),
+    check(t_->detokenize(inst_, tokens.data(), tokens.size(), skip_special ? 1 : 0, assign, &out,
+                         &err),
           err, "detokenize");
     return out;
   }
   std::string applyChatTemplate(const std::string& messages, bool add_generation_prompt) const {
     std::string out;
     wharf_error* err = nullptr;
-    check(t_->apply_chat_template(inst_, messages.c_str(), add_generation_prompt ? 1 : 0, assign, &out,
-                                  &err),
+    check(t_->apply_chat_template(inst_, messages.c_str(), add_generation_prompt ? 1 : 0, assign,
+                                  &out, &err),
           err, "chat template");
     return out;
   }

@@ -84,8 +84,8 @@ inline void check(wharf_status status, wharf_error* err, const char* what = null
 // True when a C table built with an older SDK still has `member` (tables grow by appending).
 #define WHARF_TABLE_HAS(table, member)                                                       \
   ((table) != nullptr &&                                                                     \
-   (table)->struct_size >= offsetof(std::remove_pointer_t<decltype(table)>, member) +        \
-                               sizeof((table)->member) &&                                    \
+   (table)->struct_size >=                                                                   \
+       offsetof(std::remove_pointer_t<decltype(table)>, member) + sizeof((table)->member) && \
    (table)->member != nullptr)
 
 }  // namespace wharf

@@ -57,7 +57,8 @@ class MetricFamily {
 
 class Host {
  public:
-  Host(const wharf_host_api* api, std::string component) : api_(api), component_(std::move(component)) {}
+  Host(const wharf_host_api* api, std::string component)
+      : api_(api), component_(std::move(component)) {}
 
   const wharf_host_api* api() const { return api_; }
   const std::string& component() const { return component_; }
@@ -101,8 +102,8 @@ class Host {
     const void* table = nullptr;
     void* instance = nullptr;
     wharf_error* err = nullptr;
-    check(api_->lookup(api_->ctx, name.c_str(), kind, &table, &instance, &err),
-          err, ("instance '" + name + "'").c_str());
+    check(api_->lookup(api_->ctx, name.c_str(), kind, &table, &instance, &err), err,
+          ("instance '" + name + "'").c_str());
     return {table, instance};
   }
 

@@ -21,7 +21,9 @@ class Exchange {
   std::string path() const { return s(api_->path(ex_)); }
   std::string rawPath() const { return s(api_->raw_path(ex_)); }
   std::string query() const { return s(api_->query(ex_)); }
-  std::optional<std::string> queryParam(const char* name) const { return o(api_->query_param(ex_, name)); }
+  std::optional<std::string> queryParam(const char* name) const {
+    return o(api_->query_param(ex_, name));
+  }
   std::optional<std::string> header(const char* name) const { return o(api_->header(ex_, name)); }
   std::string clientAddr() const { return s(api_->client_addr(ex_)); }
   std::string scheme() const { return s(api_->scheme(ex_)); }
@@ -45,7 +47,9 @@ class Exchange {
   }
 
   void status(int code) { api_->set_status(ex_, code); }
-  void addHeader(const char* name, const std::string& value) { api_->add_header(ex_, name, value.c_str()); }
+  void addHeader(const char* name, const std::string& value) {
+    api_->add_header(ex_, name, value.c_str());
+  }
   void contentLength(int64_t n) { api_->set_content_length(ex_, n); }
   bool write(std::string_view data) {
     started_ = true;
@@ -160,6 +164,6 @@ class HttpServiceClient {
 
 }  // namespace wharf
 
-#define WHARF_HTTP_SERVICE_PLUGIN(Class, Name, Version, Description, Keys)                       \
+#define WHARF_HTTP_SERVICE_PLUGIN(Class, Name, Version, Description, Keys)                \
   WHARF_PLUGIN_ENTRY(Class, ::wharf::HttpService, WHARF_KIND_HTTP_SERVICE, Name, Version, \
                      Description, Keys)

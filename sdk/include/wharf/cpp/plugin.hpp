@@ -75,10 +75,10 @@ wharf_plugin make_descriptor(wharf_plugin_kind kind, const char* name, const cha
 }  // namespace wharf
 
 // Defines the exported entry point for plugin class `Class` of kind base `Base`.
-#define WHARF_PLUGIN_ENTRY(Class, Base, KIND, Name, Version, Description, Keys)                 \
-  extern "C" WHARF_EXPORT const wharf_plugin* wharf_plugin_init(const wharf_host_api*) {        \
-    static const wharf_plugin plugin = ::wharf::detail::make_descriptor<Class, Base>(           \
-        KIND, Name, Version, Description, ::wharf::detail::key_data(Keys),                      \
-        ::wharf::detail::key_count(Keys), Base::table());                                       \
-    return &plugin;                                                                             \
+#define WHARF_PLUGIN_ENTRY(Class, Base, KIND, Name, Version, Description, Keys)          \
+  extern "C" WHARF_EXPORT const wharf_plugin* wharf_plugin_init(const wharf_host_api*) { \
+    static const wharf_plugin plugin = ::wharf::detail::make_descriptor<Class, Base>(    \
+        KIND, Name, Version, Description, ::wharf::detail::key_data(Keys),               \
+        ::wharf::detail::key_count(Keys), Base::table());                                \
+    return &plugin;                                                                      \
   }

@@ -29,7 +29,8 @@ class QuantBackend : public Instance {
                                                  wharf_linear_info& info) = 0;
   virtual void forward(QuantLayer& layer, const wharf_tensor& x, wharf_tensor& y, void* stream) = 0;
   virtual void quantize(const wharf_tensor&, const std::string&, wharf_tensor_sink_fn, void*) {
-    throw Error(WHARF_ERR_UNSUPPORTED, std::string(method()) + ": offline quantization unsupported");
+    throw Error(WHARF_ERR_UNSUPPORTED,
+                std::string(method()) + ": offline quantization unsupported");
   }
 
   static const wharf_quant_v1* table() {
@@ -70,9 +71,10 @@ class QuantBackend : public Instance {
       t.free_linear = [](void*, wharf_quant_layer* layer) {
         delete reinterpret_cast<QuantLayer*>(layer);
       };
-      t.quantize = [](void* inst, const wharf_tensor* w, const char* options, wharf_tensor_sink_fn sink,
-                      void* ctx, wharf_error** err) {
-        return detail::guard(err, [&] { self(inst)->quantize(*w, options ? options : "{}", sink, ctx); });
+      t.quantize = [](void* inst, const wharf_tensor* w, const char* options,
+                      wharf_tensor_sink_fn sink, void* ctx, wharf_error** err) {
+        return detail::guard(
+            err, [&] { self(inst)->quantize(*w, options ? options : "{}", sink, ctx); });
       };
       return t;
     }();
@@ -94,7 +96,9 @@ class QuantClient {
   const wharf_quant_v1* table() const { return t_; }
   void* instance() const { return inst_; }
   std::string method() const { return t_->method(inst_); }
-  bool recognizes(const std::string& json) const { return t_->recognizes(inst_, json.c_str()) != 0; }
+  bool recognizes(const std::string& json) const {
+    return t_->recognizes(inst_, json.c_str()) != 0;
+  }
 
  private:
   const wharf_quant_v1* t_ = nullptr;
@@ -103,5 +107,6 @@ class QuantClient {
 
 }  // namespace wharf
 
-#define WHARF_QUANT_PLUGIN(Class, Name, Version, Description, Keys) \
-  WHARF_PLUGIN_ENTRY(Class, ::wharf::QuantBackend, WHARF_KIND_QUANT, Name, Version, Description, Keys)
+#define WHARF_QUANT_PLUGIN(Class, Name, Version, Description, Keys)                              \
+  WHARF_PLUGIN_ENTRY(Class, ::wharf::QuantBackend, WHARF_KIND_QUANT, Name, Version, Description, \
+                     Keys)

@@ -87,7 +87,9 @@ class StorageDriver : public Instance {
 
  private:
   static StorageDriver* self(void* inst) { return static_cast<StorageDriver*>(inst); }
-  static StorageWriter* writer(wharf_storage_writer* w) { return reinterpret_cast<StorageWriter*>(w); }
+  static StorageWriter* writer(wharf_storage_writer* w) {
+    return reinterpret_cast<StorageWriter*>(w);
+  }
 
   static wharf_storage_v1 make_table() {
     wharf_storage_v1 t{};
@@ -238,8 +240,8 @@ class StorageClient {
     auto fn = [](void* ctx, const void* d, size_t n) -> int {
       return (*static_cast<const ReadSink*>(ctx))(d, n) ? 0 : 1;
     };
-    wharf_status st = t_->read(inst_, path.c_str(), offset, length, fn,
-                               const_cast<ReadSink*>(&sink), &err);
+    wharf_status st =
+        t_->read(inst_, path.c_str(), offset, length, fn, const_cast<ReadSink*>(&sink), &err);
     if (st == WHARF_ERR_CANCELLED) {
       wharf_error_release(err);
       return;
@@ -308,9 +310,10 @@ class StorageClient {
   }
   std::optional<std::string> localPath(const std::string& path) const {
     if (!WHARF_TABLE_HAS(t_, local_path)) return std::nullopt;
-    return captureString("storage local path", [&](wharf_string_fn fn, void* ctx, wharf_error** err) {
-      return t_->local_path(inst_, path.c_str(), fn, ctx, err);
-    });
+    return captureString("storage local path",
+                         [&](wharf_string_fn fn, void* ctx, wharf_error** err) {
+                           return t_->local_path(inst_, path.c_str(), fn, ctx, err);
+                         });
   }
   std::optional<std::string> redirectUrl(const std::string& path, const std::string& method) const {
     if (!WHARF_TABLE_HAS(t_, redirect_url)) return std::nullopt;
@@ -343,5 +346,6 @@ class StorageClient {
 
 // Registers `Class` (derived from wharf::StorageDriver) as this module's storage plugin. `Keys` is
 // a static wharf_config_key array, or nullptr.
-#define WHARF_STORAGE_PLUGIN(Class, Name, Version, Description, Keys) \
-  WHARF_PLUGIN_ENTRY(Class, ::wharf::StorageDriver, WHARF_KIND_STORAGE, Name, Version, Description, Keys)
+#define WHARF_STORAGE_PLUGIN(Class, Name, Version, Description, Keys)                  \
+  WHARF_PLUGIN_ENTRY(Class, ::wharf::StorageDriver, WHARF_KIND_STORAGE, Name, Version, \
+                     Description, Keys)

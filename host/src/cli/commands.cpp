@@ -1,0 +1,86 @@
+#include "cli/commands.hpp"
+
+#include <Poco/Net/ServerSocket.h>
+
+#include <iostream>
+
+#include "config/config_error.hpp"
+#include "config/plugin_keys.hpp"
+#include "plugins/module_loader.hpp"
+#include "runtime/host_api.hpp"
+#include "runtime/server.hpp"
+#include "version.hpp"
+
+namespace wharf::host {
+
+int command_version() {
+  std::cout << "wharfd " << WHARF_VERSION << " (plugin ABI " << WHARF_ABI_MAJOR << "."
+            << WHARF_ABI_MINOR << ")\n";
+  return 0;
+}
+
+int command_check_config(const std::string& file) {
+  try {
+    Server server(file);
+    // Ports: try to bind each listener's address (and release it at once).
+    for (auto& l : server.config().listeners) {
+      try {
+        Poco::Net::ServerSocket probe;
+        probe.bind(Poco::Net::SocketAddress(l.bind.host, l.bind.port), true, false);
+      } catch (const Poco::Exception& e) {
+        throw server.ini().error(
+            "listener." + l.name, "bind",
+            "address " + l.bind.str() + " is not available: " + e.displayText());
+      }
+    }
+    std::cout << file << ": OK (" << server.config().listeners.size() << " listeners, "
+              << server.instances().instances().size() << " plugin instances)\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "wharfd: " << e.what() << "\n";
+    return kExitConfig;
+  }
+}
+
+int command_plugins(const std::string& config_file) {
+  std::vector<std::string> path;
+  if (!config_file.empty()) {
+    try {
+      path = parse_host_config(IniSource::load(config_file)).plugin_path;
+    } catch (const std::exception& e) {
+      std::cerr << "wharfd: " << e.what() << "\n";
+      return kExitConfig;
+    }
+  }
+  MetricsHub metrics;
+  std::atomic<bool> draining{false};
+  HostApi api(metrics, draining);
+  ModuleLoader loader(path, api.api());
+  int bad = 0;
+  std::cout << "search path:";
+  for (auto& d : loader.search_path()) std::cout << " " << d;
+  std::cout << "\n";
+  for (auto& [name, file] : loader.discover()) {
+    try {
+      const LoadedModule& m = loader.load_file(file);
+      const wharf_plugin& p = m.descriptor;
+      std::cout << wharf_kind_name(p.kind) << "\t" << p.name << "\t"
+                << (p.version ? p.version : "?") << "\tABI " << p.abi_major << "." << p.abi_minor
+                << "\t" << file << "\n";
+      if (p.description && *p.description) std::cout << "    " << p.description << "\n";
+      for (size_t i = 0; i < p.config_key_count; ++i) {
+        const wharf_config_key& k = p.config_keys[i];
+        std::cout << "    " << k.name << " (" << key_type_name(k.type)
+                  << ((k.flags & WHARF_KEY_REQUIRED) ? ", required" : "")
+                  << (k.default_value ? std::string(", default ") + k.default_value : std::string())
+                  << ")" << (k.help ? std::string(": ") + k.help : std::string()) << "\n";
+      }
+    } catch (const std::exception& e) {
+      ++bad;
+      std::cout << "error\t" << name << "\t" << e.what() << "\n";
+    }
+  }
+  return bad ? 1 : 0;
+}
+
+}  // namespace wharf::host

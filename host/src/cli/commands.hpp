@@ -1,0 +1,18 @@
+// wharfd's sub-commands other than serving: version, check-config, plugins.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace wharf::host {
+
+int command_version();
+int command_check_config(const std::string& file);
+int command_plugins(const std::string& config_file);
+
+// Exit codes (sysexits.h).
+constexpr int kExitUsage = 64;
+constexpr int kExitConfig = 78;
+constexpr int kExitSoftware = 70;
+
+}  // namespace wharf::host

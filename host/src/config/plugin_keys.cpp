@@ -1,0 +1,103 @@
+#include "config/plugin_keys.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "config/value_parsers.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wharf::host {
+
+const char* key_type_name(wharf_key_type type) {
+  switch (type) {
+    case WHARF_KEY_STRING:
+      return "string";
+    case WHARF_KEY_INT:
+      return "integer";
+    case WHARF_KEY_BOOL:
+      return "boolean";
+    case WHARF_KEY_SIZE:
+      return "size";
+    case WHARF_KEY_DURATION:
+      return "duration";
+    case WHARF_KEY_FILE:
+      return "file";
+    case WHARF_KEY_DIR:
+      return "directory";
+    case WHARF_KEY_INSTANCE:
+      return "instance";
+    case WHARF_KEY_LISTENER:
+      return "listener";
+    case WHARF_KEY_ENUM:
+      return "enum";
+  }
+  return "value";
+}
+
+bool looks_secret(const std::string& key) {
+  for (const char* word : {"password", "secret", "token", "credential", "private"})
+    if (key.find(word) != std::string::npos) return true;
+  return false;
+}
+
+namespace {
+
+std::string format_number(double v) {
+  if (std::floor(v) == v && std::fabs(v) < 9e15) return std::to_string(static_cast<long long>(v));
+  return std::to_string(v);
+}
+
+std::string normalize_one(const wharf_config_key& key, const std::string& v) {
+  switch (key.type) {
+    case WHARF_KEY_STRING:
+    case WHARF_KEY_INSTANCE:
+    case WHARF_KEY_LISTENER:
+      return v;
+    case WHARF_KEY_INT:
+      return std::to_string(parse_int(v));
+    case WHARF_KEY_BOOL:
+      return parse_bool(v) ? "true" : "false";
+    case WHARF_KEY_SIZE:
+      return std::to_string(parse_size(v));
+    case WHARF_KEY_DURATION:
+      return format_number(parse_duration(v));
+    case WHARF_KEY_FILE: {
+      std::error_code ec;
+      if (!fs::exists(v, ec)) throw std::invalid_argument("file '" + v + "' does not exist");
+      if (fs::is_directory(v, ec))
+        throw std::invalid_argument("'" + v + "' is a directory, expected a file");
+      std::ifstream probe(v);
+      if (!probe) throw std::invalid_argument("file '" + v + "' is not readable");
+      return v;
+    }
+    case WHARF_KEY_DIR: {
+      std::error_code ec;
+      if (fs::exists(v, ec) && !fs::is_directory(v, ec))
+        throw std::invalid_argument("'" + v + "' exists and is not a directory");
+      fs::create_directories(v, ec);
+      if (ec) throw std::invalid_argument("cannot create directory '" + v + "': " + ec.message());
+      return v;
+    }
+    case WHARF_KEY_ENUM: {
+      std::string choices = key.choices ? key.choices : "";
+      for (auto& c : split_list(choices, '|'))
+        if (c == v) return v;
+      throw std::invalid_argument("'" + v + "' is not one of " + choices);
+    }
+  }
+  throw std::invalid_argument("unknown key type");
+}
+
+}  // namespace
+
+std::string normalize_plugin_value(const wharf_config_key& key, const std::string& raw) {
+  if (!(key.flags & WHARF_KEY_LIST)) return normalize_one(key, trim(raw));
+  std::string out;
+  for (auto& item : split_list(raw)) out += (out.empty() ? "" : ", ") + normalize_one(key, item);
+  return out;
+}
+
+}  // namespace wharf::host

@@ -1,0 +1,398 @@
+#include "http/exchange.hpp"
+
+#include <Poco/Net/HTTPChunkedStream.h>
+#include <Poco/Net/HTTPFixedLengthStream.h>
+#include <Poco/Net/HTTPHeaderStream.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/URI.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace wharf::host {
+
+namespace {
+constexpr size_t kOutBuffer = 32 * 1024;
+
+std::string url_decode(const std::string& s) {
+  std::string out;
+  try {
+    Poco::URI::decode(s, out, false);
+  } catch (...) {
+    out = s;
+  }
+  return out;
+}
+}  // namespace
+
+HttpExchange::HttpExchange(Poco::Net::HTTPServerSession& session, Poco::Net::StreamSocket& socket,
+                           std::string client_addr, bool tls, ExchangeLimits limits)
+    : session_(session),
+      socket_(socket),
+      client_addr_(std::move(client_addr)),
+      tls_(tls),
+      limits_(limits) {}
+
+HttpExchange::~HttpExchange() = default;
+
+void HttpExchange::read_head(int max_header_fields) {
+  request_.setFieldLimit(max_header_fields);
+  {
+    Poco::Net::HTTPHeaderInputStream hs(session_);
+    request_.read(hs);
+  }
+  std::string target = request_.getURI();
+  if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
+    size_t slash = target.find('/', target.find("//") + 2);
+    target = slash == std::string::npos ? "/" : target.substr(slash);
+  }
+  if (size_t q = target.find('?'); q != std::string::npos) {
+    raw_path_ = target.substr(0, q);
+    query_ = target.substr(q + 1);
+  } else {
+    raw_path_ = target;
+  }
+  if (size_t h = query_.find('#'); h != std::string::npos) query_.resize(h);
+  path_ = url_decode(raw_path_);
+
+  expect_continue_ = request_.getExpectContinue();
+  if (request_.getChunkedTransferEncoding()) {
+    body_ = std::make_unique<Poco::Net::HTTPChunkedInputStream>(session_);
+  } else if (request_.hasContentLength()) {
+    content_length_ = request_.getContentLength64();
+    body_ = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(session_, content_length_);
+  } else {
+    content_length_ = 0;
+    body_done_ = true;
+  }
+  keep_alive_ = request_.getKeepAlive();
+}
+
+const char* HttpExchange::query_param(const std::string& name) {
+  if (!params_) {
+    params_.emplace();
+    size_t pos = 0;
+    while (pos <= query_.size() && !query_.empty()) {
+      size_t amp = query_.find('&', pos);
+      if (amp == std::string::npos) amp = query_.size();
+      std::string item = query_.substr(pos, amp - pos);
+      if (!item.empty()) {
+        size_t eq = item.find('=');
+        std::string k = eq == std::string::npos ? item : item.substr(0, eq);
+        std::string v = eq == std::string::npos ? "" : item.substr(eq + 1);
+        std::replace(k.begin(), k.end(), '+', ' ');
+        std::replace(v.begin(), v.end(), '+', ' ');
+        params_->emplace_back(url_decode(k), url_decode(v));
+      }
+      pos = amp + 1;
+    }
+  }
+  for (auto& [k, v] : *params_)
+    if (k == name) return v.c_str();
+  return nullptr;
+}
+
+const char* HttpExchange::header(const std::string& name) const {
+  auto it = request_.find(name);
+  return it == request_.end() ? nullptr : it->second.c_str();
+}
+
+int64_t HttpExchange::read(void* buf, size_t size) {
+  if (body_done_ || size == 0) return 0;
+  if (body_too_large_ || broken_) return -1;
+  if (expect_continue_ && !headers_sent_) {
+    static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    expect_continue_ = false;
+    if (!send_raw(kContinue, sizeof kContinue - 1)) return -1;
+  }
+  try {
+    body_->read(static_cast<char*>(buf), static_cast<std::streamsize>(size));
+    std::streamsize n = body_->gcount();
+    if (n <= 0) {
+      if (body_->bad()) {
+        broken_ = true;
+        return -1;
+      }
+      // A fixed-length body that ended early means the client went away.
+      if (content_length_ >= 0 && body_read_ < static_cast<uint64_t>(content_length_)) {
+        broken_ = true;
+        return -1;
+      }
+      body_done_ = true;
+      return 0;
+    }
+    body_read_ += static_cast<uint64_t>(n);
+    if (limits_.max_body && body_read_ > limits_.max_body) {
+      body_too_large_ = true;
+      keep_alive_ = false;
+      return -1;
+    }
+    return n;
+  } catch (const Poco::Exception&) {
+    broken_ = true;
+    return -1;
+  } catch (const std::exception&) {
+    broken_ = true;
+    return -1;
+  }
+}
+
+bool HttpExchange::discard_body(uint64_t limit) {
+  if (body_done_) return true;
+  if (broken_ || body_too_large_ || expect_continue_) return false;  // never asked for it: close
+  char buf[16384];
+  uint64_t skipped = 0;
+  while (skipped <= limit) {
+    int64_t n = read(buf, sizeof buf);
+    if (n == 0) return true;
+    if (n < 0) return false;
+    skipped += static_cast<uint64_t>(n);
+  }
+  return false;
+}
+
+void HttpExchange::set_status(int status) {
+  if (!headers_sent_ && status >= 100 && status <= 999) status_ = status;
+}
+
+void HttpExchange::add_header(const std::string& name, const std::string& value) {
+  if (headers_sent_) return;
+  // Refuse header injection.
+  if (name.find_first_of("\r\n:") != std::string::npos ||
+      value.find_first_of("\r\n") != std::string::npos)
+    return;
+  if (Poco::icompare(name, "Content-Length") == 0) {
+    try {
+      response_length_ = std::stoll(value);
+    } catch (...) {
+    }
+    return;
+  }
+  if (Poco::icompare(name, "Transfer-Encoding") == 0) return;
+  if (Poco::icompare(name, "Connection") == 0) {
+    if (Poco::icompare(value, "close") == 0) keep_alive_ = false;
+    return;
+  }
+  headers_.emplace_back(name, value);
+}
+
+bool HttpExchange::body_allowed() const {
+  return method() != "HEAD" && status_ != 204 && status_ != 304 &&
+         !(status_ >= 100 && status_ < 200);
+}
+
+bool HttpExchange::send_headers() {
+  if (headers_sent_) return !broken_;
+  headers_sent_ = true;
+  if (response_length_ < 0 && body_allowed()) {
+    if (request_.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1)
+      chunked_ = true;
+    else
+      keep_alive_ = false;  // HTTP/1.0: the end of the body is the end of the connection
+  }
+  std::string head;
+  head.reserve(256);
+  head += "HTTP/1.1 ";
+  head += std::to_string(status_);
+  head += ' ';
+  head += Poco::Net::HTTPResponse::getReasonForStatus(
+      static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status_));
+  head += "\r\n";
+  for (auto& [k, v] : headers_) {
+    head += k;
+    head += ": ";
+    head += v;
+    head += "\r\n";
+  }
+  if (response_length_ >= 0 && status_ != 204 && !(status_ >= 100 && status_ < 200) &&
+      status_ != 304) {
+    head += "Content-Length: ";
+    head += std::to_string(response_length_);
+    head += "\r\n";
+  }
+  if (chunked_) head += "Transfer-Encoding: chunked\r\n";
+  head += keep_alive_ ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
+  head += "\r\n";
+  return buffer_out(head.data(), head.size());
+}
+
+bool HttpExchange::send_raw(const char* data, size_t size) {
+  if (broken_) return false;
+  try {
+    while (size > 0) {
+      int n = socket_.sendBytes(data, static_cast<int>(std::min<size_t>(size, 1 << 30)));
+      if (n <= 0) {
+        broken_ = true;
+        return false;
+      }
+      data += n;
+      size -= static_cast<size_t>(n);
+    }
+    return true;
+  } catch (const Poco::Exception&) {
+    broken_ = true;
+    return false;
+  }
+}
+
+bool HttpExchange::buffer_out(const char* data, size_t size) {
+  if (out_.size() + size > kOutBuffer) {
+    if (!flush_out()) return false;
+    if (size > kOutBuffer) return send_raw(data, size);
+  }
+  out_.append(data, size);
+  return true;
+}
+
+bool HttpExchange::flush_out() {
+  if (out_.empty()) return !broken_;
+  bool ok = send_raw(out_.data(), out_.size());
+  out_.clear();
+  return ok;
+}
+
+int HttpExchange::write(const void* data, size_t size) {
+  if (!send_headers()) return -1;
+  if (!body_allowed() || size == 0) return 0;
+  body_bytes_ += size;
+  if (chunked_) {
+    char len[24];
+    int n = std::snprintf(len, sizeof len, "%zx\r\n", size);
+    if (!buffer_out(len, static_cast<size_t>(n))) return -1;
+    if (!buffer_out(static_cast<const char*>(data), size)) return -1;
+    return buffer_out("\r\n", 2) ? 0 : -1;
+  }
+  return buffer_out(static_cast<const char*>(data), size) ? 0 : -1;
+}
+
+int HttpExchange::flush() {
+  if (!send_headers()) return -1;
+  return flush_out() ? 0 : -1;
+}
+
+int HttpExchange::send_file(int fd, uint64_t offset, uint64_t length) {
+  if (!send_headers()) return -1;
+  if (!body_allowed() || length == 0) return 0;
+  if (chunked_ || tls_) {
+    // Copy through user space: chunk framing or TLS encryption needs the bytes.
+    char buf[65536];
+    while (length > 0) {
+      ssize_t n =
+          ::pread(fd, buf, std::min<uint64_t>(length, sizeof buf), static_cast<off_t>(offset));
+      if (n <= 0) return -1;
+      if (write(buf, static_cast<size_t>(n)) != 0) return -1;
+      offset += static_cast<uint64_t>(n);
+      length -= static_cast<uint64_t>(n);
+    }
+    return 0;
+  }
+  if (!flush_out()) return -1;
+  off_t off = static_cast<off_t>(offset);
+  int sock = socket_.impl()->sockfd();
+  while (length > 0) {
+    ssize_t n = ::sendfile(sock, fd, &off, std::min<uint64_t>(length, 1u << 30));
+    if (n < 0 && (errno == EINTR)) continue;
+    if (n < 0 && errno == EAGAIN) {
+      // Socket send timeout: wait for writability.
+      if (!socket_.poll(Poco::Timespan(30, 0), Poco::Net::Socket::SELECT_WRITE)) {
+        broken_ = true;
+        return -1;
+      }
+      continue;
+    }
+    if (n <= 0) {
+      broken_ = true;
+      return -1;
+    }
+    length -= static_cast<uint64_t>(n);
+    body_bytes_ += static_cast<uint64_t>(n);
+  }
+  return 0;
+}
+
+bool HttpExchange::client_connected() {
+  if (broken_) return false;
+  try {
+    // Readable with zero bytes pending means the peer closed; pipelined data means it is alive.
+    if (!socket_.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ)) return true;
+    char c;
+    int n = ::recv(socket_.impl()->sockfd(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) return false;
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+bool HttpExchange::finish() {
+  if (!headers_sent_ && response_length_ < 0) response_length_ = 0;
+  if (!send_headers()) return false;
+  if (chunked_ && !buffer_out("0\r\n\r\n", 5)) return false;
+  if (!flush_out()) return false;
+  if (response_length_ >= 0 && body_allowed() &&
+      body_bytes_ != static_cast<uint64_t>(response_length_))
+    keep_alive_ = false;  // the declared length was not honoured: the framing is broken
+  return keep_alive_ && !broken_;
+}
+
+void HttpExchange::respond(int status, const std::string& content_type, const std::string& body) {
+  if (headers_sent_) return;
+  set_status(status);
+  if (!content_type.empty()) add_header("Content-Type", content_type);
+  response_length_ = static_cast<int64_t>(body.size());
+  write(body.data(), body.size());
+}
+
+// ---- the C table ------------------------------------------------------------------------------
+
+namespace {
+HttpExchange* X(wharf_http_exchange* ex) { return HttpExchange::from_c(ex); }
+}  // namespace
+
+const wharf_http_api* http_api() {
+  static const wharf_http_api api = [] {
+    wharf_http_api a{};
+    a.struct_size = sizeof(wharf_http_api);
+    a.method = [](wharf_http_exchange* ex) { return X(ex)->method().c_str(); };
+    a.path = [](wharf_http_exchange* ex) { return X(ex)->path().c_str(); };
+    a.raw_path = [](wharf_http_exchange* ex) { return X(ex)->raw_path().c_str(); };
+    a.query = [](wharf_http_exchange* ex) { return X(ex)->query().c_str(); };
+    a.query_param = [](wharf_http_exchange* ex, const char* name) {
+      return X(ex)->query_param(name ? name : "");
+    };
+    a.header = [](wharf_http_exchange* ex, const char* name) {
+      return X(ex)->header(name ? name : "");
+    };
+    a.visit_headers = [](wharf_http_exchange* ex, wharf_header_visit_fn fn, void* ctx) {
+      for (auto& [k, v] : X(ex)->request())
+        if (fn(ctx, k.c_str(), v.c_str()) != 0) break;
+    };
+    a.client_addr = [](wharf_http_exchange* ex) { return X(ex)->client_addr().c_str(); };
+    a.scheme = [](wharf_http_exchange* ex) { return X(ex)->scheme(); };
+    a.content_length = [](wharf_http_exchange* ex) { return X(ex)->content_length(); };
+    a.read = [](wharf_http_exchange* ex, void* buf, size_t n) { return X(ex)->read(buf, n); };
+    a.set_status = [](wharf_http_exchange* ex, int s) { X(ex)->set_status(s); };
+    a.add_header = [](wharf_http_exchange* ex, const char* k, const char* v) {
+      if (k && v) X(ex)->add_header(k, v);
+    };
+    a.set_content_length = [](wharf_http_exchange* ex, int64_t n) { X(ex)->set_content_length(n); };
+    a.write = [](wharf_http_exchange* ex, const void* d, size_t n) { return X(ex)->write(d, n); };
+    a.flush = [](wharf_http_exchange* ex) { return X(ex)->flush(); };
+    a.send_file = [](wharf_http_exchange* ex, int fd, uint64_t off, uint64_t len) {
+      return X(ex)->send_file(fd, off, len);
+    };
+    a.client_connected = [](wharf_http_exchange* ex) { return X(ex)->client_connected() ? 1 : 0; };
+    a.set_route = [](wharf_http_exchange* ex, const char* r) { X(ex)->set_route(r ? r : ""); };
+    return a;
+  }();
+  return &api;
+}
+
+}  // namespace wharf::host

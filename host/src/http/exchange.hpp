@@ -1,0 +1,117 @@
+// One HTTP request/response on a listener connection: the host side of wharf_http_exchange.
+// The request head is parsed by Poco; the body is read through Poco's fixed-length or chunked
+// streams; the response is written straight to the socket with our own framing so that bodies can
+// be streamed, chunked, or sent with sendfile(2).
+#pragma once
+
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <istream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "wharf/http_service.h"
+
+namespace wharf::host {
+
+struct ExchangeLimits {
+  uint64_t max_body = 0;  // 0 = unlimited
+};
+
+class HttpExchange {
+ public:
+  HttpExchange(Poco::Net::HTTPServerSession& session, Poco::Net::StreamSocket& socket,
+               std::string client_addr, bool tls, ExchangeLimits limits);
+  ~HttpExchange();
+
+  // Reads the request head (Poco exceptions propagate) and prepares the body stream.
+  void read_head(int max_header_fields);
+
+  // --- request ---
+  Poco::Net::HTTPRequest& request() { return request_; }
+  const std::string& method() const { return request_.getMethod(); }
+  const std::string& path() const { return path_; }
+  const std::string& raw_path() const { return raw_path_; }
+  const std::string& query() const { return query_; }
+  const char* query_param(const std::string& name);
+  const char* header(const std::string& name) const;
+  const std::string& client_addr() const { return client_addr_; }
+  const char* scheme() const { return tls_ ? "https" : "http"; }
+  int64_t content_length() const { return content_length_; }
+  int64_t read(void* buf, size_t size);
+  bool body_too_large() const { return body_too_large_; }
+  // Skips what the handler left of the body; false when too much is left (close instead).
+  bool discard_body(uint64_t limit);
+
+  // --- response ---
+  void set_status(int status);
+  void add_header(const std::string& name, const std::string& value);
+  void set_content_length(int64_t length) {
+    if (!headers_sent_) response_length_ = length;
+  }
+  int write(const void* data, size_t size);
+  int flush();
+  int send_file(int fd, uint64_t offset, uint64_t length);
+  bool client_connected();
+  // Sends what is left (headers, chunked trailer). Returns false when the connection must close.
+  bool finish();
+  // A complete small response; only before anything was sent.
+  void respond(int status, const std::string& content_type, const std::string& body);
+
+  int status() const { return status_; }
+  bool headers_sent() const { return headers_sent_; }
+  uint64_t bytes_sent() const { return body_bytes_; }
+  void set_keep_alive(bool v) { keep_alive_ = v; }
+  bool keep_alive() const { return keep_alive_ && !broken_; }
+  void set_route(std::string r) { route_ = std::move(r); }
+  const std::string& route() const { return route_; }
+
+  wharf_http_exchange* as_c() { return reinterpret_cast<wharf_http_exchange*>(this); }
+  static HttpExchange* from_c(wharf_http_exchange* ex) {
+    return reinterpret_cast<HttpExchange*>(ex);
+  }
+
+ private:
+  bool send_headers();
+  bool send_raw(const char* data, size_t size);
+  bool buffer_out(const char* data, size_t size);
+  bool flush_out();
+  bool body_allowed() const;
+
+  Poco::Net::HTTPServerSession& session_;
+  Poco::Net::StreamSocket& socket_;
+  std::string client_addr_;
+  bool tls_;
+  ExchangeLimits limits_;
+
+  Poco::Net::HTTPRequest request_;
+  std::string path_, raw_path_, query_;
+  std::optional<std::vector<std::pair<std::string, std::string>>> params_;
+  int64_t content_length_ = -1;
+  std::unique_ptr<std::istream> body_;
+  bool expect_continue_ = false;
+  uint64_t body_read_ = 0;
+  bool body_done_ = false;
+  bool body_too_large_ = false;
+
+  int status_ = 200;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  int64_t response_length_ = -1;
+  bool headers_sent_ = false;
+  bool chunked_ = false;
+  bool keep_alive_ = true;
+  bool broken_ = false;
+  uint64_t body_bytes_ = 0;
+  std::string out_;
+  std::string route_;
+};
+
+// The wharf_http_api table over HttpExchange (host->http for every plugin).
+const wharf_http_api* http_api();
+
+}  // namespace wharf::host

@@ -1,0 +1,137 @@
+#include "logging/logging.hpp"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/FileChannel.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/Message.h>
+#include <Poco/PatternFormatter.h>
+#include <Poco/StreamChannel.h>
+
+#include <cstdio>
+#include <iostream>
+
+namespace wharf::host {
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
+
+namespace {
+
+const char* level_name(Poco::Message::Priority p) {
+  switch (p) {
+    case Poco::Message::PRIO_FATAL:
+      return "fatal";
+    case Poco::Message::PRIO_CRITICAL:
+      return "critical";
+    case Poco::Message::PRIO_ERROR:
+      return "error";
+    case Poco::Message::PRIO_WARNING:
+      return "warning";
+    case Poco::Message::PRIO_NOTICE:
+      return "notice";
+    case Poco::Message::PRIO_INFORMATION:
+      return "info";
+    case Poco::Message::PRIO_DEBUG:
+      return "debug";
+    case Poco::Message::PRIO_TRACE:
+      return "trace";
+  }
+  return "info";
+}
+
+// One JSON object per line: {"ts","level","logger","msg"}.
+class JsonFormatter : public Poco::Formatter {
+ public:
+  void format(const Poco::Message& msg, std::string& text) override {
+    text = "{\"ts\":\"" + Poco::DateTimeFormatter::format(msg.getTime(), "%Y-%m-%dT%H:%M:%S.%iZ") +
+           "\",\"level\":\"" + level_name(msg.getPriority()) + "\",\"logger\":\"" +
+           json_escape(msg.getSource()) + "\",\"msg\":\"" + json_escape(msg.getText()) + "\"}";
+  }
+};
+
+// Access log lines are already formatted by the listener; pass the text through.
+class PlainFormatter : public Poco::Formatter {
+ public:
+  void format(const Poco::Message& msg, std::string& text) override { text = msg.getText(); }
+};
+
+Poco::AutoPtr<Poco::Channel> target_channel(const std::string& target) {
+  if (target.empty() || target == "stderr") return new Poco::StreamChannel(std::cerr);
+  if (target == "stdout") return new Poco::StreamChannel(std::cout);
+  Poco::AutoPtr<Poco::FileChannel> f = new Poco::FileChannel(target);
+  f->setProperty("flush", "false");
+  return f;
+}
+
+}  // namespace
+
+void setup_logging(const std::string& level, LogFormat format, const std::string& file) {
+  Poco::AutoPtr<Poco::Formatter> fmt;
+  if (format == LogFormat::Json) {
+    fmt = new JsonFormatter;
+  } else {
+    auto* p = new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %q %s: %t");
+    p->setProperty("times", "UTC");
+    fmt = p;
+  }
+  Poco::AutoPtr<Poco::FormattingChannel> channel =
+      new Poco::FormattingChannel(fmt, target_channel(file));
+  Poco::Logger::root().setChannel(channel);
+  Poco::Logger::root().setLevel(level);
+  Poco::Logger::setLevel("", Poco::Logger::parseLevel(level));
+}
+
+Poco::Logger* make_access_logger(const std::string& listener, const std::string& target,
+                                 LogFormat) {
+  if (target == "off" || target.empty()) return nullptr;
+  Poco::Logger& logger = Poco::Logger::get("access." + listener);
+  Poco::AutoPtr<Poco::Formatter> fmt = new PlainFormatter;
+  Poco::AutoPtr<Poco::FormattingChannel> channel =
+      new Poco::FormattingChannel(fmt, target_channel(target));
+  logger.setChannel(channel);
+  logger.setLevel(Poco::Message::PRIO_INFORMATION);
+  return &logger;
+}
+
+void set_log_level(const std::string& logger, const std::string& level) {
+  int prio = Poco::Logger::parseLevel(level == "info" ? "information" : level);  // throws
+  // "" = every Wharf logger (not the access logs, which always log at information).
+  Poco::Logger::setLevel(logger.empty() ? "wharf" : logger, prio);
+}
+
+Poco::Logger& host_logger() { return Poco::Logger::get("wharf.host"); }
+
+}  // namespace wharf::host

@@ -1,0 +1,120 @@
+// wharfd: the Wharf host. `wharfd --config FILE` serves; see usage() for the sub-commands.
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+#include <Poco/Util/ServerApplication.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "config/config_error.hpp"
+#include "logging/logging.hpp"
+#include "runtime/lifecycle.hpp"
+#include "runtime/server.hpp"
+
+namespace {
+
+using wharf::host::kExitConfig;
+using wharf::host::kExitSoftware;
+using wharf::host::kExitUsage;
+
+void usage(std::ostream& out) {
+  out << "usage: wharfd --config FILE [--daemon --pidfile=FILE]   serve\n"
+         "       wharfd check-config FILE                        validate a configuration and "
+         "exit\n"
+         "       wharfd plugins [--config FILE]                  list the plugin modules found\n"
+         "       wharfd version                                  print the version\n";
+}
+
+class WharfServer : public Poco::Util::ServerApplication {
+ protected:
+  void defineOptions(Poco::Util::OptionSet& options) override {
+    ServerApplication::defineOptions(options);
+    options.addOption(
+        Poco::Util::Option("config", "c", "configuration file (INI)")
+            .required(false)
+            .repeatable(false)
+            .argument("FILE")
+            .callback(Poco::Util::OptionCallback<WharfServer>(this, &WharfServer::setConfig)));
+    options.addOption(
+        Poco::Util::Option("help", "h", "show usage")
+            .callback(Poco::Util::OptionCallback<WharfServer>(this, &WharfServer::setHelp)));
+  }
+  void setConfig(const std::string&, const std::string& value) { config_ = value; }
+  void setHelp(const std::string&, const std::string&) {
+    help_ = true;
+    stopOptionsProcessing();
+  }
+
+  int main(const std::vector<std::string>& args) override {
+    if (help_) {
+      usage(std::cout);
+      return 0;
+    }
+    if (config_.empty() || !args.empty()) {
+      usage(std::cerr);
+      return kExitUsage;
+    }
+    std::unique_ptr<wharf::host::Server> server;
+    try {
+      server = std::make_unique<wharf::host::Server>(config_);
+      const auto& c = server->config();
+      wharf::host::setup_logging(c.log_level, c.log_format, c.log_file);
+      server->start();
+    } catch (const std::exception& e) {
+      std::cerr << "wharfd: " << e.what() << std::endl;
+      wharf::host::host_logger().fatal(e.what());
+      return kExitConfig;
+    }
+    try {
+      return wharf::host::run_until_stopped(*server);
+    } catch (const std::exception& e) {
+      wharf::host::host_logger().fatal(std::string("fatal: ") + e.what());
+      return kExitSoftware;
+    }
+  }
+
+ private:
+  std::string config_;
+  bool help_ = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string cmd = argc > 1 ? argv[1] : "";
+  if (cmd == "version" || cmd == "--version") return wharf::host::command_version();
+  if (cmd == "check-config") {
+    if (argc != 3) {
+      usage(std::cerr);
+      return kExitUsage;
+    }
+    return wharf::host::command_check_config(argv[2]);
+  }
+  if (cmd == "plugins") {
+    std::string config;
+    if (argc == 4 && (std::string(argv[2]) == "--config" || std::string(argv[2]) == "-c"))
+      config = argv[3];
+    else if (argc != 2) {
+      usage(std::cerr);
+      return kExitUsage;
+    }
+    return wharf::host::command_plugins(config);
+  }
+  if (!cmd.empty() && cmd[0] != '-') {
+    std::cerr << "wharfd: unknown command '" << cmd << "'\n";
+    usage(std::cerr);
+    return kExitUsage;
+  }
+  wharf::host::block_lifecycle_signals();
+  WharfServer app;
+  try {
+    return app.run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "wharfd: " << e.what() << "\n";
+    usage(std::cerr);
+    return kExitUsage;
+  }
+}

@@ -1,0 +1,105 @@
+#include "runtime/server.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "http/exchange.hpp"
+#include "logging/logging.hpp"
+#include "services/builtin_routes.hpp"
+#include "wharf/cpp/http_service.hpp"
+
+namespace wharf::host {
+
+Server::Server(const std::string& config_path)
+    : ini_(IniSource::load(config_path)),
+      config_(parse_host_config(ini_)),
+      host_api_(metrics_, draining_) {
+  loader_ = std::make_unique<ModuleLoader>(config_.plugin_path, host_api_.api());
+  instances_ = std::make_unique<InstanceManager>(config_, ini_, *loader_);
+  instances_->validate();
+}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec)
+    throw ini_.error("host", "data_dir",
+                     "cannot create '" + config_.data_dir + "': " + ec.message());
+  for (auto& l : config_.listeners)
+    listeners_.push_back(
+        std::make_unique<Listener>(l, config_.file, config_.data_dir, metrics_, draining_));
+  host_api_.set_instances(instances_.get());
+  instances_->create_all(host_api_.api());
+  install_routes();
+  for (auto& l : listeners_) l->start();
+}
+
+void Server::install_routes() {
+  for (auto& l : listeners_) {
+    Router& router = l->router();
+    const std::string& name = l->config().name;
+    install_health_routes(router, *this);
+    if (name == config_.metrics_listener) install_metrics_route(router, metrics_);
+    if (name == config_.admin_listener) install_admin_routes(router, *this);
+    for (auto& inst : instances_->instances()) {
+      if (inst.kind() != WHARF_KIND_HTTP_SERVICE || inst.listener != name) continue;
+      auto* table = static_cast<const wharf_http_service_v1*>(inst.module->kind_table());
+      HttpServiceClient client(table, inst.handle);
+      for (auto& claim : client.routes()) {
+        try {
+          RouteHandler handler = [client](HttpExchange& ex) { client.handle(ex.as_c()); };
+          if (name == config_.admin_listener)
+            handler = admin_guard(config_.admin_token_file, std::move(handler));
+          router.add(claim, "[plugin." + inst.name + "]", std::move(handler));
+        } catch (const std::exception& e) {
+          throw ini_.error("plugin." + inst.name, "listener",
+                           std::string("route conflict on listener ") + name + ": " + e.what());
+        }
+      }
+    }
+  }
+}
+
+void Server::begin_drain() {
+  if (!draining_.exchange(true))
+    host_logger().information("draining: refusing new work, finishing requests in flight");
+}
+
+int Server::in_flight() const {
+  int n = 0;
+  for (auto& l : listeners_) n += l->in_flight();
+  return n;
+}
+
+int Server::wait_for_idle(double seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  // The request asking for a drain (POST /admin/drain) may itself be in flight: callers account for
+  // it.
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (in_flight() == 0) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return in_flight();
+}
+
+void Server::stop() {
+  for (auto& l : listeners_) l->stop_accepting();
+  for (auto& l : listeners_) l->stop();
+  listeners_.clear();
+  if (instances_) instances_->destroy_all();
+}
+
+std::vector<std::pair<std::string, std::string>> Server::reload() {
+  return instances_->reload_all();
+}
+
+bool Server::stalled(double seconds) const {
+  for (auto& l : listeners_)
+    if (l->stalled(seconds)) return true;
+  return false;
+}
+
+}  // namespace wharf::host

@@ -1,0 +1,183 @@
+// /admin/plugins, /admin/config, /admin/log-level, /admin/drain on the admin listener, guarded by
+// a bearer token when [host] admin_token_file is set.
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <openssl/crypto.h>
+
+#include <fstream>
+#include <set>
+
+#include "config/plugin_keys.hpp"
+#include "config/value_parsers.hpp"
+#include "http/exchange.hpp"
+#include "logging/logging.hpp"
+#include "runtime/server.hpp"
+#include "services/builtin_routes.hpp"
+
+namespace wharf::host {
+
+namespace {
+
+std::string q(const std::string& s) { return "\"" + json_escape(s) + "\""; }
+
+std::string read_token(const std::string& file) {
+  if (file.empty()) return "";
+  std::ifstream in(file);
+  std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return trim(token);
+}
+
+bool authorized(HttpExchange& ex, const std::string& token) {
+  if (token.empty()) return true;
+  const char* h = ex.header("Authorization");
+  std::string expected = "Bearer " + token;
+  return h && std::strlen(h) == expected.size() &&
+         CRYPTO_memcmp(h, expected.data(), expected.size()) == 0;
+}
+
+std::string plugins_json(Server& server) {
+  std::string out = "{\"instances\":[";
+  bool first = true;
+  for (auto& inst : server.instances().instances()) {
+    const wharf_plugin& p = inst.plugin();
+    out += first ? "" : ",";
+    first = false;
+    out += "{\"instance\":" + q(inst.name) + ",\"module\":" + q(inst.module->name) +
+           ",\"kind\":" + q(wharf_kind_name(p.kind)) +
+           ",\"version\":" + q(p.version ? p.version : "") +
+           ",\"abi\":" + q(std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)) +
+           ",\"file\":" + q(inst.module->path);
+    if (!inst.listener.empty()) out += ",\"listener\":" + q(inst.listener);
+    out += "}";
+  }
+  out += "],\"modules\":[";
+  first = true;
+  for (auto& [name, path] : server.modules().discover()) {
+    out += first ? "" : ",";
+    first = false;
+    out += "{\"module\":" + q(name) + ",\"file\":" + q(path) + "}";
+  }
+  return out + "]}";
+}
+
+std::string config_json(Server& server) {
+  std::map<std::string, const PluginInstance*> by_section;
+  for (auto& inst : server.instances().instances()) by_section["plugin." + inst.name] = &inst;
+  static const std::set<std::string> host_secrets = {"admin_token_file"};
+  std::string out = "{\"file\":" + q(server.config().file) + ",\"sections\":{";
+  bool first_section = true;
+  for (auto& s : server.ini().sections()) {
+    out += first_section ? "" : ",";
+    first_section = false;
+    out += q(s.name) + ":{";
+    const PluginInstance* inst = by_section.count(s.name) ? by_section[s.name] : nullptr;
+    bool first = true;
+    for (auto& [key, value] : s.entries) {
+      bool secret =
+          inst ? inst->is_secret(key) : (host_secrets.count(key) == 0 && looks_secret(key));
+      if (key == "tls_key") secret = false;  // a path, not the key itself
+      out += first ? "" : ",";
+      first = false;
+      out += q(key) + ":" + q(secret ? "<redacted>" : value);
+    }
+    out += "}";
+  }
+  return out + "}}";
+}
+
+void set_level(HttpExchange& ex) {
+  std::string body;
+  char buf[4096];
+  int64_t n;
+  while ((n = ex.read(buf, sizeof buf)) > 0 && body.size() < 65536)
+    body.append(buf, static_cast<size_t>(n));
+  std::string level, logger;
+  if (const char* l = ex.query_param("level")) level = l;
+  if (const char* l = ex.query_param("logger")) logger = l;
+  if (!trim(body).empty()) {
+    try {
+      auto obj = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+      level = obj->optValue<std::string>("level", level);
+      logger = obj->optValue<std::string>("logger", logger);
+    } catch (const std::exception&) {
+      ex.respond(400, "application/json",
+                 host_error_json(400, "invalid_request",
+                                 "body must be a JSON object {\"level\":…,\"logger\":…}"));
+      return;
+    }
+  }
+  try {
+    set_log_level(logger, to_lower(level));
+  } catch (const std::exception&) {
+    ex.respond(400, "application/json",
+               host_error_json(400, "invalid_request",
+                               "unknown level '" + level +
+                                   "' (trace, debug, info, warning, error, fatal, none)"));
+    return;
+  }
+  host_logger().notice("log level of " + (logger.empty() ? std::string("wharf") : logger) +
+                       " set to " + level);
+  ex.respond(200, "application/json",
+             "{\"logger\":" + q(logger.empty() ? "wharf" : logger) +
+                 ",\"level\":" + q(to_lower(level)) + "}");
+}
+
+}  // namespace
+
+RouteHandler admin_guard(const std::string& token_file, RouteHandler inner) {
+  std::string token = read_token(token_file);
+  return [token, inner = std::move(inner)](HttpExchange& ex) {
+    ex.add_header("Cache-Control", "no-store");
+    if (!authorized(ex, token)) {
+      ex.add_header("WWW-Authenticate", "Bearer realm=\"wharf-admin\"");
+      ex.respond(401, "application/json",
+                 host_error_json(401, "unauthorized", "admin token required"));
+      return;
+    }
+    inner(ex);
+  };
+}
+
+void install_admin_routes(Router& router, Server& server) {
+  const std::string& token_file = server.config().admin_token_file;
+  // Answers 405 unless the method is `allowed`.
+  auto only = [](HttpExchange& ex, const char* allowed) {
+    if (ex.method() == allowed) return true;
+    ex.add_header("Allow", allowed);
+    ex.respond(405, "application/json",
+               host_error_json(405, "method_not_allowed", ex.path() + " accepts " + allowed));
+    return false;
+  };
+  router.add("/admin/plugins", "host",
+             admin_guard(token_file,
+                         [&server, only](HttpExchange& ex) {
+                           if (only(ex, "GET"))
+                             ex.respond(200, "application/json", plugins_json(server));
+                         }),
+             true);
+  router.add("/admin/config", "host",
+             admin_guard(token_file,
+                         [&server, only](HttpExchange& ex) {
+                           if (only(ex, "GET"))
+                             ex.respond(200, "application/json", config_json(server));
+                         }),
+             true);
+  router.add("/admin/log-level", "host",
+             admin_guard(token_file,
+                         [only](HttpExchange& ex) {
+                           if (only(ex, "PUT")) set_level(ex);
+                         }),
+             true);
+  router.add("/admin/drain", "host",
+             admin_guard(token_file,
+                         [&server, only](HttpExchange& ex) {
+                           if (!only(ex, "POST")) return;
+                           server.begin_drain();
+                           ex.respond(202, "application/json",
+                                      "{\"draining\":true,\"in_flight\":" +
+                                          std::to_string(server.in_flight() - 1) + "}");
+                         }),
+             true);
+}
+
+}  // namespace wharf::host
