@@ -1,0 +1,48 @@
+// CPU compute kernels with runtime dispatch: a scalar version that runs on any CPU, and AVX2
+// (avx2+fma+f16c) and AVX-512 (f+bw+vl, with VNNI when present) versions compiled with target
+// attributes and chosen at start-up from what the CPU reports. WHARF_SIMD=scalar|avx2|avx512
+// caps the level (tests and benchmarks).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "engine/quant_blocks.hpp"
+
+namespace wharf::engine {
+
+enum class SimdLevel { Scalar, Avx2, Avx512, Avx512Vnni };
+
+const char* simdLevelName(SimdLevel level);
+
+struct KernelTable {
+  SimdLevel level;
+  // Dot products of one quantized weight row (nb blocks of 32) with a Q8-quantized activation row.
+  float (*dot_q4_0)(const uint8_t* w, const BlockQ8* x, size_t nb);
+  float (*dot_q4_1)(const uint8_t* w, const BlockQ8* x, size_t nb);
+  float (*dot_q8_0)(const uint8_t* w, const BlockQ8* x, size_t nb);
+  // Dot products of half-precision weight rows with f32 activations.
+  float (*dot_f16)(const uint8_t* w, const float* x, size_t n);
+  float (*dot_bf16)(const uint8_t* w, const float* x, size_t n);
+  float (*dot_f32)(const float* a, const float* b, size_t n);
+  // y += a * x
+  void (*axpy)(float a, const float* x, float* y, size_t n);
+  // Activations to Q8 blocks (n a multiple of 32).
+  void (*quantize_q8)(const float* x, BlockQ8* y, size_t n);
+};
+
+// The best table for this CPU (respecting WHARF_SIMD).
+const KernelTable& kernels();
+// The table of one level, or nullptr when this CPU cannot run it (or it was not compiled in).
+const KernelTable* kernelsFor(SimdLevel level);
+// Every level this CPU can run, lowest first.
+std::vector<SimdLevel> availableSimdLevels();
+
+namespace detail {
+const KernelTable& scalarKernels();
+const KernelTable* avx2Kernels();
+const KernelTable* avx512Kernels(bool vnni);
+}  // namespace detail
+
+}  // namespace wharf::engine

@@ -1,0 +1,77 @@
+// Portable reference kernels.
+#include <cmath>
+
+#include "engine/fp16.hpp"
+#include "engine/kernels.hpp"
+
+namespace wharf::engine::detail {
+
+namespace {
+
+float dotQ4_0(const uint8_t* w, const BlockQ8* x, size_t nb) {
+  float acc = 0;
+  for (size_t b = 0; b < nb; ++b, w += kQ4_0Bytes) {
+    int32_t s = 0;
+    for (size_t j = 0; j < 16; ++j) {
+      s += (w[2 + j] & 15) * x[b].qs[j] + (w[2 + j] >> 4) * x[b].qs[j + 16];
+    }
+    acc += fp16ToFloat(loadU16(w)) * x[b].d * static_cast<float>(s - 8 * x[b].sum);
+  }
+  return acc;
+}
+
+float dotQ4_1(const uint8_t* w, const BlockQ8* x, size_t nb) {
+  float acc = 0;
+  for (size_t b = 0; b < nb; ++b, w += kQ4_1Bytes) {
+    int32_t s = 0;
+    for (size_t j = 0; j < 16; ++j) {
+      s += (w[4 + j] & 15) * x[b].qs[j] + (w[4 + j] >> 4) * x[b].qs[j + 16];
+    }
+    float d = fp16ToFloat(loadU16(w)), m = fp16ToFloat(loadU16(w + 2));
+    acc += d * x[b].d * static_cast<float>(s) + m * x[b].d * static_cast<float>(x[b].sum);
+  }
+  return acc;
+}
+
+float dotQ8_0(const uint8_t* w, const BlockQ8* x, size_t nb) {
+  float acc = 0;
+  for (size_t b = 0; b < nb; ++b, w += kQ8_0Bytes) {
+    int32_t s = 0;
+    for (size_t j = 0; j < kQBlock; ++j) s += static_cast<int8_t>(w[2 + j]) * x[b].qs[j];
+    acc += fp16ToFloat(loadU16(w)) * x[b].d * static_cast<float>(s);
+  }
+  return acc;
+}
+
+float dotF16(const uint8_t* w, const float* x, size_t n) {
+  float acc = 0;
+  for (size_t i = 0; i < n; ++i) acc += fp16ToFloat(loadU16(w + 2 * i)) * x[i];
+  return acc;
+}
+
+float dotBf16(const uint8_t* w, const float* x, size_t n) {
+  float acc = 0;
+  for (size_t i = 0; i < n; ++i) acc += bf16ToFloat(loadU16(w + 2 * i)) * x[i];
+  return acc;
+}
+
+float dotF32(const float* a, const float* b, size_t n) {
+  float acc = 0;
+  for (size_t i = 0; i < n; ++i) acc += a[i] * b[i];
+  return acc;
+}
+
+void axpy(float a, const float* x, float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+}  // namespace
+
+const KernelTable& scalarKernels() {
+  static const KernelTable t{
+      SimdLevel::Scalar,     dotQ4_0, dotQ4_1, dotQ8_0, dotF16, dotBf16, dotF32, axpy,
+      quantizeRowQ8Reference};
+  return t;
+}
+
+}  // namespace wharf::engine::detail
