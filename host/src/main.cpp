@@ -25,6 +25,8 @@ void usage(std::ostream& out) {
          "       wharfd check-config FILE                        validate a configuration and "
          "exit\n"
          "       wharfd plugins [--config FILE]                  list the plugin modules found\n"
+         "       wharfd gc --config FILE [--dry-run] [--delete-untagged]  registry garbage "
+         "collection\n"
          "       wharfd version                                  print the version\n";
 }
 
@@ -102,6 +104,25 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     return wharf::host::command_plugins(config);
+  }
+  if (cmd == "gc") {
+    // wharfd gc --config FILE [--dry-run] [--delete-untagged]
+    std::string config;
+    std::vector<std::string> rest;
+    for (int i = 2; i < argc; ++i) {
+      std::string a = argv[i];
+      if ((a == "--config" || a == "-c") && i + 1 < argc)
+        config = argv[++i];
+      else if (a.rfind("--config=", 0) == 0)
+        config = a.substr(9);
+      else
+        rest.push_back(a);
+    }
+    if (config.empty()) {
+      usage(std::cerr);
+      return kExitUsage;
+    }
+    return wharf::host::command_plugin(cmd, config, rest);
   }
   if (!cmd.empty() && cmd[0] != '-') {
     std::cerr << "wharfd: unknown command '" << cmd << "'\n";

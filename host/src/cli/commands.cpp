@@ -3,9 +3,11 @@
 #include <Poco/Net/ServerSocket.h>
 
 #include <iostream>
+#include <memory>
 
 #include "config/config_error.hpp"
 #include "config/plugin_keys.hpp"
+#include "logging/logging.hpp"
 #include "plugins/module_loader.hpp"
 #include "runtime/host_api.hpp"
 #include "runtime/server.hpp"
@@ -81,6 +83,51 @@ int command_plugins(const std::string& config_file) {
     }
   }
   return bad ? 1 : 0;
+}
+
+int command_plugin(const std::string& command, const std::string& config_file,
+                   const std::vector<std::string>& args) {
+  std::unique_ptr<Server> server;
+  try {
+    server = std::make_unique<Server>(config_file);
+    const auto& c = server->config();
+    setup_logging(c.log_level, c.log_format, c.log_file);
+    server->create_instances();
+  } catch (const std::exception& e) {
+    std::cerr << "wharfd: " << e.what() << "\n";
+    return kExitConfig;
+  }
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  int ran = 0, failed = 0;
+  for (auto& inst : server->instances().instances()) {
+    const wharf_plugin& p = inst.plugin();
+    if (!p.run_command) continue;
+    wharf_error* err = nullptr;
+    auto out = [](void* ctx, const char* line) {
+      std::cout << "[" << *static_cast<const std::string*>(ctx) << "] " << (line ? line : "")
+                << std::endl;
+    };
+    wharf_status st = p.run_command(inst.handle, command.c_str(), argv.data(), argv.size(), out,
+                                    const_cast<std::string*>(&inst.name), &err);
+    if (st == WHARF_ERR_UNSUPPORTED) {
+      wharf_error_release(err);
+      continue;
+    }
+    ++ran;
+    if (st != WHARF_OK) {
+      ++failed;
+      std::cerr << "wharfd: " << command << " on '" << inst.name
+                << "' failed: " << (err && err->message ? err->message : wharf_status_name(st))
+                << "\n";
+    }
+    wharf_error_release(err);
+  }
+  if (ran == 0) {
+    std::cerr << "wharfd: no instance in " << config_file << " supports '" << command << "'\n";
+    return kExitUsage;
+  }
+  return failed ? 1 : 0;
 }
 
 }  // namespace wharf::host

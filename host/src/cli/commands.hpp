@@ -9,6 +9,9 @@ namespace wharf::host {
 int command_version();
 int command_check_config(const std::string& file);
 int command_plugins(const std::string& config_file);
+// `wharfd <command> --config FILE [args...]`: runs a plugin command (e.g. "gc") on every instance
+// whose plugin supports it, with the listeners down.
+int command_plugin(const std::string& command, const std::string& config_file, const std::vector<std::string>& args);
 
 // Exit codes (sysexits.h).
 constexpr int kExitUsage = 64;

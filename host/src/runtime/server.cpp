@@ -31,10 +31,14 @@ void Server::start() {
   for (auto& l : config_.listeners)
     listeners_.push_back(
         std::make_unique<Listener>(l, config_.file, config_.data_dir, metrics_, draining_));
-  host_api_.set_instances(instances_.get());
-  instances_->create_all(host_api_.api());
+  create_instances();
   install_routes();
   for (auto& l : listeners_) l->start();
+}
+
+void Server::create_instances() {
+  host_api_.set_instances(instances_.get());
+  instances_->create_all(host_api_.api());
 }
 
 void Server::install_routes() {

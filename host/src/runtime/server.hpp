@@ -28,6 +28,8 @@ class Server {
   // Binds every listener, creates the instances in dependency order and installs the routes.
   // Throws with a message naming the section/instance on failure.
   void start();
+  // Creates the instances only (no listeners): for offline commands such as `wharfd gc`.
+  void create_instances();
   // Starts refusing new work; /ready answers 503.
   void begin_drain();
   // Waits until no request is in flight or the deadline passes; returns the requests left.

@@ -6,7 +6,6 @@
 #define WHARF_ENGINE_H
 
 #include "wharf/tensor.h"
-#include "wharf/storage.h" /* wharf_string_fn */
 
 #ifdef __cplusplus
 extern "C" {

@@ -86,6 +86,9 @@ static inline const char* wharf_status_name(wharf_status s) {
   return "unknown";
 }
 
+/* Receives a string (borrowed for the call). */
+typedef void (*wharf_string_fn)(void* ctx, const char* value);
+
 /* ---- plugin kinds --------------------------------------------------------------------------- */
 
 typedef enum wharf_plugin_kind {
@@ -260,6 +263,13 @@ typedef struct wharf_plugin {
 
   /* The kind's function table (e.g. const wharf_storage_v1*), static, starting with struct_size.*/
   const void* table;
+
+  /* Optional: runs an offline maintenance command on an instance, e.g. `wharfd gc` runs "gc" on
+   * every instance whose plugin supports it, with the listeners down. `args` are the remaining
+   * command-line words ("--dry-run", ...). Output lines go to `out`. WHARF_ERR_UNSUPPORTED when
+   * this plugin has no such command. Threading: the main thread; no requests run meanwhile. */
+  wharf_status (*run_command)(void* instance, const char* command, const char* const* args,
+                              size_t arg_count, wharf_string_fn out, void* out_ctx, wharf_error** err);
 } wharf_plugin;
 
 typedef const wharf_plugin* (*wharf_plugin_init_fn)(const wharf_host_api* host);

@@ -27,9 +27,6 @@ typedef int (*wharf_sink_fn)(void* ctx, const void* data, size_t size);
 /* Receives one entry of a listing: its name relative to the listed directory. */
 typedef int (*wharf_list_fn)(void* ctx, const char* name, int is_dir);
 
-/* Receives a string result (a path or URL) that is borrowed for the call. */
-typedef void (*wharf_string_fn)(void* ctx, const char* value);
-
 typedef struct wharf_storage_writer wharf_storage_writer; /* opaque, owned by the driver */
 
 enum wharf_writer_flags {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "wharf/cpp/config.hpp"
 #include "wharf/cpp/error.hpp"
@@ -21,6 +23,12 @@ class Instance {
   virtual void health() {}
   // Re-read files on SIGHUP.
   virtual void reload() {}
+  // An offline command (`wharfd gc ...`). Return false when this plugin has no such command;
+  // write output lines with `out`; throw wharf::Error on failure.
+  virtual bool runCommand(const std::string& /*command*/, const std::vector<std::string>& /*args*/,
+                          const std::function<void(const std::string&)>& /*out*/) {
+    return false;
+  }
 };
 
 namespace detail {
@@ -68,6 +76,21 @@ wharf_plugin make_descriptor(wharf_plugin_kind kind, const char* name, const cha
     return guard(err, [&] { static_cast<Base*>(instance)->reload(); });
   };
   p.table = table;
+  p.run_command = [](void* instance, const char* command, const char* const* args, size_t n,
+                     wharf_string_fn out, void* out_ctx, wharf_error** err) -> wharf_status {
+    bool supported = false;
+    wharf_status st = guard(err, [&] {
+      std::vector<std::string> a;
+      for (size_t i = 0; i < n; ++i) a.emplace_back(args[i] ? args[i] : "");
+      supported = static_cast<Base*>(instance)->runCommand(
+          command ? command : "", a, [&](const std::string& line) { out(out_ctx, line.c_str()); });
+    });
+    if (st == WHARF_OK && !supported) {
+      store_error(err, WHARF_ERR_UNSUPPORTED, "no such command");
+      return WHARF_ERR_UNSUPPORTED;
+    }
+    return st;
+  };
   return p;
 }
 
