@@ -459,6 +459,39 @@ TEST_P(StorageConformance, Concurrency) {
   EXPECT_EQ(s_.list("own").size(), size_t{kThreads});
 }
 
+TEST_P(StorageConformance, ConcurrentChurnInOneDirectory) {
+  // Writers and removers race on one directory that keeps becoming empty (drivers that prune
+  // empty directories must still commit every write).
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 40;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < kRounds; ++r) {
+        std::string path = "churn/sub/" + std::to_string(t);
+        try {
+          s_.put(path, "v" + std::to_string(r));
+          if (s_.get(path) != "v" + std::to_string(r)) {
+            if (failures++ < 5) ADD_FAILURE() << path << ": wrong content";
+          }
+          if (!s_.remove(path)) {
+            if (failures++ < 5) ADD_FAILURE() << path << ": not removed";
+          }
+          if (t == 0 && r % 8 == 0) s_.move("churn/sub/x", "churn/other/x");
+        } catch (const Error& e) {
+          if (e.code() != WHARF_ERR_NOT_FOUND || t != 0) {
+            if (failures++ < 5) ADD_FAILURE() << path << ": " << e.what();
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_FALSE(s_.exists("churn/sub"));
+}
+
 TEST_P(StorageConformance, BigObjectStreamedInChunks) {
   constexpr size_t kChunk = 1 << 20;
   constexpr size_t kSize = 64 * kChunk;

@@ -62,6 +62,7 @@ StorageClient StorageEnv::client(const std::string& name) const {
 }
 
 std::string memoryModule() { return WHARF_STORAGE_MEMORY_MODULE; }
+std::string fsModule() { return WHARF_STORAGE_FS_MODULE; }
 
 StorageSetup parseExtraSetup(const std::string& spec) {
   size_t colon = spec.find(':');
@@ -90,6 +91,10 @@ StorageSetup parseExtraSetup(const std::string& spec) {
 std::vector<StorageSetup> storageSetups() {
   std::vector<StorageSetup> setups = {
       {"memory", [](StorageEnv& env) { env.add(memoryModule(), {}); }},
+      {"fs",
+       [](StorageEnv& env) {
+         env.add(fsModule(), {{"root", env.tempDir()}});
+       }},
   };
   if (const char* extra = std::getenv("WHARF_EXTRA_STORAGE_MODULE")) {
     std::string list = extra;

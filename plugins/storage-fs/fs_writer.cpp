@@ -1,0 +1,61 @@
+#include "fs_writer.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "fs_errors.hpp"
+
+namespace wharf::fs {
+
+FsWriter::FsWriter(FsDriver& driver, std::string path, bool append)
+    : driver_(driver), path_(std::move(path)) {
+  if (append) {
+    std::string full = driver_.fullPath(path_);
+    base_ = UniqueFd(::open(full.c_str(), O_RDONLY | O_CLOEXEC));
+    if (base_) {
+      struct stat st {};
+      if (::fstat(base_.get(), &st) != 0) throwErrno(errno, "stat", full);
+      if (S_ISDIR(st.st_mode)) throw Error(WHARF_ERR_EXISTS, "'" + path_ + "' is a directory");
+      written_ = static_cast<uint64_t>(st.st_size);
+      if (written_ == 0) base_.reset();
+    } else if (errno != ENOENT && errno != ENOTDIR) {
+      throwErrno(errno, "open", full);
+    }
+  }
+  temp_ = driver_.newTempPath("w-");
+  fd_ = UniqueFd(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd_) throwErrno(errno, "create temp file for '" + path_ + "'", temp_);
+}
+
+FsWriter::~FsWriter() {
+  fd_.reset();
+  if (!published_ && !temp_.empty()) ::unlink(temp_.c_str());
+}
+
+void FsWriter::copyBase() {
+  if (!base_) return;
+  copyFile(base_.get(), fd_.get(), written_, temp_);
+  base_.reset();
+}
+
+void FsWriter::write(const void* data, size_t size) {
+  if (finished_) throw Error(WHARF_ERR_INVALID_ARGUMENT, "writer for '" + path_ + "' is finished");
+  copyBase();
+  writeAllAt(fd_.get(), data, size, written_, temp_);
+  written_ += size;
+}
+
+void FsWriter::commit() {
+  if (finished_) throw Error(WHARF_ERR_INVALID_ARGUMENT, "writer for '" + path_ + "' is finished");
+  finished_ = true;
+  copyBase();
+  if (driver_.fsyncEnabled()) fsyncFd(fd_.get(), temp_);
+  fd_.close(temp_);
+  driver_.publish(temp_, path_);
+  published_ = true;
+}
+
+}  // namespace wharf::fs

@@ -1,0 +1,36 @@
+// FsWriter: a pending object in a temp file inside <root>/<tmp_dir>; commit() renames it into
+// place. For APPEND the committed file is opened at once (pinning that content) and copied into
+// the temp file on the first write or at commit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "fs_driver.hpp"
+#include "fs_files.hpp"
+
+namespace wharf::fs {
+
+class FsWriter : public StorageWriter {
+ public:
+  FsWriter(FsDriver& driver, std::string path, bool append);
+  ~FsWriter() override;
+
+  void write(const void* data, size_t size) override;
+  uint64_t written() const override { return written_; }
+  void commit() override;
+
+ private:
+  void copyBase();
+
+  FsDriver& driver_;
+  std::string path_;
+  std::string temp_;
+  UniqueFd fd_;
+  UniqueFd base_;  // APPEND: the committed file, until copied
+  uint64_t written_ = 0;
+  bool finished_ = false;
+  bool published_ = false;
+};
+
+}  // namespace wharf::fs

@@ -1,0 +1,315 @@
+// storage-fs specifics: plain-file layout, temp files and crashes, reserved tmp_dir, errno
+// mapping and disk-full behaviour (on a small tmpfs when mounting is allowed).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "fs_errors.hpp"
+#include "storage_env.hpp"
+#include "storage_test_util.hpp"
+
+namespace wharf::test {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+std::string slurp(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void spit(const std::string& file, const std::string& data) {
+  stdfs::create_directories(stdfs::path(file).parent_path());
+  std::ofstream(file, std::ios::binary) << data;
+}
+
+size_t countEntries(const std::string& dir) {
+  size_t n = 0;
+  for ([[maybe_unused]] auto& e : stdfs::directory_iterator(dir)) ++n;
+  return n;
+}
+
+class FsDriverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    host_.setLogLevel(WHARF_LOG_INFO);
+    root_ = env_.tempDir();
+  }
+  StorageClient make(std::map<std::string, std::string> values = {},
+                     const std::string& name = "fs") {
+    if (!values.count("root")) values["root"] = root_;
+    env_.add(fsModule(), values, name);
+    return env_.client();
+  }
+  TestHost host_;
+  StorageEnv env_{host_};
+  std::string root_;
+};
+
+TEST_F(FsDriverTest, Descriptor) {
+  const wharf_plugin& p = loadPlugin(fsModule(), host_.api());
+  EXPECT_STREQ(p.name, "storage-fs");
+  std::map<std::string, const wharf_config_key*> keys;
+  for (size_t i = 0; i < p.config_key_count; ++i) keys[p.config_keys[i].name] = &p.config_keys[i];
+  ASSERT_EQ(keys.size(), 4u);
+  EXPECT_EQ(keys["root"]->type, WHARF_KEY_DIR);
+  EXPECT_TRUE(keys["root"]->flags & WHARF_KEY_REQUIRED);
+  EXPECT_EQ(keys["fsync"]->type, WHARF_KEY_BOOL);
+  EXPECT_STREQ(keys["fsync"]->default_value, "true");
+  EXPECT_STREQ(keys["tmp_dir"]->default_value, ".wharf-tmp");
+  EXPECT_EQ(keys["stale_tmp_age"]->type, WHARF_KEY_DURATION);
+  EXPECT_STREQ(keys["stale_tmp_age"]->default_value, "3600");
+}
+
+TEST_F(FsDriverTest, RootIsRequired) {
+  const wharf_plugin& p = loadPlugin(fsModule(), host_.api());
+  EXPECT_THROW(PluginConfig(p, "fs", {}), std::invalid_argument);
+}
+
+TEST_F(FsDriverTest, TreeLayoutIsPlainFiles) {
+  auto s = make();
+  const std::string key = "docker/registry/v2/blobs/sha256/ab/abcd/data";
+  s.put(key, "layer bytes");
+  EXPECT_EQ(slurp(root_ + "/" + key), "layer bytes");
+  EXPECT_TRUE(stdfs::is_regular_file(root_ + "/" + key));
+  EXPECT_EQ(s.localPath(key), root_ + "/" + key);
+  // No other files than the object and the (empty) tmp dir.
+  size_t files = 0;
+  for (auto& e : stdfs::recursive_directory_iterator(root_))
+    if (e.is_regular_file()) ++files;
+  EXPECT_EQ(files, 1u);
+  EXPECT_EQ(countEntries(root_ + "/.wharf-tmp"), 0u);
+
+  // The reverse: a tree written by another program (distribution) is served as is.
+  const std::string link =
+      "docker/registry/v2/repositories/alpine/_manifests/tags/latest/current/link";
+  spit(root_ + "/" + link, "sha256:abcd");
+  EXPECT_EQ(s.get(link), "sha256:abcd");
+  EXPECT_EQ(names(s.list("docker/registry/v2")),
+            (std::vector<std::string>{"blobs/", "repositories/"}));
+}
+
+TEST_F(FsDriverTest, RelativeRootIsMadeAbsolute) {
+  std::string cwd = stdfs::current_path();
+  stdfs::current_path(root_);
+  auto s = make({{"root", "sub/dir"}});
+  stdfs::current_path(cwd);
+  s.put("x", "1");
+  EXPECT_EQ(s.localPath("x"), root_ + "/sub/dir/x");
+}
+
+TEST_F(FsDriverTest, TmpDirIsReservedAndNeverListed) {
+  auto s = make();
+  EXPECT_EQ(names(s.list("")), std::vector<std::string>{});
+  EXPECT_TRUE(stdfs::is_directory(root_ + "/.wharf-tmp"));
+  for (const char* p : {".wharf-tmp", ".wharf-tmp/x"}) {
+    EXPECT_EQ(statusOf([&] { s.stat(p); }), WHARF_ERR_INVALID_ARGUMENT) << p;
+    EXPECT_EQ(statusOf([&] { s.put(p, "x"); }), WHARF_ERR_INVALID_ARGUMENT) << p;
+    EXPECT_EQ(statusOf([&] { s.remove(p); }), WHARF_ERR_INVALID_ARGUMENT) << p;
+  }
+  s.put("sub/.wharf-tmp", "only reserved at the root");
+  EXPECT_EQ(s.get("sub/.wharf-tmp"), "only reserved at the root");
+}
+
+TEST_F(FsDriverTest, CustomTmpDir) {
+  auto s = make({{"tmp_dir", "_pending"}});
+  {
+    auto w = s.openWriter("obj");
+    w.write("x");
+    EXPECT_EQ(countEntries(root_ + "/_pending"), 1u);
+    EXPECT_EQ(names(s.list("")), std::vector<std::string>{});
+    w.commit();
+  }
+  EXPECT_EQ(countEntries(root_ + "/_pending"), 0u);
+  EXPECT_EQ(names(s.list("")), std::vector<std::string>{"obj"});
+}
+
+TEST_F(FsDriverTest, TmpDirMustBeOneName) {
+  EXPECT_EQ(statusOf([&] { make({{"tmp_dir", "a/b"}}); }), WHARF_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(statusOf([&] { make({{"tmp_dir", ".."}}); }), WHARF_ERR_INVALID_ARGUMENT);
+}
+
+TEST_F(FsDriverTest, CrashedWriterIsNeverVisible) {
+  auto s = make();
+  s.put("blobs/data", "committed");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // The child dies in the middle of two writes: no commit, no cancel, no destructor.
+    auto w = s.openWriter("blobs/data");
+    w.write("half written");
+    auto w2 = s.openWriter("blobs/new", true);
+    w2.write("appended");
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_EQ(s.get("blobs/data"), "committed");
+  EXPECT_FALSE(s.exists("blobs/new"));
+  EXPECT_EQ(names(s.list("blobs")), std::vector<std::string>{"data"});
+  EXPECT_EQ(countEntries(root_ + "/.wharf-tmp"), 2u);  // the leaked temp files
+
+  // A restart with the default age keeps young temp files (another process may own them)...
+  make({}, "fs2");
+  EXPECT_EQ(countEntries(root_ + "/.wharf-tmp"), 2u);
+  // ...and one with a zero age removes them.
+  make({{"stale_tmp_age", "0"}}, "fs3");
+  EXPECT_EQ(countEntries(root_ + "/.wharf-tmp"), 0u);
+  EXPECT_EQ(env_.client().get("blobs/data"), "committed");
+}
+
+TEST_F(FsDriverTest, StaleTempFilesAreRemovedByAge) {
+  stdfs::create_directories(root_ + "/.wharf-tmp/rm-old-dir/sub");
+  spit(root_ + "/.wharf-tmp/w-old", "old");
+  spit(root_ + "/.wharf-tmp/w-young", "young");
+  struct timespec times[2] = {{time(nullptr) - 7200, 0}, {time(nullptr) - 7200, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, (root_ + "/.wharf-tmp/w-old").c_str(), times, 0), 0);
+  ASSERT_EQ(utimensat(AT_FDCWD, (root_ + "/.wharf-tmp/rm-old-dir").c_str(), times, 0), 0);
+  make({{"stale_tmp_age", "1h"}});
+  EXPECT_FALSE(stdfs::exists(root_ + "/.wharf-tmp/w-old"));
+  EXPECT_FALSE(stdfs::exists(root_ + "/.wharf-tmp/rm-old-dir"));
+  EXPECT_TRUE(stdfs::exists(root_ + "/.wharf-tmp/w-young"));
+  bool logged = false;
+  for (auto& l : host_.logs()) logged |= l.find("removed 2 stale") != std::string::npos;
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(FsDriverTest, AppendLeavesTheCommittedFileUntouchedUntilCommit) {
+  auto s = make();
+  s.put("_uploads/u/data", "part one;");
+  struct stat before {};
+  ASSERT_EQ(::stat((root_ + "/_uploads/u/data").c_str(), &before), 0);
+  auto w = s.openWriter("_uploads/u/data", true);
+  w.write("part two;");
+  struct stat during {};
+  ASSERT_EQ(::stat((root_ + "/_uploads/u/data").c_str(), &during), 0);
+  EXPECT_EQ(during.st_ino, before.st_ino);
+  EXPECT_EQ(slurp(root_ + "/_uploads/u/data"), "part one;");
+  w.commit();
+  EXPECT_EQ(slurp(root_ + "/_uploads/u/data"), "part one;part two;");
+  // The append copy is a snapshot taken at open: a replacement meanwhile does not leak in.
+  auto w2 = s.openWriter("_uploads/u/data", true);
+  s.put("_uploads/u/data", "REPLACED");
+  w2.write("three");
+  w2.commit();
+  EXPECT_EQ(s.get("_uploads/u/data"), "part one;part two;three");
+}
+
+TEST_F(FsDriverTest, EmptyParentsArePrunedButNotTheRoot) {
+  auto s = make();
+  s.put("a/b/c/file", "x");
+  s.put("a/keep", "y");
+  EXPECT_TRUE(s.remove("a/b/c/file"));
+  EXPECT_FALSE(stdfs::exists(root_ + "/a/b"));
+  EXPECT_TRUE(stdfs::exists(root_ + "/a/keep"));
+  s.move("a/keep", "z/moved");
+  EXPECT_FALSE(stdfs::exists(root_ + "/a"));
+  EXPECT_TRUE(stdfs::is_directory(root_));
+  EXPECT_TRUE(s.remove("z"));
+  EXPECT_TRUE(stdfs::is_directory(root_));
+  EXPECT_EQ(countEntries(root_), 1u);  // only the tmp dir
+}
+
+TEST_F(FsDriverTest, ErrorsNameThePathAndTheSystemError) {
+  auto s = make();
+  EXPECT_EQ(s.get("missing/object"), std::nullopt);
+  try {
+    readRange(s, "missing/object", 0, 1);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), WHARF_ERR_NOT_FOUND);
+    std::string m = e.what();
+    EXPECT_NE(m.find(root_ + "/missing/object"), std::string::npos) << m;
+    EXPECT_NE(m.find("No such file or directory"), std::string::npos) << m;
+  }
+}
+
+TEST_F(FsDriverTest, NoFsyncStillCommitsAtomically) {
+  auto s = make({{"fsync", "off"}});
+  auto w = s.openWriter("x");
+  w.write("data");
+  EXPECT_FALSE(s.exists("x"));
+  w.commit();
+  EXPECT_EQ(s.get("x"), "data");
+}
+
+TEST_F(FsDriverTest, HealthReportsAMissingRoot) {
+  make();
+  const wharf_plugin& p = loadPlugin(fsModule(), host_.api());
+  wharf_error* err = nullptr;
+  EXPECT_EQ(p.health(env_.handle(), &err), WHARF_OK);
+  stdfs::remove_all(root_);
+  EXPECT_EQ(p.health(env_.handle(), &err), WHARF_ERR_UNAVAILABLE);
+  ASSERT_NE(err, nullptr);
+  EXPECT_NE(std::string(err->message).find(root_), std::string::npos);
+  wharf_error_release(err);
+}
+
+TEST(FsErrnoTest, Mapping) {
+  EXPECT_EQ(fs::statusForErrno(ENOENT), WHARF_ERR_NOT_FOUND);
+  EXPECT_EQ(fs::statusForErrno(ENOSPC), WHARF_ERR_NO_SPACE);
+  EXPECT_EQ(fs::statusForErrno(EDQUOT), WHARF_ERR_NO_SPACE);
+  EXPECT_EQ(fs::statusForErrno(EACCES), WHARF_ERR_PERMISSION);
+  EXPECT_EQ(fs::statusForErrno(EPERM), WHARF_ERR_PERMISSION);
+  EXPECT_EQ(fs::statusForErrno(ENOTDIR), WHARF_ERR_EXISTS);
+  EXPECT_EQ(fs::statusForErrno(EISDIR), WHARF_ERR_EXISTS);
+  EXPECT_EQ(fs::statusForErrno(EIO), WHARF_ERR_IO);
+  EXPECT_EQ(fs::statusForErrno(EMFILE), WHARF_ERR_IO);
+  try {
+    fs::throwErrno(ENOTDIR, "stat", "/r/a/b", /*lookup=*/true);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), WHARF_ERR_NOT_FOUND);
+    EXPECT_STREQ(e.what(), "stat '/r/a/b': Not a directory");
+  }
+}
+
+// A 1 MiB tmpfs mounted for the test; skipped when mounting is not permitted.
+class SmallTmpfs {
+ public:
+  explicit SmallTmpfs(const std::string& dir) : dir_(dir) {
+    mounted_ = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=1m") == 0;
+  }
+  ~SmallTmpfs() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
+TEST_F(FsDriverTest, DiskFull) {
+  SmallTmpfs tmpfs(root_);
+  if (!tmpfs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  {
+    auto s = make();
+    s.put("small", std::string(1000, 's'));
+    wharf_status st = statusOf([&] {
+      auto w = s.openWriter("big");
+      std::string chunk(64 << 10, 'b');
+      for (int i = 0; i < 32; ++i) w.write(chunk);  // 2 MiB into 1 MiB
+      w.commit();
+    });
+    EXPECT_EQ(st, WHARF_ERR_NO_SPACE);
+    EXPECT_FALSE(s.exists("big"));
+    EXPECT_EQ(s.get("small"), std::string(1000, 's'));
+    EXPECT_EQ(countEntries(root_ + "/.wharf-tmp"), 0u);  // the failed writer's temp is gone
+    s.put("after", "space is back");
+    EXPECT_EQ(s.get("after"), "space is back");
+  }
+}
+
+}  // namespace
+}  // namespace wharf::test
