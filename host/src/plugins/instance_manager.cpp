@@ -119,29 +119,26 @@ void InstanceManager::validate() {
   }
 
   // Topological order, stable with respect to the file order; cycles are errors.
-  std::vector<PluginInstance> ordered;
-  std::map<std::string, int> state;  // 0 new, 1 visiting, 2 done
-  std::function<void(size_t, std::vector<std::string>&)> visit =
-      [&](size_t i, std::vector<std::string>& chain) {
-        PluginInstance& inst = found[i];
-        if (state[inst.name] == 2) return;
-        chain.push_back(inst.name);
-        if (state[inst.name] == 1) {
-          std::string path;
-          for (auto& c : chain) path += (path.empty() ? "" : " -> ") + c;
-          throw ini_.error("plugin." + inst.name, "", "dependency cycle: " + path);
-        }
-        state[inst.name] = 1;
-        for (auto& dep : inst.depends_on) visit(index[dep], chain);
-        state[inst.name] = 2;
-        chain.pop_back();
-        ordered.push_back(std::move(inst));
-      };
-  for (size_t i = 0; i < found.size(); ++i) {
-    std::vector<std::string> chain;
-    if (state[found[i].name] != 2) visit(i, chain);
-  }
-  instances_ = std::move(ordered);
+  std::vector<size_t> ordered;
+  std::vector<int> state(found.size(), 0);  // 0 new, 1 visiting, 2 done
+  std::vector<std::string> chain;
+  std::function<void(size_t)> visit = [&](size_t i) {
+    if (state[i] == 2) return;
+    chain.push_back(found[i].name);
+    if (state[i] == 1) {
+      std::string path;
+      for (auto& c : chain) path += (path.empty() ? "" : " -> ") + c;
+      throw ini_.error("plugin." + found[i].name, "", "dependency cycle: " + path);
+    }
+    state[i] = 1;
+    for (auto& dep : found[i].depends_on) visit(index[dep]);
+    state[i] = 2;
+    chain.pop_back();
+    ordered.push_back(i);
+  };
+  for (size_t i = 0; i < found.size(); ++i) visit(i);
+  instances_.clear();
+  for (size_t i : ordered) instances_.push_back(std::move(found[i]));
 }
 
 void InstanceManager::create_all(const wharf_host_api* api) {

@@ -1,0 +1,69 @@
+// ABI checks of the plugin loader, on real modules built for the purpose.
+#include <gtest/gtest.h>
+
+#include "plugins/module_loader.hpp"
+#include "runtime/host_api.hpp"
+#include "wharf/storage.h"
+
+using namespace wharf::host;
+
+namespace {
+
+struct LoaderFixture : ::testing::Test {
+  MetricsHub metrics;
+  std::atomic<bool> draining{false};
+  HostApi api{metrics, draining};
+  ModuleLoader loader{{WHARF_TEST_PLUGIN_DIR, WHARF_PLUGIN_BUILD_DIR}, api.api()};
+
+  std::string load_error(const std::string& module) {
+    try {
+      loader.load(module);
+      return "";
+    } catch (const LoadError& e) {
+      return e.what();
+    }
+  }
+};
+
+}  // namespace
+
+TEST_F(LoaderFixture, RefusesAnotherMajor) {
+  std::string msg = load_error("test-abi-major");
+  EXPECT_NE(msg.find("libwharf-test-abi-major.so"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("plugin ABI 2.0 is incompatible with host ABI 1.0"), std::string::npos) << msg;
+}
+
+TEST_F(LoaderFixture, RefusesANewerMinor) {
+  std::string msg = load_error("test-abi-minor");
+  EXPECT_NE(msg.find("libwharf-test-abi-minor.so"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("plugin ABI 1.1 is newer than host ABI 1.0"), std::string::npos) << msg;
+}
+
+TEST_F(LoaderFixture, AcceptsAnOlderSmallerDescriptorAndPadsTables) {
+  const LoadedModule& m = loader.load("test-abi-oldsdk");
+  EXPECT_EQ(m.descriptor.run_command, nullptr);  // beyond its struct_size: zero, not garbage
+  auto* table = static_cast<const wharf_storage_v1*>(m.kind_table());
+  EXPECT_NE(table->stat, nullptr);
+  EXPECT_EQ(table->read, nullptr);  // beyond the table's struct_size
+  EXPECT_EQ(table->redirect_url, nullptr);
+}
+
+TEST_F(LoaderFixture, LoadsARealPluginOnce) {
+  const LoadedModule& a = loader.load("storage-memory");
+  const LoadedModule& b = loader.load("storage-memory");
+  EXPECT_EQ(&a, &b);
+  EXPECT_EQ(a.descriptor.kind, WHARF_KIND_STORAGE);
+  EXPECT_STREQ(a.descriptor.name, "storage-memory");
+}
+
+TEST_F(LoaderFixture, MissingModuleNamesTheSearchPath) {
+  std::string msg = load_error("no-such-module");
+  EXPECT_NE(msg.find("module 'no-such-module' not found"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(WHARF_TEST_PLUGIN_DIR), std::string::npos) << msg;
+}
+
+TEST_F(LoaderFixture, DiscoversModules) {
+  auto found = loader.discover();
+  EXPECT_TRUE(found.count("test-echo"));
+  EXPECT_TRUE(found.count("storage-memory"));
+}
