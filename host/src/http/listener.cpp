@@ -58,8 +58,9 @@ class Connection : public Poco::Net::TCPServerConnection {
       } catch (const Poco::Net::MessageException& e) {
         // Poco refuses over-long names/values and too many fields with a MessageException.
         std::string what = e.message();
-        bool too_large = what.find("too long") != std::string::npos ||
-                         what.find("Too many") != std::string::npos;
+        bool too_large = what.find("Field name too long") != std::string::npos ||
+                         what.find("Field value too long") != std::string::npos ||
+                         what.find("Too many header fields") != std::string::npos;
         int status = too_large ? 431 : 400;
         ex.set_keep_alive(false);
         ex.respond(
@@ -84,11 +85,32 @@ class Connection : public Poco::Net::TCPServerConnection {
         keep = false;
       }
       session.setKeepAlive(keep && cfg.keep_alive && session.canKeepAlive());
-      if (!keep) break;
+      if (!keep) {
+        linger();
+        break;
+      }
     }
   }
 
  private:
+  // Before closing, half-close and discard what the client is still sending (a body we refused
+  // with 413, say) for a short while, so that it reads our answer instead of a connection reset.
+  void linger() {
+    try {
+      socket().shutdownSend();
+      char buf[65536];
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      size_t total = 0;
+      while (std::chrono::steady_clock::now() < deadline && total < (64u << 20)) {
+        if (!socket().poll(Poco::Timespan(0, 200000), Poco::Net::Socket::SELECT_READ)) continue;
+        int n = socket().receiveBytes(buf, sizeof buf);
+        if (n <= 0) break;
+        total += static_cast<size_t>(n);
+      }
+    } catch (...) {
+    }
+  }
+
   Listener& listener_;
   Poco::Net::HTTPServerParams::Ptr params_;
 };

@@ -1,0 +1,134 @@
+"""Start-up failures, SIGTERM drain, SIGHUP reload, systemd notify and the CLI sub-commands."""
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from conftest import WHARFD, PLUGIN_DIRS, free_port, http
+
+API = """
+metrics_listener = none
+admin_listener = none
+[listener.api]
+bind = 127.0.0.1:{api}
+[plugin.echo]
+module = test-echo
+listener = api
+order_log = {tmp}/order.log
+"""
+
+
+def run(*args, timeout=20):
+    return subprocess.run([WHARFD, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_sigterm_drain_lets_in_flight_finish(wharfd):
+    w = wharfd(API)
+    result = {}
+
+    def slow():
+        result["reply"] = http("GET", w.url("api", "/echo/slow?ms=1500"), timeout=10)
+
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.4)
+    w.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    # New connections are no longer accepted while the slow request finishes.
+    refused = False
+    try:
+        status = http("GET", w.url("api", "/echo/x"), timeout=2)[0]
+        refused = status == 503
+    except OSError:
+        refused = True
+    assert refused
+    t.join()
+    status, _, body = result["reply"]
+    assert status == 200 and body == b"slow done after 1500 ms\n"
+    assert w.proc.wait(timeout=10) == 0
+    assert "draining" in w.output() and "stopped" in w.output()
+
+
+def test_sighup_reloads_instances(wharfd, tmp_path):
+    w = wharfd(API)
+    w.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 5
+    while time.time() < deadline and "reload echo" not in (tmp_path / "order.log").read_text():
+        time.sleep(0.05)
+    assert (tmp_path / "order.log").read_text().splitlines()[:2] == ["create echo", "reload echo"]
+    assert http("GET", w.url("api", "/health"))[0] == 200
+    assert w.stop() == 0
+    assert (tmp_path / "order.log").read_text().splitlines()[-1] == "destroy echo"
+
+
+def test_port_in_use_stops_start_up(wharfd):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        w = wharfd(API.replace("{api}", str(port)), start=False)
+        w.start(wait=False)
+        assert w.proc.wait(timeout=10) == 78
+        assert f"[listener.api] bind: address 127.0.0.1:{port} is already in use" in w.output()
+
+
+def test_bad_config_exits_non_zero_with_the_line(tmp_path):
+    bad = tmp_path / "bad.ini"
+    bad.write_text(f"[host]\nplugin_path = {PLUGIN_DIRS}\n[listener.api]\nbind = 127.0.0.1:1\n"
+                   "[plugin.echo]\nmodule = test-echo\nlistener = api\nprefixx = /e\n")
+    r = run("--config", str(bad))
+    assert r.returncode == 78
+    assert f"{bad}:8: [plugin.echo] prefixx: unknown key for module test-echo" in r.stderr
+    r = run("check-config", str(bad))
+    assert r.returncode == 78 and "prefixx: unknown key" in r.stderr
+    r = run("--config", str(tmp_path / "missing.ini"))
+    assert r.returncode == 78 and "cannot open the configuration file" in r.stderr
+    failing = tmp_path / "failing.ini"
+    failing.write_text(f"[host]\nplugin_path = {PLUGIN_DIRS}\ndata_dir = {tmp_path}/d\nmetrics_listener = none\n"
+                       f"admin_listener = none\n[listener.api]\nbind = 127.0.0.1:{free_port()}\n"
+                       "[plugin.boom]\nmodule = test-echo\nlistener = api\nfail_create = true\n")
+    r = run("--config", str(failing))
+    assert r.returncode == 78 and "[plugin.boom] (module test-echo): start-up failed: told to fail" in r.stderr
+
+
+def test_cli_version_check_config_and_plugins(tmp_path):
+    r = run("version")
+    assert r.returncode == 0 and r.stdout.startswith("wharfd ") and "ABI 1.0" in r.stdout
+    good = tmp_path / "good.ini"
+    good.write_text(f"[host]\nplugin_path = {PLUGIN_DIRS}\nmetrics_listener = none\nadmin_listener = none\n"
+                    f"[listener.api]\nbind = 127.0.0.1:{free_port()}\n[plugin.mem]\nmodule = storage-memory\n")
+    r = run("check-config", str(good))
+    assert r.returncode == 0 and "OK (1 listeners, 1 plugin instances)" in r.stdout
+    r = run("plugins", "--config", str(good))
+    lines = r.stdout.splitlines()
+    assert any(l.startswith("http-service\ttest-echo\t1.0.0\tABI 1.0") for l in lines), r.stdout
+    assert any(l.startswith("storage\tstorage-memory\t") for l in lines), r.stdout
+    # The deliberately incompatible test modules are reported, not loaded.
+    assert any(l.startswith("error\ttest-abi-major\t") and "incompatible" in l for l in lines), r.stdout
+    assert r.returncode == 1
+    assert run("frobnicate").returncode == 64
+
+
+def test_systemd_notify_ready_and_watchdog(wharfd, tmp_path):
+    sock_path = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(sock_path)
+    sock.settimeout(5)
+    w = wharfd(API, env={"NOTIFY_SOCKET": sock_path, "WATCHDOG_USEC": "200000"})
+    messages = []
+    deadline = time.time() + 5
+    while time.time() < deadline and sum("WATCHDOG=1" in m for m in messages) < 3:
+        messages.append(sock.recv(4096).decode())
+    assert any("READY=1" in m for m in messages)
+    assert sum("WATCHDOG=1" in m for m in messages) >= 3
+    assert w.stop() == 0
+    tail = []
+    try:
+        while True:
+            tail.append(sock.recv(4096).decode())
+    except socket.timeout:
+        pass
+    assert any("STOPPING=1" in m for m in tail)
+    sock.close()
