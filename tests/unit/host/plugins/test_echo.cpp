@@ -48,6 +48,9 @@ class TestEcho : public wharf::HttpService {
         ex.write("chunk " + std::to_string(i) + "\n");
         ex.flush();
       }
+    } else if (rest == "/bytes") {
+      size_t n = std::stoul(ex.queryParam("n").value_or("600"));
+      ex.respond(200, "application/json", std::string(n, 'x'));
     } else if (rest == "/throw") {
       throw std::runtime_error("boom");
     } else {
