@@ -54,7 +54,7 @@ WHARF_AVX2 float dotQ4_1(const uint8_t* w, const BlockQ8* x, size_t nb) {
     __m256i q = unpackNibbles(w + 4);
     __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotU8S8(q, a)), _mm256_set1_ps(half(w) * x[b].d), acc);
-    offset += half(w + 2) * x[b].d * static_cast<float>(x[b].sum);
+    offset += half(w + 2) * x[b].s;
   }
   return hsum(acc) + offset;
 }
@@ -119,6 +119,16 @@ WHARF_AVX2 void axpy(float a, const float* x, float* y, size_t n) {
   for (; i < n; ++i) y[i] += a * x[i];
 }
 
+WHARF_AVX2 void axpyF16(float a, const uint8_t* x, float* y, size_t n) {
+  __m256 va = _mm256_set1_ps(a);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + 2 * i)));
+    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, v, _mm256_loadu_ps(y + i)));
+  }
+  for (; i < n; ++i) y[i] += a * _cvtsh_ss(loadU16(x + 2 * i));
+}
+
 WHARF_AVX2 void quantizeQ8(const float* x, BlockQ8* y, size_t n) {
   const __m256 sign_mask = _mm256_set1_ps(-0.0f);
   for (size_t b = 0; b < n / kQBlock; ++b, x += kQBlock) {
@@ -149,16 +159,26 @@ WHARF_AVX2 void quantizeQ8(const float* x, BlockQ8* y, size_t n) {
     __m256i p8 = _mm256_packs_epi16(p16a, p16b);
     p8 = _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs), p8);
-    y[b].d = d;
-    y[b].sum = _mm_cvtsi128_si32(s);
+    int32_t total = _mm_cvtsi128_si32(s);
+    y[b].d = _cvtsh_ss(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
+    y[b].s = _cvtsh_ss(_cvtss_sh(d * static_cast<float>(total), _MM_FROUND_TO_NEAREST_INT));
+    y[b].sum = total;
   }
 }
 
 }  // namespace
 
 const KernelTable* avx2Kernels() {
-  static const KernelTable t{SimdLevel::Avx2, dotQ4_0, dotQ4_1, dotQ8_0,   dotF16,
-                             dotBf16,         dotF32,  axpy,    quantizeQ8};
+  static const KernelTable t{.level = SimdLevel::Avx2,
+                             .dot_q4_0 = dotQ4_0,
+                             .dot_q4_1 = dotQ4_1,
+                             .dot_q8_0 = dotQ8_0,
+                             .dot_f16 = dotF16,
+                             .dot_bf16 = dotBf16,
+                             .dot_f32 = dotF32,
+                             .axpy = axpy,
+                             .axpy_f16 = axpyF16,
+                             .quantize_q8 = quantizeQ8};
   return &t;
 }
 

@@ -62,8 +62,7 @@ WHARF_AVX512VNNI inline __m512i dotU8S8Vnni(__m512i u, __m512i s) {
       float s0 = half(w) * x[b].d, s1 = half(w + (BYTES)) * x[b + 1].d;                           \
       acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(DOT(q, loadActs(x + b))), scales(s0, s1), acc);    \
       if (HAS_MIN) {                                                                              \
-        extra += half(w + 2) * x[b].d * static_cast<float>(x[b].sum) +                            \
-                 half(w + (BYTES) + 2) * x[b + 1].d * static_cast<float>(x[b + 1].sum);           \
+        extra += half(w + 2) * x[b].s + half(w + (BYTES) + 2) * x[b + 1].s;                       \
       } else {                                                                                    \
         extra -=                                                                                  \
             s0 * static_cast<float>(8 * x[b].sum) + s1 * static_cast<float>(8 * x[b + 1].sum);    \
@@ -158,11 +157,26 @@ WHARF_AVX512 void axpy(float a, const float* x, float* y, size_t n) {
 
 const KernelTable* avx512Kernels(bool vnni) {
   const KernelTable* avx2 = avx2Kernels();
-  static const KernelTable plain{SimdLevel::Avx512, dotQ4_0, dotQ4_1, dotQ8_0,          dotF16,
-                                 dotBf16,           dotF32,  axpy,    avx2->quantize_q8};
-  static const KernelTable with_vnni{
-      SimdLevel::Avx512Vnni, dotQ4_0Vnni, dotQ4_1Vnni, dotQ8_0Vnni, dotF16, dotBf16, dotF32, axpy,
-      avx2->quantize_q8};
+  static const KernelTable plain{.level = SimdLevel::Avx512,
+                                 .dot_q4_0 = dotQ4_0,
+                                 .dot_q4_1 = dotQ4_1,
+                                 .dot_q8_0 = dotQ8_0,
+                                 .dot_f16 = dotF16,
+                                 .dot_bf16 = dotBf16,
+                                 .dot_f32 = dotF32,
+                                 .axpy = axpy,
+                                 .axpy_f16 = avx2->axpy_f16,
+                                 .quantize_q8 = avx2->quantize_q8};
+  static const KernelTable with_vnni{.level = SimdLevel::Avx512Vnni,
+                                     .dot_q4_0 = dotQ4_0Vnni,
+                                     .dot_q4_1 = dotQ4_1Vnni,
+                                     .dot_q8_0 = dotQ8_0Vnni,
+                                     .dot_f16 = dotF16,
+                                     .dot_bf16 = dotBf16,
+                                     .dot_f32 = dotF32,
+                                     .axpy = axpy,
+                                     .axpy_f16 = avx2->axpy_f16,
+                                     .quantize_q8 = avx2->quantize_q8};
   return vnni ? &with_vnni : &plain;
 }
 

@@ -28,7 +28,7 @@ float dotQ4_1(const uint8_t* w, const BlockQ8* x, size_t nb) {
       s += (w[4 + j] & 15) * x[b].qs[j] + (w[4 + j] >> 4) * x[b].qs[j + 16];
     }
     float d = fp16ToFloat(loadU16(w)), m = fp16ToFloat(loadU16(w + 2));
-    acc += d * x[b].d * static_cast<float>(s) + m * x[b].d * static_cast<float>(x[b].sum);
+    acc += d * x[b].d * static_cast<float>(s) + m * x[b].s;
   }
   return acc;
 }
@@ -65,12 +65,23 @@ void axpy(float a, const float* x, float* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+void axpyF16(float a, const uint8_t* x, float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] += a * fp16ToFloat(loadU16(x + 2 * i));
+}
+
 }  // namespace
 
 const KernelTable& scalarKernels() {
-  static const KernelTable t{
-      SimdLevel::Scalar,     dotQ4_0, dotQ4_1, dotQ8_0, dotF16, dotBf16, dotF32, axpy,
-      quantizeRowQ8Reference};
+  static const KernelTable t{.level = SimdLevel::Scalar,
+                             .dot_q4_0 = dotQ4_0,
+                             .dot_q4_1 = dotQ4_1,
+                             .dot_q8_0 = dotQ8_0,
+                             .dot_f16 = dotF16,
+                             .dot_bf16 = dotBf16,
+                             .dot_f32 = dotF32,
+                             .axpy = axpy,
+                             .axpy_f16 = axpyF16,
+                             .quantize_q8 = quantizeRowQ8Reference};
   return t;
 }
 

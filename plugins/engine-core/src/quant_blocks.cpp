@@ -61,7 +61,8 @@ void quantizeRowQ8Reference(const float* x, BlockQ8* y, size_t n) {
       y[b].qs[j] = static_cast<int8_t>(q);
       sum += q;
     }
-    y[b].d = d;
+    y[b].d = fp16ToFloat(floatToFp16(d));
+    y[b].s = fp16ToFloat(floatToFp16(d * static_cast<float>(sum)));
     y[b].sum = sum;
   }
 }

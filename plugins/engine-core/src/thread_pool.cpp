@@ -12,7 +12,9 @@ void cpuRelax() {
   _mm_pause();
 #endif
 }
-constexpr int kSpinIterations = 20000;
+// Spinning keeps short loops cheap on an idle machine; beyond this the thread yields or sleeps so
+// that a loaded machine (or more threads than cores) does not starve the thread being waited on.
+constexpr int kSpinIterations = 2000;
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
@@ -54,7 +56,13 @@ void ThreadPool::parallelFor(size_t n, const std::function<void(size_t, size_t, 
   }
   wake_.notify_all();
   runShare(0);
-  while (pending_.load(std::memory_order_acquire) > 0) cpuRelax();
+  for (int spins = 0; pending_.load(std::memory_order_acquire) > 0; ++spins) {
+    if (spins < kSpinIterations) {
+      cpuRelax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
 void ThreadPool::workerLoop(int index) {

@@ -60,6 +60,7 @@ TEST_P(KernelLevels, MatchScalarReference) {
     ref.quantize_q8(x.data(), xq_ref.data(), n);
     for (size_t b = 0; b < nb; ++b) {
       ASSERT_FLOAT_EQ(xq[b].d, xq_ref[b].d);
+      ASSERT_FLOAT_EQ(xq[b].s, xq_ref[b].s);
       ASSERT_EQ(xq[b].sum, xq_ref[b].sum);
       for (size_t j = 0; j < 32; ++j) ASSERT_EQ(xq[b].qs[j], xq_ref[b].qs[j]) << b << " " << j;
     }
@@ -80,10 +81,10 @@ TEST_P(KernelLevels, MatchScalarReference) {
     for (size_t b = 0; b < nb; ++b) {
       for (size_t j = 0; j < 32; ++j) xd[b * 32 + j] = xq[b].d * xq[b].qs[j];
     }
-    dequantizeRow(GgmlType::Q4_1, q41.data(), wd.data(), n);
+    dequantizeRow(GgmlType::Q4_0, q40.data(), wd.data(), n);
     double exact = 0;
     for (size_t i = 0; i < n; ++i) exact += static_cast<double>(wd[i]) * xd[i];
-    EXPECT_NEAR(ref.dot_q4_1(q41.data(), xq.data(), nb), exact, tol);
+    EXPECT_NEAR(ref.dot_q4_0(q40.data(), xq.data(), nb), exact, tol);
 
     std::vector<uint16_t> f16(n), bf16(n);
     for (size_t i = 0; i < n; ++i) {
@@ -101,6 +102,9 @@ TEST_P(KernelLevels, MatchScalarReference) {
       std::vector<float> y1 = x, y2 = x;
       k->axpy(0.37f, w.data(), y1.data(), len);
       ref.axpy(0.37f, w.data(), y2.data(), len);
+      for (size_t i = 0; i < n; ++i) ASSERT_NEAR(y1[i], y2[i], 1e-5f);
+      k->axpy_f16(0.37f, f16p, y1.data(), len);
+      ref.axpy_f16(0.37f, f16p, y2.data(), len);
       for (size_t i = 0; i < n; ++i) ASSERT_NEAR(y1[i], y2[i], 1e-5f);
     }
   }

@@ -26,8 +26,9 @@ struct KernelTable {
   float (*dot_f16)(const uint8_t* w, const float* x, size_t n);
   float (*dot_bf16)(const uint8_t* w, const float* x, size_t n);
   float (*dot_f32)(const float* a, const float* b, size_t n);
-  // y += a * x
+  // y += a * x, with x in f32 or IEEE half.
   void (*axpy)(float a, const float* x, float* y, size_t n);
+  void (*axpy_f16)(float a, const uint8_t* x, float* y, size_t n);
   // Activations to Q8 blocks (n a multiple of 32).
   void (*quantize_q8)(const float* x, BlockQ8* y, size_t n);
 };

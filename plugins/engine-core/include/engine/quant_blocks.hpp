@@ -1,6 +1,8 @@
 // GGML block layouts of the supported quantized types, and the Q8 block that activations are
-// quantized to before quantized dot products (as llama.cpp does): 32 int8 values with an f32 scale
-// and the sum of the int8 values (which lets Q4_0/Q4_1 use unsigned nibbles).
+// quantized to before quantized dot products, as llama.cpp does (its Q8_0 / Q8_1): 32 int8 values,
+// the scale, and the sum of the int8 values (which lets Q4_0/Q4_1 use unsigned nibbles). The scale
+// d and the Q4_1 offset term s are rounded to f16 exactly like llama.cpp stores them, so that both
+// engines compute the same numbers (SmolLM2's logits move by ~0.3 with such roundings).
 #pragma once
 
 #include <cstddef>
@@ -21,7 +23,8 @@ constexpr size_t kQ4_1Bytes = 20;
 constexpr size_t kQ8_0Bytes = 34;
 
 struct BlockQ8 {
-  float d;
+  float d;      // f16-rounded scale
+  float s;      // f16-rounded (exact scale x sum), llama.cpp's Q8_1 "s"
   int32_t sum;  // sum of qs
   int8_t qs[kQBlock];
 };

@@ -1,0 +1,51 @@
+// The CPU model runner for llama-family models: RMSNorm, RoPE, grouped-query attention over the
+// paged f16 KV cache, SwiGLU MLP, with quantized matmuls from engine/matmul.hpp. One forward call
+// processes any mix of prefill chunks and decode tokens from many sequences.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "engine/gguf.hpp"
+#include "engine/kernels.hpp"
+#include "engine/llama_weights.hpp"
+#include "engine/matmul.hpp"
+#include "engine/model_runner.hpp"
+#include "engine/thread_pool.hpp"
+
+namespace wharf::engine {
+
+class CpuLlamaRunner : public ModelRunner {
+ public:
+  // threads <= 0: one per hardware thread.
+  CpuLlamaRunner(std::shared_ptr<const GgufFile> gguf, int threads);
+
+  const ModelConfig& config() const override { return config_; }
+  size_t kvBytesPerBlock() const override;
+  void allocateKvCache(size_t blocks) override;
+  void forward(const ForwardBatch& batch, std::vector<float>& logits) override;
+  int parallelism() const override { return pool_.size(); }
+
+ private:
+  void rmsNorm(const float* x, const std::vector<float>& w, float* out, size_t rows) const;
+  void rope(float* x, size_t heads, const float* cos_sin) const;
+  void storeKv(size_t layer, const ForwardBatch& batch);
+  void attention(size_t layer, const ForwardBatch& batch);
+  uint16_t* kvSlot(std::vector<uint16_t>& cache, size_t layer, int32_t block, size_t slot);
+
+  std::shared_ptr<const GgufFile> gguf_;
+  ModelConfig config_;
+  LlamaWeights weights_;
+  const KernelTable& kern_;
+  ThreadPool pool_;
+  std::vector<float> inv_freq_;
+  size_t kv_blocks_ = 0;
+  std::vector<uint16_t> k_cache_, v_cache_;  // [layer][block][slot][kv_dim], IEEE half
+
+  // Per-step scratch, grown as needed.
+  std::vector<float> x_, h_, q_, kproj_, vproj_, attn_, proj_, gate_, up_, cos_sin_, last_;
+  std::vector<std::vector<float>> scores_;  // per thread
+  MatmulInput input_;
+};
+
+}  // namespace wharf::engine

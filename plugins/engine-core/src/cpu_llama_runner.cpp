@@ -1,0 +1,260 @@
+#include "engine/cpu_llama_runner.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/fp16.hpp"
+#include "engine/quant_blocks.hpp"
+#include "wharf/cpp/error.hpp"
+
+namespace wharf::engine {
+
+namespace {
+constexpr size_t kMaxHeadDim = 256;
+}  // namespace
+
+CpuLlamaRunner::CpuLlamaRunner(std::shared_ptr<const GgufFile> gguf, int threads)
+    : gguf_(std::move(gguf)),
+      config_(readModelConfig(*gguf_)),
+      weights_(LlamaWeights::load(*gguf_, config_)),
+      kern_(kernels()),
+      pool_(threads) {
+  const size_t pairs = static_cast<size_t>(config_.rope_dim / 2);
+  inv_freq_.resize(pairs);
+  double scale =
+      config_.rope_scaling == RopeScaling::Linear ? 1.0 / config_.rope_scaling_factor : 1.0;
+  for (size_t i = 0; i < pairs; ++i) {
+    double f = std::pow(config_.rope_freq_base,
+                        -2.0 * static_cast<double>(i) / static_cast<double>(config_.rope_dim));
+    if (!weights_.rope_freq_factors.empty()) f /= weights_.rope_freq_factors[i];
+    inv_freq_[i] = static_cast<float>(f * scale);
+  }
+  scores_.resize(static_cast<size_t>(pool_.size()));
+  if (static_cast<size_t>(config_.head_dim) > kMaxHeadDim) {
+    throw Error(WHARF_ERR_UNSUPPORTED, "head size above " + std::to_string(kMaxHeadDim));
+  }
+}
+
+size_t CpuLlamaRunner::kvBytesPerBlock() const {
+  return 2 * static_cast<size_t>(config_.block_count) * kKvBlockSize *
+         static_cast<size_t>(config_.kvDim()) * sizeof(uint16_t);
+}
+
+void CpuLlamaRunner::allocateKvCache(size_t blocks) {
+  kv_blocks_ = blocks;
+  size_t n = static_cast<size_t>(config_.block_count) * blocks * kKvBlockSize *
+             static_cast<size_t>(config_.kvDim());
+  k_cache_.assign(n, 0);
+  v_cache_.assign(n, 0);
+}
+
+uint16_t* CpuLlamaRunner::kvSlot(std::vector<uint16_t>& cache, size_t layer, int32_t block,
+                                 size_t slot) {
+  size_t index = ((layer * kv_blocks_ + static_cast<size_t>(block)) * kKvBlockSize + slot) *
+                 static_cast<size_t>(config_.kvDim());
+  return cache.data() + index;
+}
+
+void CpuLlamaRunner::rmsNorm(const float* x, const std::vector<float>& w, float* out,
+                             size_t rows) const {
+  const size_t d = w.size();
+  for (size_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * d;
+    double ss = 0;
+    for (size_t i = 0; i < d; ++i) ss += static_cast<double>(xr[i]) * xr[i];
+    float scale =
+        static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(d) + config_.rms_eps));
+    float* o = out + r * d;
+    for (size_t i = 0; i < d; ++i) o[i] = xr[i] * scale * w[i];
+  }
+}
+
+// Rotates the first rope_dim dims of each head; cos_sin holds (cos, sin) per pair for this token.
+void CpuLlamaRunner::rope(float* x, size_t heads, const float* cos_sin) const {
+  const size_t hd = static_cast<size_t>(config_.head_dim), pairs = inv_freq_.size();
+  for (size_t h = 0; h < heads; ++h) {
+    float* v = x + h * hd;
+    for (size_t i = 0; i < pairs; ++i) {
+      float c = cos_sin[2 * i], s = cos_sin[2 * i + 1];
+      size_t a, b;
+      if (config_.rope_style == RopeStyle::Interleaved) {
+        a = 2 * i;
+        b = 2 * i + 1;
+      } else {
+        a = i;
+        b = i + pairs;
+      }
+      float x0 = v[a], x1 = v[b];
+      v[a] = x0 * c - x1 * s;
+      v[b] = x0 * s + x1 * c;
+    }
+  }
+}
+
+void CpuLlamaRunner::storeKv(size_t layer, const ForwardBatch& batch) {
+  const size_t kv = static_cast<size_t>(config_.kvDim());
+  for (size_t t = 0; t < batch.size(); ++t) {
+    const std::vector<int32_t>& table =
+        *batch.block_tables[static_cast<size_t>(batch.sequence_of[t])];
+    size_t pos = static_cast<size_t>(batch.positions[t]);
+    int32_t block = table.at(pos / kKvBlockSize);
+    uint16_t* kd = kvSlot(k_cache_, layer, block, pos % kKvBlockSize);
+    uint16_t* vd = kvSlot(v_cache_, layer, block, pos % kKvBlockSize);
+    for (size_t i = 0; i < kv; ++i) {
+      kd[i] = floatToFp16(kproj_[t * kv + i]);
+      vd[i] = floatToFp16(vproj_[t * kv + i]);
+    }
+  }
+}
+
+void CpuLlamaRunner::attention(size_t layer, const ForwardBatch& batch) {
+  const size_t heads = static_cast<size_t>(config_.head_count);
+  const size_t hd = static_cast<size_t>(config_.head_dim);
+  const size_t kv = static_cast<size_t>(config_.kvDim());
+  const size_t group = static_cast<size_t>(config_.groupSize());
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const size_t q_dim = heads * hd;
+  pool_.parallelFor(batch.size() * heads, [&](size_t begin, size_t end, int thread) {
+    std::vector<float>& scores = scores_[static_cast<size_t>(thread)];
+    for (size_t item = begin; item < end; ++item) {
+      size_t t = item / heads, h = item % heads, g = h / group;
+      const std::vector<int32_t>& table =
+          *batch.block_tables[static_cast<size_t>(batch.sequence_of[t])];
+      size_t len = static_cast<size_t>(batch.positions[t]) + 1;
+      if (scores.size() < len) scores.resize(len);
+      // Q and the attention weights are rounded to f16 as they meet the f16 cache, the numerics
+      // of llama.cpp's default f16 KV path (the model's logits are sensitive to this rounding).
+      float q[kMaxHeadDim];
+      const float* qsrc = q_.data() + t * q_dim + h * hd;
+      for (size_t i = 0; i < hd; ++i) q[i] = fp16ToFloat(floatToFp16(qsrc[i]));
+      float max = -INFINITY;
+      for (size_t j = 0; j < len; ++j) {
+        size_t index =
+            ((layer * kv_blocks_ + static_cast<size_t>(table[j / kKvBlockSize])) * kKvBlockSize +
+             j % kKvBlockSize) *
+                kv +
+            g * hd;
+        float s =
+            kern_.dot_f16(reinterpret_cast<const uint8_t*>(k_cache_.data() + index), q, hd) * scale;
+        scores[j] = s;
+        max = std::max(max, s);
+      }
+      float sum = 0;
+      for (size_t j = 0; j < len; ++j) {
+        scores[j] = std::exp(scores[j] - max);
+        sum += scores[j];
+      }
+      float* out = attn_.data() + t * q_dim + h * hd;
+      std::fill(out, out + hd, 0.0f);
+      float inv = 1.0f / sum;
+      for (size_t j = 0; j < len; ++j) {
+        size_t index =
+            ((layer * kv_blocks_ + static_cast<size_t>(table[j / kKvBlockSize])) * kKvBlockSize +
+             j % kKvBlockSize) *
+                kv +
+            g * hd;
+        float weight = fp16ToFloat(floatToFp16(scores[j] * inv));
+        kern_.axpy_f16(weight, reinterpret_cast<const uint8_t*>(v_cache_.data() + index), out, hd);
+      }
+    }
+  });
+}
+
+void CpuLlamaRunner::forward(const ForwardBatch& batch, std::vector<float>& logits) {
+  const size_t T = batch.size();
+  const size_t d = static_cast<size_t>(config_.embedding_length);
+  const size_t heads = static_cast<size_t>(config_.head_count);
+  const size_t q_dim = heads * static_cast<size_t>(config_.head_dim);
+  const size_t kv = static_cast<size_t>(config_.kvDim());
+  const size_t kv_heads = static_cast<size_t>(config_.head_count_kv);
+  const size_t ff = static_cast<size_t>(config_.feed_forward_length);
+  const size_t vocab = static_cast<size_t>(config_.vocab_size);
+  const size_t pairs = inv_freq_.size();
+  const int64_t rows = static_cast<int64_t>(T);
+  logits.clear();
+  if (T == 0) return;
+  if (kv_blocks_ == 0) throw Error(WHARF_ERR_INTERNAL, "KV cache not allocated");
+
+  x_.resize(T * d);
+  h_.resize(T * d);
+  q_.resize(T * q_dim);
+  kproj_.resize(T * kv);
+  vproj_.resize(T * kv);
+  attn_.resize(T * q_dim);
+  proj_.resize(T * d);
+  gate_.resize(T * ff);
+  up_.resize(T * ff);
+  cos_sin_.resize(T * pairs * 2);
+
+  for (size_t t = 0; t < T; ++t) {
+    int32_t tok = batch.tokens[t];
+    if (tok < 0 || static_cast<int64_t>(tok) >= config_.vocab_size) {
+      throw Error(WHARF_ERR_INVALID_ARGUMENT, "token id " + std::to_string(tok) + " out of range");
+    }
+    const std::vector<int32_t>& table =
+        *batch.block_tables.at(static_cast<size_t>(batch.sequence_of[t]));
+    size_t pos = static_cast<size_t>(batch.positions[t]);
+    if (pos / kKvBlockSize >= table.size()) {
+      throw Error(WHARF_ERR_INTERNAL, "position " + std::to_string(pos) + " has no KV block");
+    }
+    for (size_t b = 0; b <= pos / kKvBlockSize; ++b) {
+      if (table[b] < 0 || static_cast<size_t>(table[b]) >= kv_blocks_) {
+        throw Error(WHARF_ERR_INTERNAL, "KV block id out of range");
+      }
+    }
+    dequantizeRow(weights_.token_embd.type, weights_.token_embd.row(tok), x_.data() + t * d, d);
+    for (size_t i = 0; i < pairs; ++i) {
+      double theta = static_cast<double>(pos) * static_cast<double>(inv_freq_[i]);
+      cos_sin_[(t * pairs + i) * 2] = static_cast<float>(std::cos(theta));
+      cos_sin_[(t * pairs + i) * 2 + 1] = static_cast<float>(std::sin(theta));
+    }
+  }
+
+  for (size_t layer = 0; layer < weights_.layers.size(); ++layer) {
+    const LayerWeights& L = weights_.layers[layer];
+    rmsNorm(x_.data(), L.attn_norm, h_.data(), T);
+    matmul(pool_, kern_, h_.data(), rows, static_cast<int64_t>(d),
+           {{&L.q, q_.data()}, {&L.k, kproj_.data()}, {&L.v, vproj_.data()}}, input_);
+    for (size_t t = 0; t < T; ++t) {
+      if (!L.q_bias.empty()) {
+        for (size_t i = 0; i < q_dim; ++i) q_[t * q_dim + i] += L.q_bias[i];
+        for (size_t i = 0; i < kv; ++i) kproj_[t * kv + i] += L.k_bias[i];
+        for (size_t i = 0; i < kv; ++i) vproj_[t * kv + i] += L.v_bias[i];
+      }
+      rope(q_.data() + t * q_dim, heads, cos_sin_.data() + t * pairs * 2);
+      rope(kproj_.data() + t * kv, kv_heads, cos_sin_.data() + t * pairs * 2);
+    }
+    storeKv(layer, batch);
+    attention(layer, batch);
+    matmul(pool_, kern_, attn_.data(), rows, static_cast<int64_t>(q_dim), {{&L.o, proj_.data()}},
+           input_);
+    for (size_t i = 0; i < T * d; ++i) x_[i] += proj_[i];
+
+    rmsNorm(x_.data(), L.ffn_norm, h_.data(), T);
+    matmul(pool_, kern_, h_.data(), rows, static_cast<int64_t>(d),
+           {{&L.gate, gate_.data()}, {&L.up, up_.data()}}, input_);
+    for (size_t i = 0; i < T * ff; ++i) {
+      float g = gate_[i];
+      gate_[i] = g / (1.0f + std::exp(-g)) * up_[i];
+    }
+    matmul(pool_, kern_, gate_.data(), rows, static_cast<int64_t>(ff), {{&L.down, proj_.data()}},
+           input_);
+    for (size_t i = 0; i < T * d; ++i) x_[i] += proj_[i];
+  }
+
+  // Final norm and LM head for the requested rows only.
+  const size_t n_out = batch.logit_rows.size();
+  if (n_out == 0) return;
+  last_.resize(n_out * d);
+  for (size_t r = 0; r < n_out; ++r) {
+    size_t t = static_cast<size_t>(batch.logit_rows[r]);
+    if (t >= T) throw Error(WHARF_ERR_INTERNAL, "logit row out of range");
+    std::copy_n(x_.data() + t * d, d, last_.data() + r * d);
+  }
+  rmsNorm(last_.data(), weights_.output_norm, last_.data(), n_out);
+  logits.resize(n_out * vocab);
+  matmul(pool_, kern_, last_.data(), static_cast<int64_t>(n_out), static_cast<int64_t>(d),
+         {{&weights_.output, logits.data()}}, input_);
+}
+
+}  // namespace wharf::engine
