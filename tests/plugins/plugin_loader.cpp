@@ -113,8 +113,8 @@ PluginInstance::PluginInstance(const wharf_plugin& plugin, TestHost& host, const
     : plugin_(plugin), name_(name) {
   PluginConfig config(plugin, name, values);
   wharf_error* err = nullptr;
-  check(plugin.create(config.get(), host.api(), &handle_, &err), err,
-        (std::string(plugin.name) + " instance '" + name + "'").c_str());
+  wharf_status st = plugin.create(config.get(), host.api(), &handle_, &err);
+  check(st, err, (std::string(plugin.name) + " instance '" + name + "'").c_str());
 }
 
 PluginInstance::~PluginInstance() {

@@ -63,6 +63,7 @@ StorageClient StorageEnv::client(const std::string& name) const {
 
 std::string memoryModule() { return WHARF_STORAGE_MEMORY_MODULE; }
 std::string fsModule() { return WHARF_STORAGE_FS_MODULE; }
+std::string cacheModule() { return WHARF_STORAGE_CACHE_MODULE; }
 
 StorageSetup parseExtraSetup(const std::string& spec) {
   size_t colon = spec.find(':');
@@ -94,6 +95,16 @@ std::vector<StorageSetup> storageSetups() {
       {"fs",
        [](StorageEnv& env) {
          env.add(fsModule(), {{"root", env.tempDir()}});
+       }},
+      {"cache_memory",
+       [](StorageEnv& env) {
+         env.add(memoryModule(), {}, "backend");
+         env.add(cacheModule(), {{"backend", "backend"}});
+       }},
+      {"cache_fs",
+       [](StorageEnv& env) {
+         env.add(fsModule(), {{"root", env.tempDir()}}, "backend");
+         env.add(cacheModule(), {{"backend", "backend"}});
        }},
   };
   if (const char* extra = std::getenv("WHARF_EXTRA_STORAGE_MODULE")) {
