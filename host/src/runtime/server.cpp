@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "http/exchange.hpp"
@@ -42,29 +43,51 @@ void Server::create_instances() {
 }
 
 void Server::install_routes() {
+  std::map<std::string, Listener*> by_name;
   for (auto& l : listeners_) {
-    Router& router = l->router();
-    const std::string& name = l->config().name;
-    install_health_routes(router, *this);
-    if (name == config_.metrics_listener) install_metrics_route(router, metrics_);
-    if (name == config_.admin_listener) install_admin_routes(router, *this);
-    for (auto& inst : instances_->instances()) {
-      if (inst.kind() != WHARF_KIND_HTTP_SERVICE || inst.listener != name) continue;
-      auto* table = static_cast<const wharf_http_service_v1*>(inst.module->kind_table());
-      HttpServiceClient client(table, inst.handle);
-      for (auto& claim : client.routes()) {
-        try {
-          RouteHandler handler = [client](HttpExchange& ex) { client.handle(ex.as_c()); };
-          if (name == config_.admin_listener)
-            handler = admin_guard(config_.admin_token_file, std::move(handler));
-          router.add(claim, "[plugin." + inst.name + "]", std::move(handler));
-        } catch (const std::exception& e) {
-          throw ini_.error("plugin." + inst.name, "listener",
-                           std::string("route conflict on listener ") + name + ": " + e.what());
-        }
+    by_name[l->config().name] = l.get();
+    install_health_routes(l->router(), *this);
+    if (l->config().name == config_.metrics_listener) install_metrics_route(l->router(), metrics_);
+    if (l->config().name == config_.admin_listener) install_admin_routes(l->router(), *this);
+  }
+  for (auto& inst : instances_->instances()) {
+    if (inst.kind() != WHARF_KIND_HTTP_SERVICE) continue;
+    auto* table = static_cast<const wharf_http_service_v1*>(inst.module->kind_table());
+    HttpServiceClient client(table, inst.handle);
+    const std::string section = "plugin." + inst.name;
+    for (auto& claim : client.routes()) {
+      auto [listener_name, path] = resolve_claim(inst, claim);
+      Listener* listener = by_name.at(listener_name);
+      RouteHandler handler = [client](HttpExchange& ex) { client.handle(ex.as_c()); };
+      if (listener_name == config_.admin_listener)
+        handler = admin_guard(config_.admin_token_file, std::move(handler));
+      try {
+        listener->router().add(path, "[plugin." + inst.name + "]", std::move(handler));
+      } catch (const std::exception& e) {
+        throw ini_.error(section, "listener",
+                         "route conflict on listener " + listener_name + ": " + e.what());
       }
     }
   }
+}
+
+std::pair<std::string, std::string> Server::resolve_claim(const PluginInstance& inst,
+                                                          const std::string& claim) const {
+  // "/path" goes to the instance's `listener`; "<key>:/path" to the listener named by the
+  // instance's LISTENER-typed key <key> (e.g. an inference service's admin_listener).
+  size_t colon = claim.find(':');
+  if (claim.empty() || claim[0] == '/' || colon == std::string::npos) return {inst.listener, claim};
+  std::string key = claim.substr(0, colon);
+  const wharf_plugin& p = inst.plugin();
+  bool listener_key = false;
+  for (size_t i = 0; i < p.config_key_count; ++i)
+    if (key == p.config_keys[i].name && p.config_keys[i].type == WHARF_KEY_LISTENER)
+      listener_key = true;
+  for (auto& [k, v] : inst.values)
+    if (listener_key && k == key && !v.empty()) return {v, claim.substr(colon + 1)};
+  throw ini_.error("plugin." + inst.name, key,
+                   "route '" + claim + "' names '" + key +
+                       "', which is not a listener key set on this instance");
 }
 
 void Server::begin_drain() {

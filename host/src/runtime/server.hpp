@@ -54,6 +54,9 @@ class Server {
 
  private:
   void install_routes();
+  // The listener and path of one route claim of `inst`.
+  std::pair<std::string, std::string> resolve_claim(const PluginInstance& inst,
+                                                    const std::string& claim) const;
 
   IniSource ini_;
   HostConfig config_;

@@ -69,7 +69,10 @@ typedef struct wharf_http_service_v1 {
   uint32_t struct_size;
   /* Path prefixes this instance claims, NULL-terminated, valid while the instance lives. A prefix
    * ending in '/' matches every path below it; otherwise it matches that exact path and every
-   * path continuing with '/'. Overlapping claims on one listener stop start-up. Main thread. */
+   * path continuing with '/'. Overlapping claims on one listener stop start-up. A claim goes to
+   * the instance's `listener`; written "<key>:/path" it goes to the listener named by the
+   * instance's WHARF_KEY_LISTENER key <key> instead (e.g. "admin_listener:/admin/engine").
+   * Main thread. */
   const char* const* (*routes)(void* inst);
   /* Answers one request. Threading: any listener thread, concurrently. */
   void (*handle)(void* inst, wharf_http_exchange* ex);

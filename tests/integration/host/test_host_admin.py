@@ -16,6 +16,7 @@ module = test-echo
 listener = api
 secret_token = hunter2
 size = 2M
+admin_listener = admin
 """
 
 
@@ -70,3 +71,11 @@ def test_drain_makes_ready_fail_and_refuses_new_work(wharfd, tmp_path):
     status, headers, _ = http("GET", w.url("api", "/echo/x"))
     assert status == 503 and headers["Retry-After"] == "5"
     assert http("GET", w.url("api", "/health"))[0] == 200
+
+
+def test_plugin_routes_on_the_admin_listener_share_its_guard(wharfd, tmp_path):
+    w = start(wharfd, tmp_path)
+    assert http("GET", w.url("admin", "/echo-admin"))[0] == 401
+    status, _, body = http("GET", w.url("admin", "/echo-admin"), headers=AUTH)
+    assert status == 200 and body == b"admin side of echo\n"
+    assert http("GET", w.url("api", "/echo-admin"))[0] == 404

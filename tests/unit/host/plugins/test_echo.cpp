@@ -17,13 +17,18 @@ class TestEcho : public wharf::HttpService {
         name_(config.instance()),
         prefix_(config.str("prefix", "/echo")),
         order_log_(config.str("order_log")),
-        unhealthy_(config.boolean("unhealthy")) {
-    if (config.boolean("fail_create")) throw wharf::Error(WHARF_ERR_INVALID_ARGUMENT, "told to fail");
+        unhealthy_(config.boolean("unhealthy")),
+        has_admin_(config.has("admin_listener")) {
+    if (config.boolean("fail_create"))
+      throw wharf::Error(WHARF_ERR_INVALID_ARGUMENT, "told to fail");
     record("create " + name_);
   }
   ~TestEcho() override { record("destroy " + name_); }
 
-  std::vector<std::string> routes() override { return {prefix_}; }
+  std::vector<std::string> routes() override {
+    if (has_admin_) return {prefix_, "admin_listener:" + prefix_ + "-admin"};
+    return {prefix_};
+  }
 
   void health() override {
     if (unhealthy_) throw wharf::Error(WHARF_ERR_UNAVAILABLE, "told to be unhealthy");
@@ -31,6 +36,10 @@ class TestEcho : public wharf::HttpService {
   void reload() override { record("reload " + name_); }
 
   void handle(wharf::Exchange& ex) override {
+    if (ex.path().rfind(prefix_ + "-admin", 0) == 0) {
+      ex.respond(200, "text/plain", "admin side of " + name_ + "\n");
+      return;
+    }
     std::string rest = ex.path().substr(prefix_.size());
     if (rest == "/slow") {
       int ms = std::stoi(ex.queryParam("ms").value_or("1000"));
@@ -54,8 +63,8 @@ class TestEcho : public wharf::HttpService {
     } else if (rest == "/throw") {
       throw std::runtime_error("boom");
     } else {
-      std::string body = "{\"instance\":\"" + name_ + "\",\"method\":\"" + ex.method() + "\",\"path\":\"" +
-                         ex.path() + "\",\"query\":\"" + ex.query() + "\"}";
+      std::string body = "{\"instance\":\"" + name_ + "\",\"method\":\"" + ex.method() +
+                         "\",\"path\":\"" + ex.path() + "\",\"query\":\"" + ex.query() + "\"}";
       ex.respond(200, "application/json", body);
     }
   }
@@ -69,19 +78,26 @@ class TestEcho : public wharf::HttpService {
   }
   std::string name_, prefix_, order_log_;
   bool unhealthy_;
+  bool has_admin_;
 };
 
 const wharf_config_key kKeys[] = {
-    {"depends", WHARF_KEY_INSTANCE, WHARF_KEY_LIST, static_cast<wharf_plugin_kind>(0), nullptr, nullptr,
-     "instances to create first"},
-    {"fail_create", WHARF_KEY_BOOL, 0, static_cast<wharf_plugin_kind>(0), "false", nullptr, "fail in create"},
-    {"unhealthy", WHARF_KEY_BOOL, 0, static_cast<wharf_plugin_kind>(0), "false", nullptr, "fail health checks"},
-    {"prefix", WHARF_KEY_STRING, 0, static_cast<wharf_plugin_kind>(0), "/echo", nullptr, "route claimed"},
+    {"depends", WHARF_KEY_INSTANCE, WHARF_KEY_LIST, static_cast<wharf_plugin_kind>(0), nullptr,
+     nullptr, "instances to create first"},
+    {"fail_create", WHARF_KEY_BOOL, 0, static_cast<wharf_plugin_kind>(0), "false", nullptr,
+     "fail in create"},
+    {"unhealthy", WHARF_KEY_BOOL, 0, static_cast<wharf_plugin_kind>(0), "false", nullptr,
+     "fail health checks"},
+    {"prefix", WHARF_KEY_STRING, 0, static_cast<wharf_plugin_kind>(0), "/echo", nullptr,
+     "route claimed"},
     {"order_log", WHARF_KEY_STRING, 0, static_cast<wharf_plugin_kind>(0), nullptr, nullptr,
      "file that records create/destroy/reload"},
-    {"secret_token", WHARF_KEY_STRING, WHARF_KEY_SECRET, static_cast<wharf_plugin_kind>(0), nullptr, nullptr,
-     "a secret (redaction tests)"},
-    {"size", WHARF_KEY_SIZE, 0, static_cast<wharf_plugin_kind>(0), nullptr, nullptr, "a size (type tests)"},
+    {"secret_token", WHARF_KEY_STRING, WHARF_KEY_SECRET, static_cast<wharf_plugin_kind>(0), nullptr,
+     nullptr, "a secret (redaction tests)"},
+    {"admin_listener", WHARF_KEY_LISTENER, 0, static_cast<wharf_plugin_kind>(0), nullptr, nullptr,
+     "also answer <prefix>-admin on this listener"},
+    {"size", WHARF_KEY_SIZE, 0, static_cast<wharf_plugin_kind>(0), nullptr, nullptr,
+     "a size (type tests)"},
 };
 
 }  // namespace
