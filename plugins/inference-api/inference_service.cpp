@@ -1,0 +1,446 @@
+#include "inference_service.hpp"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+
+#include "api_error.hpp"
+#include "generation.hpp"
+
+namespace wharf::inference {
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+std::string random_id(const char* prefix) {
+  unsigned char bytes[12];
+  RAND_bytes(bytes, sizeof bytes);
+  static const char* hex = "0123456789abcdef";
+  std::string out = prefix;
+  for (unsigned char b : bytes) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string read_key(const std::string& file) {
+  if (file.empty()) return "";
+  std::ifstream in(file);
+  std::string key;
+  std::getline(in, key);
+  while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
+  return key;
+}
+
+ApiError engine_error(const Error& e) {
+  switch (e.code()) {
+    case WHARF_ERR_UNAVAILABLE:
+      return ApiError(503, std::string("The server is overloaded: ") + e.what());
+    case WHARF_ERR_INVALID_ARGUMENT:
+      return bad_request(e.what());
+    default:
+      return ApiError(500, e.what());
+  }
+}
+
+}  // namespace
+
+InferenceService::InferenceService(const Config& config, const Host& host)
+    : HttpService(host),
+      host_(host),
+      engine_(EngineClient::lookup(host, config.required("engine"))),
+      max_request_bytes_(static_cast<size_t>(config.integer("max_request_bytes", 16 << 20))),
+      api_key_(read_key(config.str("api_key_file"))),
+      admin_routes_(config.has("admin_listener")) {
+  auto info = Poco::JSON::Parser().parse(engine_.modelInfo()).extract<Poco::JSON::Object::Ptr>();
+  engine_model_ = info->optValue<std::string>("id", "model");
+  max_model_len_ = info->optValue<int64_t>("max_model_len", 2048);
+  served_name_ = config.str("served_model_name");
+  if (served_name_.empty()) served_name_ = engine_model_;
+  metrics_ = std::make_unique<ApiMetrics>(host_, served_name_);
+  host_.info("serving model '" + served_name_ + "' (context " + std::to_string(max_model_len_) +
+             " tokens)");
+}
+
+std::vector<std::string> InferenceService::routes() {
+  std::vector<std::string> r = {"/v1/", "/tokenize", "/detokenize", "/version"};
+  if (admin_routes_) r.push_back("admin_listener:/admin/engine");
+  return r;
+}
+
+void InferenceService::handleException(Exchange& ex, const std::exception& e) {
+  if (ex.started()) return;
+  const auto* api = dynamic_cast<const ApiError*>(&e);
+  ApiError err = api ? *api : ApiError(500, e.what());
+  ex.respond(err.status(), "application/json", err.json());
+}
+
+void InferenceService::handle(Exchange& ex) {
+  const std::string path = ex.path();
+  const std::string method = ex.method();
+  auto only = [&](const char* m) {
+    if (method != m)
+      throw ApiError(405, "Method " + method + " is not allowed on " + path + "; use " + m + ".");
+  };
+  if (path == "/admin/engine") {
+    only("GET");
+    return engine_stats(ex);
+  }
+  if (path == "/version") {
+    only("GET");
+    ex.respond(200, "application/json", std::string("{\"version\":\"") + kVersion + "\"}");
+    return;
+  }
+  check_api_key(ex);
+  if (path == "/v1/models") {
+    only("GET");
+    ex.setRoute("/v1/models");
+    models(ex);
+  } else if (path == "/v1/completions") {
+    only("POST");
+    ex.setRoute("/v1/completions");
+    generate(ex, false);
+  } else if (path == "/v1/chat/completions") {
+    only("POST");
+    ex.setRoute("/v1/chat/completions");
+    generate(ex, true);
+  } else if (path == "/tokenize") {
+    only("POST");
+    tokenize(ex);
+  } else if (path == "/detokenize") {
+    only("POST");
+    detokenize(ex);
+  } else {
+    ex.setRoute("/v1/unknown");
+    throw ApiError(404, "Unknown endpoint " + path + ".");
+  }
+}
+
+void InferenceService::check_api_key(Exchange& ex) const {
+  if (api_key_.empty()) return;
+  std::string expected = "Bearer " + api_key_;
+  auto got = ex.header("Authorization").value_or("");
+  if (got.size() != expected.size() || CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0)
+    throw ApiError(401, "Invalid or missing API key.");
+}
+
+std::string InferenceService::read_body(Exchange& ex) {
+  auto body = ex.readAll(max_request_bytes_);
+  if (!body)
+    throw ApiError(
+        413, "The request body is larger than " + std::to_string(max_request_bytes_) + " bytes.");
+  return *body;
+}
+
+void InferenceService::check_model(const std::string& model) const {
+  if (model != served_name_ && model != engine_model_)
+    throw ApiError(404, "The model `" + model + "` does not exist.", "model");
+}
+
+void InferenceService::models(Exchange& ex) {
+  JsonWriter w;
+  w.begin_object().field("object", "list").key("data").begin_array().begin_object();
+  w.field("id", served_name_)
+      .field("object", "model")
+      .field("created", unix_now())
+      .field("owned_by", "wharf");
+  w.field("root", engine_model_);
+  w.key("parent").null().field("max_model_len", max_model_len_);
+  w.end_object().end_array().end_object();
+  ex.respond(200, "application/json", w.str());
+}
+
+std::string InferenceService::token_text(int32_t token) const {
+  return engine_.detokenize({token}, false);
+}
+
+std::vector<std::vector<int32_t>> InferenceService::prepare_prompts(
+    GenerationRequest& req, std::vector<std::string>& echo_texts, int& max_tokens) {
+  std::vector<std::vector<int32_t>> prompts;
+  if (req.chat) {
+    std::string text = engine_.applyChatTemplate(req.messages_json, req.add_generation_prompt);
+    prompts.push_back(engine_.tokenize(text, req.add_special_tokens));
+    echo_texts.push_back(text);
+  } else {
+    for (auto& p : req.prompts) {
+      if (p.text) {
+        prompts.push_back(engine_.tokenize(*p.text, req.add_special_tokens));
+        echo_texts.push_back(*p.text);
+      } else {
+        prompts.push_back(p.tokens);
+        echo_texts.push_back(engine_.detokenize(p.tokens, false));
+      }
+    }
+  }
+  size_t longest = 0;
+  for (auto& p : prompts) {
+    if (p.empty()) throw bad_request("The prompt is empty.", req.chat ? "messages" : "prompt");
+    longest = std::max(longest, p.size());
+  }
+  const int64_t ctx = max_model_len_;
+  if (static_cast<int64_t>(longest) >= ctx)
+    throw bad_request("This model's maximum context length is " + std::to_string(ctx) +
+                          " tokens. However, your request has " + std::to_string(longest) +
+                          " input tokens. Please reduce the length of the input.",
+                      req.chat ? "messages" : "prompt");
+  max_tokens = req.max_tokens.value_or(static_cast<int>(ctx - static_cast<int64_t>(longest)));
+  if (static_cast<int64_t>(longest) + max_tokens > ctx)
+    throw bad_request(
+        "This model's maximum context length is " + std::to_string(ctx) +
+            " tokens. However, you requested " +
+            std::to_string(longest + static_cast<size_t>(max_tokens)) + " tokens (" +
+            std::to_string(longest) + " in the prompt, " + std::to_string(max_tokens) +
+            " in the completion). Please reduce the length of the prompt or completion.",
+        req.chat ? "max_tokens" : "max_tokens");
+  return prompts;
+}
+
+void InferenceService::generate(Exchange& ex, bool chat) {
+  auto start = std::chrono::steady_clock::now();
+  std::string body = read_body(ex);
+  GenerationRequest req = chat ? parse_chat_request(body) : parse_completion_request(body);
+  check_model(req.model);
+  if (host_.draining()) throw ApiError(503, "The server is draining.");
+  std::vector<std::string> echo_texts;
+  int max_tokens = 0;
+  auto prompts = prepare_prompts(req, echo_texts, max_tokens);
+
+  Generation gen(engine_);
+  std::vector<size_t> prompt_lengths;
+  try {
+    for (auto& p : prompts) {
+      for (int j = 0; j < req.n; ++j) {
+        wharf_sampling_params sp = req.sampling(max_tokens, j);
+        gen.submit(p, sp, req.logprobs >= 0);
+        prompt_lengths.push_back(p.size());
+      }
+    }
+  } catch (const Error& e) {
+    throw engine_error(e);
+  }
+  ResponseWriter out(chat, random_id(chat ? "chatcmpl-" : "cmpl-"), unix_now(), served_name_,
+                     [this](int32_t t) { return token_text(t); });
+  if (req.stream)
+    respond_stream(ex, req, gen, out, echo_texts, prompt_lengths);
+  else
+    respond_whole(ex, req, gen, out, echo_texts, prompt_lengths);
+  (void)start;
+}
+
+namespace {
+
+// Collects deltas until every choice finished, polling the client so that a client that went
+// away cancels its generations. Calls `on_delta` for each; returns false when the client left.
+template <class OnDelta>
+bool drive(Exchange& ex, Generation& gen, OnDelta&& on_delta) {
+  while (!gen.all_finished()) {
+    auto d = gen.next(100);
+    if (!d) {
+      if (!ex.clientConnected()) {
+        gen.cancel_all();
+        return false;
+      }
+      continue;
+    }
+    if (!on_delta(*d)) {
+      gen.cancel_all();
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void InferenceService::respond_whole(Exchange& ex, const GenerationRequest& req, Generation& gen,
+                                     const ResponseWriter& out,
+                                     const std::vector<std::string>& echo_texts,
+                                     const std::vector<size_t>& prompt_lengths) {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<ChoiceResult> results(gen.size());
+  std::vector<double> first_token(gen.size(), -1);
+  std::string error;
+  Usage usage;
+  bool ok = drive(ex, gen, [&](Delta& d) {
+    ChoiceResult& r = results[d.choice];
+    if (first_token[d.choice] < 0 && !d.tokens.empty())
+      first_token[d.choice] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.text += d.text;
+    for (auto& lp : d.logprobs) r.logprobs.push_back(std::move(lp));
+    if (d.finished) {
+      r.finish_reason = d.finish_reason;
+      r.stop_reason = d.stop_reason;
+      r.completion_tokens = d.completion_tokens;
+      usage.cached_tokens += d.cached_tokens;
+      if (d.finish_reason == "error") error = d.error;
+      double e2e = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      metrics_->finished(d.finish_reason, static_cast<uint32_t>(prompt_lengths[d.choice]),
+                         d.completion_tokens, first_token[d.choice], e2e);
+    }
+    return true;
+  });
+  if (!ok) return;
+  if (!error.empty()) throw ApiError(500, "generation failed: " + error);
+  for (size_t i = 0; i < results.size(); ++i) {
+    usage.completion_tokens += results[i].completion_tokens;
+    if (req.echo) results[i].text = echo_texts[i / static_cast<size_t>(req.n)] + results[i].text;
+  }
+  // Usage counts each prompt once, as OpenAI does, whatever n is.
+  for (size_t i = 0; i < prompt_lengths.size(); i += static_cast<size_t>(req.n))
+    usage.prompt_tokens += prompt_lengths[i];
+  ex.respond(200, "application/json", out.full(results, usage));
+}
+
+void InferenceService::respond_stream(Exchange& ex, const GenerationRequest& req, Generation& gen,
+                                      const ResponseWriter& out,
+                                      const std::vector<std::string>& echo_texts,
+                                      const std::vector<size_t>& prompt_lengths) {
+  auto start = std::chrono::steady_clock::now();
+  ex.status(200);
+  ex.addHeader("Content-Type", "text/event-stream; charset=utf-8");
+  ex.addHeader("Cache-Control", "no-cache");
+  ex.addHeader("X-Accel-Buffering", "no");
+  auto send = [&](const std::string& json) {
+    return ex.write("data: " + json + "\n\n") && ex.flush();
+  };
+  std::vector<bool> opened(gen.size(), false);
+  std::vector<size_t> offsets(gen.size(), 0);
+  std::vector<double> first_token(gen.size(), -1);
+  Usage usage;
+  for (size_t i = 0; i < prompt_lengths.size(); i += static_cast<size_t>(req.n))
+    usage.prompt_tokens += prompt_lengths[i];
+  bool ok = drive(ex, gen, [&](Delta& d) {
+    std::string text = d.text;
+    if (!opened[d.choice]) {
+      opened[d.choice] = true;
+      if (req.chat && !send(out.chunk(d.choice, "", {}, std::nullopt, std::nullopt, true)))
+        return false;
+      if (req.echo) text = echo_texts[d.choice / static_cast<size_t>(req.n)] + text;
+    }
+    if (first_token[d.choice] < 0 && !d.tokens.empty())
+      first_token[d.choice] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::optional<std::string> finish;
+    if (d.finished) {
+      finish = d.finish_reason;
+      usage.completion_tokens += d.completion_tokens;
+      usage.cached_tokens += d.cached_tokens;
+      double e2e = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      metrics_->finished(d.finish_reason, static_cast<uint32_t>(prompt_lengths[d.choice]),
+                         d.completion_tokens, first_token[d.choice], e2e);
+    }
+    if (text.empty() && !finish && d.logprobs.empty()) return true;
+    bool sent =
+        send(out.chunk(d.choice, text, d.logprobs, finish,
+                       d.finished ? d.stop_reason : std::nullopt, false, offsets[d.choice]));
+    offsets[d.choice] += text.size();
+    return sent;
+  });
+  if (!ok) return;
+  if (req.include_usage && !send(out.usage_chunk(usage))) return;
+  send("[DONE]");
+}
+
+void InferenceService::tokenize(Exchange& ex) {
+  auto o = [&] {
+    try {
+      return Poco::JSON::Parser().parse(read_body(ex)).extract<Poco::JSON::Object::Ptr>();
+    } catch (const ApiError&) {
+      throw;
+    } catch (const std::exception&) {
+      throw bad_request("The request body must be a JSON object.");
+    }
+  }();
+  if (o->has("model") && o->get("model").isString()) check_model(o->getValue<std::string>("model"));
+  bool add_special = o->optValue<bool>("add_special_tokens", true);
+  std::vector<int32_t> tokens;
+  if (o->has("messages")) {
+    std::ostringstream s;
+    o->get("messages").extract<Poco::JSON::Array::Ptr>()->stringify(s);
+    std::string text =
+        engine_.applyChatTemplate(s.str(), o->optValue<bool>("add_generation_prompt", true));
+    tokens = engine_.tokenize(text, o->optValue<bool>("add_special_tokens", false));
+  } else if (o->has("prompt") && o->get("prompt").isString()) {
+    tokens = engine_.tokenize(o->getValue<std::string>("prompt"), add_special);
+  } else {
+    throw bad_request("'prompt' (a string) or 'messages' is required.", "prompt");
+  }
+  JsonWriter w;
+  w.begin_object()
+      .field("count", static_cast<uint64_t>(tokens.size()))
+      .field("max_model_len", max_model_len_);
+  w.key("tokens").begin_array();
+  for (auto t : tokens) w.value(t);
+  w.end_array().end_object();
+  ex.respond(200, "application/json", w.str());
+}
+
+void InferenceService::detokenize(Exchange& ex) {
+  Poco::JSON::Object::Ptr o;
+  try {
+    o = Poco::JSON::Parser().parse(read_body(ex)).extract<Poco::JSON::Object::Ptr>();
+  } catch (const ApiError&) {
+    throw;
+  } catch (const std::exception&) {
+    throw bad_request("The request body must be a JSON object.");
+  }
+  if (o->has("model") && o->get("model").isString()) check_model(o->getValue<std::string>("model"));
+  if (!o->has("tokens") || o->get("tokens").type() != typeid(Poco::JSON::Array::Ptr))
+    throw bad_request("'tokens' must be a list of token ids.", "tokens");
+  std::vector<int32_t> tokens;
+  auto a = o->getArray("tokens");
+  for (size_t i = 0; i < a->size(); ++i) {
+    if (!a->get(i).isInteger())
+      throw bad_request("'tokens' must be a list of token ids.", "tokens");
+    tokens.push_back(a->get(i).convert<int32_t>());
+  }
+  std::string text;
+  try {
+    text = engine_.detokenize(tokens, false);
+  } catch (const Error& e) {
+    throw engine_error(e);
+  }
+  JsonWriter w;
+  ex.respond(200, "application/json", w.begin_object().field("prompt", text).end_object().str());
+}
+
+void InferenceService::engine_stats(Exchange& ex) {
+  ex.respond(200, "application/json", engine_.stats());
+}
+
+}  // namespace wharf::inference
+
+namespace {
+
+const wharf_config_key kKeys[] = {
+    {"engine", WHARF_KEY_INSTANCE, WHARF_KEY_REQUIRED, WHARF_KIND_ENGINE, nullptr, nullptr,
+     "the engine instance that runs the model"},
+    {"served_model_name", WHARF_KEY_STRING, 0, static_cast<wharf_plugin_kind>(0), nullptr, nullptr,
+     "the model name clients use (default: the engine's model id)"},
+    {"admin_listener", WHARF_KEY_LISTENER, 0, static_cast<wharf_plugin_kind>(0), nullptr, nullptr,
+     "listener for GET /admin/engine (usually the host's admin listener)"},
+    {"api_key_file", WHARF_KEY_FILE, WHARF_KEY_SECRET, static_cast<wharf_plugin_kind>(0), nullptr,
+     nullptr, "file holding an API key clients must send as 'Authorization: Bearer <key>'"},
+    {"max_request_bytes", WHARF_KEY_SIZE, 0, static_cast<wharf_plugin_kind>(0), "16M", nullptr,
+     "largest request body accepted"},
+};
+
+}  // namespace
+
+WHARF_HTTP_SERVICE_PLUGIN(wharf::inference::InferenceService, "inference-api", "0.1.0",
+                          "OpenAI-compatible API (vLLM routes and fields) over an engine instance",
+                          kKeys)

@@ -1,0 +1,58 @@
+// inference-api: the OpenAI-compatible HTTP API (vLLM's routes and fields) over an engine
+// instance: /v1/models, /v1/completions, /v1/chat/completions (with SSE streaming), /tokenize,
+// /detokenize, /version, and /admin/engine on the admin listener.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api_metrics.hpp"
+#include "request.hpp"
+#include "responses.hpp"
+#include "wharf/wharf.hpp"
+
+namespace wharf::inference {
+
+class InferenceService : public HttpService {
+ public:
+  InferenceService(const Config& config, const Host& host);
+  std::vector<std::string> routes() override;
+  void handle(Exchange& ex) override;
+  void handleException(Exchange& ex, const std::exception& e) override;
+
+ private:
+  void models(Exchange& ex);
+  void generate(Exchange& ex, bool chat);
+  void tokenize(Exchange& ex);
+  void detokenize(Exchange& ex);
+  void engine_stats(Exchange& ex);
+
+  std::string read_body(Exchange& ex);
+  void check_model(const std::string& model) const;
+  void check_api_key(Exchange& ex) const;
+  // Prompts as token ids, validated against the context; fills `max_tokens`.
+  std::vector<std::vector<int32_t>> prepare_prompts(GenerationRequest& req,
+                                                    std::vector<std::string>& echo_texts,
+                                                    int& max_tokens);
+  void respond_whole(Exchange& ex, const GenerationRequest& req, Generation& gen,
+                     const ResponseWriter& out, const std::vector<std::string>& echo_texts,
+                     const std::vector<size_t>& prompt_lengths);
+  void respond_stream(Exchange& ex, const GenerationRequest& req, Generation& gen,
+                      const ResponseWriter& out, const std::vector<std::string>& echo_texts,
+                      const std::vector<size_t>& prompt_lengths);
+  std::string token_text(int32_t token) const;
+
+  Host host_;
+  EngineClient engine_;
+  std::string served_name_;
+  std::string engine_model_;
+  int64_t max_model_len_ = 0;
+  size_t max_request_bytes_;
+  std::string api_key_;
+  bool admin_routes_;
+  std::unique_ptr<ApiMetrics> metrics_;
+};
+
+}  // namespace wharf::inference

@@ -1,0 +1,63 @@
+// JSON bodies of the OpenAI API: completion and chat completion responses, their streaming
+// chunks, usage and logprobs.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "generation.hpp"
+#include "json_writer.hpp"
+
+namespace wharf::inference {
+
+struct ChoiceResult {
+  std::string text;
+  std::vector<TokenLogprob> logprobs;
+  std::string finish_reason;
+  std::optional<std::string> stop_reason;
+  uint32_t completion_tokens = 0;
+};
+
+struct Usage {
+  uint64_t prompt_tokens = 0;
+  uint64_t completion_tokens = 0;
+  uint64_t cached_tokens = 0;
+};
+
+// The text of one token id (for logprobs).
+using TokenText = std::function<std::string(int32_t)>;
+
+class ResponseWriter {
+ public:
+  ResponseWriter(bool chat, std::string id, int64_t created, std::string model,
+                 TokenText token_text)
+      : chat_(chat),
+        id_(std::move(id)),
+        created_(created),
+        model_(std::move(model)),
+        token_text_(std::move(token_text)) {}
+
+  std::string full(const std::vector<ChoiceResult>& choices, const Usage& usage) const;
+  // One streaming chunk for a choice; `role_only` writes the opening chat delta.
+  std::string chunk(size_t index, const std::string& text,
+                    const std::vector<TokenLogprob>& logprobs,
+                    const std::optional<std::string>& finish_reason,
+                    const std::optional<std::string>& stop_reason, bool role_only = false,
+                    size_t text_offset = 0) const;
+  std::string usage_chunk(const Usage& usage) const;
+
+ private:
+  void header(JsonWriter& w, bool streaming) const;
+  void usage(JsonWriter& w, const Usage& u) const;
+  void logprobs(JsonWriter& w, const std::vector<TokenLogprob>& lps, size_t text_offset) const;
+
+  bool chat_;
+  std::string id_;
+  int64_t created_;
+  std::string model_;
+  TokenText token_text_;
+};
+
+}  // namespace wharf::inference
