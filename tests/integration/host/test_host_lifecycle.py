@@ -132,3 +132,16 @@ def test_systemd_notify_ready_and_watchdog(wharfd, tmp_path):
         pass
     assert any("STOPPING=1" in m for m in tail)
     sock.close()
+
+
+def test_json_logs_and_access_log(wharfd, tmp_path):
+    w = wharfd(API.replace("[listener.api]", "log_format = json\n[listener.api]").replace(
+        "bind = 127.0.0.1:{api}", "bind = 127.0.0.1:{api}\naccess_log = {tmp}/access.log"))
+    assert http("GET", w.url("api", "/echo/logged?x=1"), headers={"User-Agent": "probe/1"})[0] == 200
+    assert w.stop() == 0
+    import json
+    lines = [json.loads(l) for l in w.output().splitlines() if l.startswith("{")]
+    assert any(l["logger"] == "wharf.host" and l["msg"] == "wharfd ready" and l["level"] == "info" for l in lines)
+    (entry,) = [json.loads(l) for l in (tmp_path / "access.log").read_text().splitlines()]
+    assert entry["method"] == "GET" and entry["path"] == "/echo/logged" and entry["status"] == 200
+    assert entry["route"] == "/echo" and entry["user_agent"] == "probe/1" and entry["client"] == "127.0.0.1"
