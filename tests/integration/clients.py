@@ -1,0 +1,119 @@
+"""Real registry clients started by the tests: OCI layouts made with umoci, skopeo, podman and
+buildah with the vfs storage driver, and a private dockerd with its own roots and socket."""
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import time
+
+import pytest
+
+
+def run(cmd, timeout=300, check=True, env=None, text=True, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=text, timeout=timeout, env=env, **kw)
+    if check and r.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, cmd))} failed ({r.returncode}):\n"
+                             f"{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+    return r
+
+
+def require(tool):
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed (tests/integration/install-deps.sh installs it)")
+
+
+def umoci_layout(path, tag="v1", files=None):
+    """An OCI image layout at `path` with one layer holding `files` ({name: bytes})."""
+    require("umoci")
+    path = pathlib.Path(path)
+    bundle = path.parent / (path.name + "-bundle")
+    run(["umoci", "init", "--layout", str(path)])
+    run(["umoci", "new", "--image", f"{path}:{tag}"])
+    run(["umoci", "unpack", "--rootless", "--image", f"{path}:{tag}", str(bundle)])
+    for name, data in (files or {"hello.txt": os.urandom(4096)}).items():
+        (bundle / "rootfs" / name).write_bytes(data)
+    run(["umoci", "repack", "--image", f"{path}:{tag}", str(bundle)])
+    shutil.rmtree(bundle, ignore_errors=True)
+    return path
+
+
+def skopeo(*args, creds=None, cert_dir=None, timeout=300):
+    require("skopeo")
+    cmd = ["skopeo", "--insecure-policy", *args]
+    return run(cmd, timeout=timeout)
+
+
+def tls_flags(direction, tls_verify, cert_dir=None, creds=None):
+    flags = [f"--{direction}-tls-verify={'true' if tls_verify else 'false'}"]
+    if cert_dir:
+        flags.append(f"--{direction}-cert-dir={cert_dir}")
+    if creds:
+        flags.append(f"--{direction}-creds={creds}")
+    return flags
+
+
+def layout_manifest(path, tag="v1"):
+    index = json.loads((pathlib.Path(path) / "index.json").read_text())
+    for m in index["manifests"]:
+        if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag:
+            return m["digest"]
+    return index["manifests"][0]["digest"]
+
+
+class Dockerd:
+    """A dockerd of our own (vfs, no iptables, no bridge, private roots and socket)."""
+
+    def __init__(self, workdir):
+        self.dir = pathlib.Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.sock = self.dir / "docker.sock"
+        self.host = f"unix://{self.sock}"
+        self.proc = None
+        self.log = self.dir / "dockerd.log"
+
+    def start(self, timeout=60, insecure=()):
+        for tool in ("dockerd", "containerd"):
+            if shutil.which(tool) is None:
+                pytest.skip(f"{tool} not installed")
+        docker = "/usr/bin/docker" if os.path.exists("/usr/bin/docker") else shutil.which("docker")
+        if docker is None:
+            pytest.skip("docker CLI not installed")
+        self.docker = docker
+        cmd = ["dockerd", "--storage-driver=vfs", "--iptables=false", "--ip6tables=false",
+               "--bridge=none", f"--data-root={self.dir / 'data'}",
+               f"--exec-root={self.dir / 'exec'}", f"--pidfile={self.dir / 'docker.pid'}",
+               f"--host={self.host}", "--log-level=warn"]
+        for reg in insecure:
+            cmd.append(f"--insecure-registry={reg}")
+        self.logf = open(self.log, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                pytest.skip("dockerd cannot start in this sandbox:\n" +
+                            self.log.read_text(errors="replace")[-2000:])
+            if run(self.cli_args("version"), check=False, timeout=10).returncode == 0:
+                return self
+            time.sleep(0.5)
+        self.stop()
+        pytest.skip("dockerd did not become ready:\n" + self.log.read_text(errors="replace")[-2000:])
+
+    def cli_args(self, *args):
+        return [getattr(self, "docker", "docker"), "--host", self.host, *args]
+
+    def cli(self, *args, timeout=300, check=True, input=None):
+        return run(self.cli_args(*args), timeout=timeout, check=check, input=input,
+                   env={**os.environ, "DOCKER_CONFIG": str(self.dir / "config")})
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+            self.logf.close()
