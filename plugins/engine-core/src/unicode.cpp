@@ -113,4 +113,52 @@ CharClass classify(uint32_t cp) {
   return CharClass::Other;
 }
 
+uint32_t toLower(uint32_t c) {
+  if (c >= 'A' && c <= 'Z') return c + 32;
+  if (c < 0xC0) return c;
+  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 32;
+  if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x138 && c != 0x149 && c != 0x17F) {
+    bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+    if (odd_upper) return (c % 2 == 1) ? c + 1 : c;
+    return (c % 2 == 0) ? c + 1 : c;
+  }
+  if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 32;
+  if (c >= 0x410 && c <= 0x42F) return c + 32;
+  if (c >= 0x400 && c <= 0x40F) return c + 80;
+  return c;
+}
+
+uint32_t toUpper(uint32_t c) {
+  if (c >= 'a' && c <= 'z') return c - 32;
+  if (c < 0xE0) return c;
+  if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 32;
+  if (c >= 0x100 && c <= 0x17F && c != 0x131 && c != 0x138 && c != 0x149 && c != 0x17F) {
+    bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+    if (odd_upper) return (c % 2 == 0) ? c - 1 : c;
+    return (c % 2 == 1) ? c - 1 : c;
+  }
+  if (c >= 0x3B1 && c <= 0x3CB && c != 0x3C2) return c - 32;
+  if (c >= 0x430 && c <= 0x44F) return c - 32;
+  if (c >= 0x450 && c <= 0x45F) return c - 80;
+  return c;
+}
+
+namespace {
+std::string mapCase(std::string_view text, uint32_t (*fn)(uint32_t)) {
+  std::string out;
+  out.reserve(text.size());
+  for (const Utf8Char& c : decodeUtf8(text)) {
+    if (c.valid) {
+      appendUtf8(out, fn(c.codepoint));
+    } else {
+      out.append(text.substr(c.offset, c.length));
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::string lowerUtf8(std::string_view text) { return mapCase(text, toLower); }
+std::string upperUtf8(std::string_view text) { return mapCase(text, toUpper); }
+
 }  // namespace wharf::engine
