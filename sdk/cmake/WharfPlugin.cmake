@@ -1,8 +1,22 @@
 # wharf_add_plugin(<name> <sources>...)
-# Builds libwharf-<name>.so against the Wharf SDK: C++20, hidden visibility (only
-# wharf_plugin_init is exported), every symbol resolved at link time (-Wl,--no-undefined), and
-# installs it to lib/wharf/plugins.
+# Builds libwharf-<name>.so against the Wharf SDK: C++20, hidden visibility plus a linker version
+# script so that wharf_plugin_init is the only exported symbol (hidden visibility alone still
+# exports libstdc++ template instantiations), every symbol resolved at link time
+# (-Wl,--no-undefined), and installs it to lib/wharf/plugins.
 include_guard(GLOBAL)
+
+# Adds the export map at the end of the directory's processing, unless the plugin's own
+# CMakeLists set a version script of its own.
+function(_wharf_plugin_exports target)
+  get_target_property(options ${target} LINK_OPTIONS)
+  if(options AND "${options}" MATCHES "--version-script")
+    return()
+  endif()
+  set(map ${CMAKE_CURRENT_BINARY_DIR}/${target}.exports.map)
+  file(WRITE ${map} "{ global: wharf_plugin_init; local: *; };\n")
+  target_link_options(${target} PRIVATE "LINKER:--version-script=${map}")
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${map})
+endfunction()
 
 function(wharf_add_plugin name)
   if(NOT ARGN)
@@ -27,4 +41,6 @@ function(wharf_add_plugin name)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${WHARF_PLUGIN_OUTPUT_DIR})
   endif()
   install(TARGETS ${target} LIBRARY DESTINATION lib/wharf/plugins COMPONENT runtime)
+  # DEFER expands variables when the call runs: bake the target name in now.
+  cmake_language(EVAL CODE "cmake_language(DEFER CALL _wharf_plugin_exports [[${target}]])")
 endfunction()

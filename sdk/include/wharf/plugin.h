@@ -138,7 +138,7 @@ typedef struct wharf_config_key {
   wharf_key_type type;
   uint32_t flags;           /* wharf_key_flags */
   wharf_plugin_kind ref_kind; /* for WHARF_KEY_INSTANCE, 0 = any kind */
-  const char* default_value;  /* NULL = no default */
+  const char* default_value;  /* NULL = no default; normalised like a configured value */
   const char* choices;        /* for WHARF_KEY_ENUM: "a|b|c" */
   const char* help;           /* one line, shown by `wharfd plugins` */
 } wharf_config_key;

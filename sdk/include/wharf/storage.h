@@ -3,7 +3,14 @@
  * "." or ".." segments or empty segments; drivers reject those with WHARF_ERR_INVALID_ARGUMENT.
  *
  * Threading: every function may be called from any thread, concurrently, on the same instance.
- * A writer handle is used by one thread at a time. */
+ * A writer handle is used by one thread at a time.
+ *
+ * Semantics every driver keeps (tests/plugins/storage_conformance_test.cpp checks them):
+ *  - Directories are implied by objects: "a/b/c" makes "a" and "a/b" listable; a directory with
+ *    nothing left below it disappears.
+ *  - Creating an object where a directory exists, or below an object, fails with
+ *    WHARF_ERR_EXISTS; moving a directory onto an existing path too; moving a directory into
+ *    itself fails with WHARF_ERR_INVALID_ARGUMENT. */
 #ifndef WHARF_STORAGE_H
 #define WHARF_STORAGE_H
 

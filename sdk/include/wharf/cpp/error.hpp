@@ -69,14 +69,18 @@ wharf_status guard(wharf_error** err, Fn&& fn) noexcept {
 
 }  // namespace detail
 
-// Throws wharf::Error when `status` is not WHARF_OK, taking over and releasing `err`.
-inline void check(wharf_status status, wharf_error* err, const char* what = nullptr) {
+// Throws wharf::Error when `status` is not WHARF_OK, taking over and releasing `err` (and
+// resetting it). `err` is taken by reference so that `check(f(&err), err)` reads it after the
+// call: with a by-value parameter the compiler may read it before f() sets it.
+inline void check(wharf_status status, wharf_error*& err, const char* what = nullptr) {
+  wharf_error* e = err;
+  err = nullptr;
   if (status == WHARF_OK) {
-    wharf_error_release(err);
+    wharf_error_release(e);
     return;
   }
-  std::string message = err && err->message ? err->message : wharf_status_name(status);
-  wharf_error_release(err);
+  std::string message = e && e->message ? e->message : wharf_status_name(status);
+  wharf_error_release(e);
   if (what) message = std::string(what) + ": " + message;
   throw Error(status, message);
 }

@@ -220,6 +220,9 @@ class StorageClient {
     return StorageClient(static_cast<const wharf_storage_v1*>(t), i);
   }
   explicit operator bool() const { return t_ != nullptr; }
+  // The raw table and instance, for decorators that pass calls through unchanged.
+  const wharf_storage_v1* table() const { return t_; }
+  void* instance() const { return inst_; }
 
   std::optional<StorageStat> stat(const std::string& path) const {
     wharf_storage_stat s{};
