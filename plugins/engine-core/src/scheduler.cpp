@@ -103,7 +103,10 @@ void Scheduler::commit(const StepWork& w) {
 void Scheduler::remove(SequenceId id) {
   auto r =
       std::find_if(running_.begin(), running_.end(), [&](const auto& s) { return s->id == id; });
-  if (r != running_.end()) running_.erase(r);
+  if (r != running_.end()) {
+    (*r)->admitted = false;
+    running_.erase(r);
+  }
   auto w =
       std::find_if(waiting_.begin(), waiting_.end(), [&](const auto& s) { return s->id == id; });
   if (w != waiting_.end()) waiting_.erase(w);
