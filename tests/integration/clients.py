@@ -6,6 +6,7 @@ import os
 import pathlib
 import shutil
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -68,7 +69,9 @@ class Dockerd:
     def __init__(self, workdir):
         self.dir = pathlib.Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.sock = self.dir / "docker.sock"
+        # Sockets live under exec-root: keep it short (unix socket paths stop at 108 bytes).
+        self.short = pathlib.Path(tempfile.mkdtemp(prefix="wd-"))
+        self.sock = self.short / "docker.sock"
         self.host = f"unix://{self.sock}"
         self.proc = None
         self.log = self.dir / "dockerd.log"
@@ -83,7 +86,7 @@ class Dockerd:
         self.docker = docker
         cmd = ["dockerd", "--storage-driver=vfs", "--iptables=false", "--ip6tables=false",
                "--bridge=none", f"--data-root={self.dir / 'data'}",
-               f"--exec-root={self.dir / 'exec'}", f"--pidfile={self.dir / 'docker.pid'}",
+               f"--exec-root={self.short / 'x'}", f"--pidfile={self.dir / 'docker.pid'}",
                f"--host={self.host}", "--log-level=warn"]
         for reg in insecure:
             cmd.append(f"--insecure-registry={reg}")
@@ -94,8 +97,11 @@ class Dockerd:
             if self.proc.poll() is not None:
                 pytest.skip("dockerd cannot start in this sandbox:\n" +
                             self.log.read_text(errors="replace")[-2000:])
-            if run(self.cli_args("version"), check=False, timeout=10).returncode == 0:
-                return self
+            try:
+                if run(self.cli_args("version"), check=False, timeout=10).returncode == 0:
+                    return self
+            except subprocess.TimeoutExpired:
+                pass
             time.sleep(0.5)
         self.stop()
         pytest.skip("dockerd did not become ready:\n" + self.log.read_text(errors="replace")[-2000:])
@@ -117,3 +123,4 @@ class Dockerd:
                 self.proc.wait()
             self.proc = None
             self.logf.close()
+        shutil.rmtree(self.short, ignore_errors=True)

@@ -18,7 +18,7 @@ if ((${#missing[@]})); then
 fi
 
 python="${WHARF_PYTHON:-python3}"
-if ! "$python" -c 'import pytest, requests' 2>/dev/null; then
-  "$python" -m pip install -q pytest requests 2>/dev/null ||
-    "$python" -m pip install -q --break-system-packages pytest requests
+if ! "$python" -c 'import pytest, requests, cryptography' 2>/dev/null; then
+  "$python" -m pip install -q pytest requests cryptography 2>/dev/null ||
+    "$python" -m pip install -q --break-system-packages pytest requests cryptography
 fi
