@@ -8,6 +8,7 @@
 #include <Poco/Net/TCPServerConnection.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/Net/TCPServerParams.h>
+#include <sys/socket.h>
 
 #include "config/config_error.hpp"
 #include "http/exchange.hpp"
@@ -193,8 +194,10 @@ void Listener::stop() {
   {
     std::lock_guard lock(connections_mutex_);
     for (auto* s : connections_) {
+      // shutdown(2) on the descriptor itself: a TLS socket's shutdownReceive() does not wake a
+      // worker blocked in SSL_read on an idle keep-alive connection.
       try {
-        s->shutdownReceive();
+        ::shutdown(s->impl()->sockfd(), SHUT_RD);
       } catch (...) {
       }
     }
