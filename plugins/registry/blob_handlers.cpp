@@ -59,6 +59,8 @@ void getBlob(RegistryContext& ctx, Exchange& ex, const ApiPath& p, bool head) {
       (!ctx.store.exists(layout::layerLink(p.name, d)) &&
        !ctx.store.exists(layout::revisionLink(p.name, d))))
     throw RegistryError(ErrorCode::BlobUnknown, d.str());
+  // A client checking for a blob before referencing it: keep online GC off it for a while.
+  if (head) ctx.recent.touch(d.str());
   const uint64_t size = st->size;
   const std::string etag = "\"" + d.str() + "\"";
   ex.addHeader("Docker-Content-Digest", d.str());

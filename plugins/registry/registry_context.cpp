@@ -1,7 +1,5 @@
 #include "registry_context.hpp"
 
-#include <algorithm>
-
 #include "layout.hpp"
 
 namespace wharf::registry {
@@ -15,7 +13,7 @@ RegistryContext::RegistryContext(Settings s, const Host& h, StorageClient storag
       auth(std::move(auth_clients)),
       uploads(store, &metrics),
       manifests(store, settings.manifestCacheEntries),
-      recent(std::max(settings.gcGrace, std::chrono::seconds(600))) {}
+      recent(settings.gcGrace) {}
 
 bool RegistryContext::repositoryHasBlob(const std::string& name, const Digest& d) const {
   if (!store.exists(layout::layerLink(name, d)) && !store.exists(layout::revisionLink(name, d)))

@@ -95,6 +95,7 @@ class Dockerd:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
+                self.stop()
                 pytest.skip("dockerd cannot start in this sandbox:\n" +
                             self.log.read_text(errors="replace")[-2000:])
             try:
@@ -123,4 +124,9 @@ class Dockerd:
                 self.proc.wait()
             self.proc = None
             self.logf.close()
+        # dockerd bind-mounts its data root; a daemon that died early may leave the mount behind.
+        data = str(self.dir / "data")
+        with open("/proc/mounts") as f:
+            if any(line.split()[1] == data for line in f):
+                subprocess.run(["umount", "-l", data], check=False)
         shutil.rmtree(self.short, ignore_errors=True)

@@ -65,6 +65,7 @@ class Wharfd:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.metrics_port = free_port()
+        self.admin_port = free_port()
         self.storage_root = pathlib.Path(storage_root or self.workdir / "storage")
         listener = dict(listener or {})
         self.tls = listener.get("tls") not in (None, "off", "false") or "tls_cert" in listener
@@ -77,9 +78,11 @@ class Wharfd:
             "data_dir": self.workdir / "data",
             "log_level": log_level,
             "metrics_listener": "metrics",
+            "admin_listener": "admin",
         })
         text += ini_section("listener.api", {"bind": self.host, "max_threads": 64, **listener})
         text += ini_section("listener.metrics", {"bind": f"127.0.0.1:{self.metrics_port}"})
+        text += ini_section("listener.admin", {"bind": f"127.0.0.1:{self.admin_port}"})
         text += ini_section("plugin.fs", storage or {"module": "storage-fs",
                                                      "root": self.storage_root})
         for name, values in (sections or {}).items():

@@ -1,0 +1,160 @@
+"""Bad input and faults: clients that vanish mid-upload, concurrent pushes of one blob, SIGKILL
+during 50 concurrent pushes (then every visible blob must verify), a full disk."""
+
+import concurrent.futures
+import hashlib
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+
+from oci import digest, error_codes, push_blob
+
+
+def _blob_dirs(w):
+    root = w.storage_root / "docker/registry/v2/blobs"
+    return [p for p in root.glob("*/*/*") if p.is_dir()]
+
+
+def _raw_request(w, head, body_part):
+    s = socket.create_connection(("127.0.0.1", w.port))
+    s.sendall(head.encode() + body_part)
+    time.sleep(0.2)
+    s.close()
+
+
+def test_disconnect_mid_monolithic_upload(registry):
+    data = os.urandom(1_000_000)
+    d = digest(data)
+    head = (f"POST /v2/fault/mono/blobs/uploads/?digest={d} HTTP/1.1\r\nHost: x\r\n"
+            f"Content-Length: {len(data)}\r\nContent-Type: application/octet-stream\r\n\r\n")
+    _raw_request(registry, head, data[:300_000])
+    time.sleep(0.3)
+    assert requests.head(f"{registry.url}/v2/fault/mono/blobs/{d}").status_code == 404
+    assert not any(p.name == d.split(":")[1] for p in _blob_dirs(registry))
+    # no upload session is left behind either
+    uploads = registry.storage_root / "docker/registry/v2/repositories/fault/mono/_uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def test_disconnect_mid_patch_keeps_previous_chunks(registry):
+    data = os.urandom(600_000)
+    d = digest(data)
+    r = requests.post(f"{registry.url}/v2/fault/patch/blobs/uploads/")
+    loc = r.headers["Location"]
+    r = requests.patch(registry.url + loc, data=data[:200_000],
+                       headers={"Content-Range": "0-199999"})
+    assert r.status_code == 202
+    loc = r.headers["Location"]
+    head = (f"PATCH {loc} HTTP/1.1\r\nHost: x\r\nContent-Length: 400000\r\n"
+            f"Content-Range: 200000-599999\r\n\r\n")
+    _raw_request(registry, head, data[200_000:300_000])
+    time.sleep(0.3)
+    status = requests.get(registry.url + loc)
+    assert status.status_code == 204 and status.headers["Range"] == "0-199999"
+    r = requests.patch(registry.url + loc, data=data[200_000:],
+                       headers={"Content-Range": "200000-599999"})
+    assert r.status_code == 202
+    r = requests.put(registry.url + r.headers["Location"], params={"digest": d})
+    assert r.status_code == 201
+    assert requests.get(f"{registry.url}/v2/fault/patch/blobs/{d}").content == data
+
+
+def test_concurrent_pushes_of_one_blob(registry):
+    data = os.urandom(3_000_000)
+    d = digest(data)
+
+    def push(i):
+        s = requests.Session()
+        if i % 2:
+            return push_blob(registry.url, f"fault/same{i % 3}", data, session=s)
+        r = s.post(f"{registry.url}/v2/fault/same{i % 3}/blobs/uploads/")
+        loc = registry.url + r.headers["Location"]
+        half = len(data) // 2
+        r = s.patch(loc, data=data[:half], headers={"Content-Range": f"0-{half - 1}"})
+        r = s.put(registry.url + r.headers["Location"], params={"digest": d}, data=data[half:],
+                  headers={"Content-Range": f"{half}-{len(data) - 1}"})
+        assert r.status_code == 201, r.text
+        return d
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(push, range(16))) == {d}
+    for i in range(3):
+        r = requests.get(f"{registry.url}/v2/fault/same{i}/blobs/{d}")
+        assert r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == d.split(":")[1]
+
+
+def test_sigkill_during_50_concurrent_pushes(wharfd_factory):
+    w = wharfd_factory()
+    blobs = [os.urandom(200_000 + i * 37_000) for i in range(50)]
+    stop = False
+
+    def push(data):
+        s = requests.Session()
+        try:
+            r = s.post(f"{w.url}/v2/fault/kill/blobs/uploads/", timeout=10)
+            loc = w.url + r.headers["Location"]
+
+            def gen():
+                for i in range(0, len(data), 32768):
+                    if stop:
+                        raise IOError("stopped")
+                    time.sleep(0.02)
+                    yield data[i:i + 32768]
+            r = s.patch(loc, data=gen(), timeout=10)
+            r = s.put(w.url + r.headers["Location"], params={"digest": digest(data)}, timeout=10)
+            return r.status_code
+        except (requests.RequestException, IOError, KeyError):
+            return None
+
+    with concurrent.futures.ThreadPoolExecutor(50) as pool:
+        futures = [pool.submit(push, b) for b in blobs]
+        time.sleep(1.0)
+        w.proc.kill()
+        w.proc.wait()
+        w.proc = None
+        w.log.close()
+        stop = True
+        results = [f.result() for f in futures]
+    assert results.count(201) < 50, "the kill came too late to interrupt any push"
+    w.start()
+    # every visible blob verifies against its digest; no partial blob is visible
+    for p in _blob_dirs(w):
+        data = (p / "data").read_bytes()
+        assert hashlib.sha256(data).hexdigest() == p.name
+    for data, result in zip(blobs, results):
+        r = requests.get(f"{w.url}/v2/fault/kill/blobs/{digest(data)}")
+        if result == 201:
+            assert r.status_code == 200 and r.content == data
+        else:
+            assert r.status_code in (200, 404)
+            if r.status_code == 200:
+                assert r.content == data
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {r.stderr.strip()}")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_disk_full(wharfd_factory, small_disk):
+    w = wharfd_factory(storage_root=small_disk)
+    big = os.urandom(5 * 1024 * 1024)
+    d = digest(big)
+    r = requests.post(f"{w.url}/v2/fault/full/blobs/uploads/", params={"digest": d}, data=big)
+    assert r.status_code == 507
+    assert error_codes(r) == ["UNAVAILABLE"]
+    assert requests.head(f"{w.url}/v2/fault/full/blobs/{d}").status_code == 404
+    assert not any(p.name == d.split(":")[1] for p in _blob_dirs(w))
+    # the space of the failed write is given back: a small push works
+    assert push_blob(w.url, "fault/full", b"small") == digest(b"small")
