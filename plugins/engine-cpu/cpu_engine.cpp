@@ -1,0 +1,51 @@
+#include "cpu_engine.hpp"
+
+#include <filesystem>
+
+#include "engine/cpu_llama_runner.hpp"
+#include "engine/gguf.hpp"
+#include "engine/kernels.hpp"
+
+namespace wharf::engine_cpu {
+
+namespace {
+
+size_t nonNegative(const Config& c, const std::string& key, int64_t fallback) {
+  int64_t v = c.integer(key, fallback);
+  if (v < 0) throw Error(WHARF_ERR_INVALID_ARGUMENT, "key '" + key + "' must not be negative");
+  return static_cast<size_t>(v);
+}
+
+size_t positive(const Config& c, const std::string& key, int64_t fallback) {
+  size_t v = nonNegative(c, key, fallback);
+  if (v == 0) throw Error(WHARF_ERR_INVALID_ARGUMENT, "key '" + key + "' must be positive");
+  return v;
+}
+
+}  // namespace
+
+CpuEngine::CpuEngine(const Config& config, const Host& host) {
+  const std::string path = config.required("model");
+  auto gguf = std::make_shared<engine::GgufFile>(engine::GgufFile::open(path));
+  int threads = static_cast<int>(nonNegative(config, "threads", 0));
+  auto runner = std::make_unique<engine::CpuLlamaRunner>(gguf, threads);
+
+  engine::EngineOptions o;
+  o.model_id = config.str("model_id");
+  if (o.model_id.empty()) o.model_id = std::filesystem::path(path).stem().string();
+  o.kv_cache_bytes = positive(config, "kv_cache_bytes", 512ll << 20);
+  o.max_num_seqs = positive(config, "max_num_seqs", 256);
+  o.max_num_batched_tokens = positive(config, "max_num_batched_tokens", 2048);
+  o.max_waiting = positive(config, "max_waiting", 1024);
+  o.max_model_len = nonNegative(config, "max_model_len", 0);
+  o.prefix_caching = config.boolean("prefix_caching", true);
+  const int parallelism = runner->parallelism();
+  engine_ = std::make_unique<engine::InferenceEngine>(gguf, std::move(runner), o);
+  host.info("engine-cpu: model '" + o.model_id + "' (" + path + "), " +
+            std::to_string(engine_->maxModelLen()) + " tokens context, " +
+            std::to_string(engine_->kvBlocks()) + " KV blocks of 16 tokens, " +
+            std::to_string(parallelism) + " threads, kernels " +
+            engine::simdLevelName(engine::kernels().level));
+}
+
+}  // namespace wharf::engine_cpu

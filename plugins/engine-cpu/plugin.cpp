@@ -1,0 +1,33 @@
+// Registration of the engine-cpu plugin: its INI keys and the exported entry point.
+#include "cpu_engine.hpp"
+
+namespace {
+
+constexpr auto kNoKind = static_cast<wharf_plugin_kind>(0);
+
+const wharf_config_key kKeys[] = {
+    {"model", WHARF_KEY_FILE, WHARF_KEY_REQUIRED, kNoKind, nullptr, nullptr,
+     "GGUF model file (llama, mistral or qwen2 architecture; F32/F16/BF16/Q8_0/Q4_0/Q4_1)"},
+    {"model_id", WHARF_KEY_STRING, 0, kNoKind, nullptr, nullptr,
+     "model name reported to clients (default: the file name without .gguf)"},
+    {"threads", WHARF_KEY_INT, 0, kNoKind, "0", nullptr,
+     "compute threads (0 = one per hardware thread)"},
+    {"kv_cache_bytes", WHARF_KEY_SIZE, 0, kNoKind, "512M", nullptr,
+     "memory for the paged KV cache (16-token blocks)"},
+    {"max_num_seqs", WHARF_KEY_INT, 0, kNoKind, "256", nullptr,
+     "most sequences running in one batch"},
+    {"max_num_batched_tokens", WHARF_KEY_INT, 0, kNoKind, "2048", nullptr,
+     "most tokens computed in one step (prefill is chunked to fit)"},
+    {"max_waiting", WHARF_KEY_INT, 0, kNoKind, "1024", nullptr,
+     "most queued requests; more are refused as unavailable"},
+    {"max_model_len", WHARF_KEY_INT, 0, kNoKind, "0", nullptr,
+     "context length limit in tokens (0 = the model's)"},
+    {"prefix_caching", WHARF_KEY_BOOL, 0, kNoKind, "true", nullptr,
+     "share the KV blocks of common prompt prefixes"},
+};
+
+}  // namespace
+
+WHARF_ENGINE_PLUGIN(wharf::engine_cpu::CpuEngine, "engine-cpu", "0.1.0",
+                    "LLM inference on the CPU (GGUF llama-family models, AVX2/AVX-512 kernels)",
+                    kKeys)

@@ -1,0 +1,155 @@
+// Loads libwharf-engine-cpu.so as the host does (dlopen, wharf_plugin_init) and drives it through
+// the SDK's C table with EngineClient.
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "engine/json.hpp"
+#include "test_model.hpp"
+#include "wharf/cpp/engine.hpp"
+
+namespace {
+
+using wharf::engine::Json;
+
+struct Plugin {
+  Plugin() {
+    handle = dlopen(WHARF_ENGINE_CPU_PLUGIN, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) return;
+    auto init = reinterpret_cast<const wharf_plugin* (*)(const wharf_host_api*)>(
+        dlsym(handle, "wharf_plugin_init"));
+    if (init) plugin = init(nullptr);
+  }
+  ~Plugin() {
+    if (handle) dlclose(handle);
+  }
+  void* handle = nullptr;
+  const wharf_plugin* plugin = nullptr;
+};
+
+struct Instance {
+  Instance(const Plugin& p, std::vector<wharf_kv> items) : plugin(p.plugin) {
+    wharf_config cfg{};
+    cfg.struct_size = sizeof cfg;
+    cfg.instance_name = "engine";
+    cfg.items = items.data();
+    cfg.count = items.size();
+    status = plugin->create(&cfg, nullptr, &inst, &err);
+  }
+  ~Instance() {
+    if (inst) plugin->destroy(inst);
+    if (err) err->release(err);
+  }
+  std::string error() const { return err && err->message ? err->message : ""; }
+  wharf::EngineClient client() const {
+    return wharf::EngineClient(static_cast<const wharf_engine_v1*>(plugin->table), inst);
+  }
+  const wharf_plugin* plugin;
+  void* inst = nullptr;
+  wharf_error* err = nullptr;
+  wharf_status status;
+};
+
+TEST(EngineCpuPlugin, DescribesItself) {
+  Plugin p;
+  ASSERT_NE(p.handle, nullptr) << dlerror();
+  ASSERT_NE(p.plugin, nullptr);
+  EXPECT_EQ(p.plugin->kind, WHARF_KIND_ENGINE);
+  EXPECT_STREQ(p.plugin->name, "engine-cpu");
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < p.plugin->config_key_count; ++i)
+    keys.push_back(p.plugin->config_keys[i].name);
+  for (const char* k : {"model", "threads", "kv_cache_bytes", "max_num_seqs",
+                        "max_num_batched_tokens", "max_waiting", "max_model_len"}) {
+    EXPECT_NE(std::find(keys.begin(), keys.end(), k), keys.end()) << k;
+  }
+}
+
+TEST(EngineCpuPlugin, ReportsBadConfiguration) {
+  Plugin p;
+  ASSERT_NE(p.plugin, nullptr);
+  Instance missing(p, {{"model", "/nonexistent.gguf"}});
+  EXPECT_NE(missing.status, WHARF_OK);
+  EXPECT_NE(missing.error().find("/nonexistent.gguf"), std::string::npos) << missing.error();
+  Instance none(p, {});
+  EXPECT_NE(none.status, WHARF_OK);
+  EXPECT_NE(none.error().find("model"), std::string::npos) << none.error();
+}
+
+struct Events {
+  static void on(void* ctx, const wharf_generation_event* ev) {
+    auto* self = static_cast<Events*>(ctx);
+    std::lock_guard<std::mutex> lock(self->mutex);
+    self->text.append(ev->text, ev->text_length);
+    self->completion = ev->completion_tokens;
+    if (ev->finished) {
+      self->reason = ev->finish_reason;
+      self->done = true;
+      self->cv.notify_all();
+    }
+  }
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::string text, reason;
+  uint32_t completion = 0;
+  bool done = false;
+};
+
+TEST(EngineCpuPlugin, ChatsWithTheModel) {
+  WHARF_REQUIRE_TEST_MODEL(path);
+  Plugin p;
+  ASSERT_NE(p.plugin, nullptr);
+  Instance inst(p, {{"model", path.c_str()},
+                    {"threads", "2"},
+                    {"kv_cache_bytes", "67108864"},
+                    {"max_model_len", "1024"}});
+  ASSERT_EQ(inst.status, WHARF_OK) << inst.error();
+  wharf::EngineClient engine = inst.client();
+  Json info = Json::parse(engine.modelInfo());
+  EXPECT_EQ(info["id"].asString(), "SmolLM2-135M-Instruct.Q4_1");
+  EXPECT_EQ(info["max_model_len"].asInt(), 1024);
+  std::string prompt = engine.applyChatTemplate(
+      R"([{"role":"user","content":"What is the capital of Japan?"}])", true);
+  EXPECT_NE(prompt.find("<|im_start|>assistant\n"), std::string::npos);
+  std::vector<int32_t> tokens = engine.tokenize(prompt, true);
+  EXPECT_EQ(engine.detokenize(tokens, false), prompt);
+
+  wharf_sampling_params sp{};
+  sp.struct_size = sizeof sp;
+  sp.max_tokens = 12;
+  sp.temperature = 0;
+  sp.top_p = 1;
+  sp.repetition_penalty = 1;
+  sp.logprobs = -1;
+  sp.skip_special_tokens = 1;
+  Events ev;
+  wharf_generation_request req{};
+  req.struct_size = sizeof req;
+  req.prompt_tokens = tokens.data();
+  req.prompt_length = tokens.size();
+  req.sampling = &sp;
+  req.on_event = &Events::on;
+  req.on_event_ctx = &ev;
+  engine.submit(req);
+  std::unique_lock<std::mutex> lock(ev.mutex);
+  ASSERT_TRUE(ev.cv.wait_for(lock, std::chrono::seconds(120), [&] { return ev.done; }));
+  EXPECT_NE(ev.text.find("Tokyo"), std::string::npos) << "[" << ev.text << "] " << ev.reason;
+  Json stats = Json::parse(engine.stats());
+  EXPECT_GT(stats["kv_blocks_total"].asInt(), 0);
+
+  // An over-long prompt is refused with a message that says so.
+  std::vector<int32_t> too_long(2000, 28);
+  req.prompt_tokens = too_long.data();
+  req.prompt_length = too_long.size();
+  try {
+    engine.submit(req);
+    FAIL() << "an over-long prompt was accepted";
+  } catch (const wharf::Error& e) {
+    EXPECT_EQ(e.code(), WHARF_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(e.what()).find("maximum context length"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
