@@ -50,9 +50,10 @@ ApiPath parseApiPath(std::string_view path) {
     if (out.reference.empty()) out.endpoint = Endpoint::UploadStart;
     return out;
   }
-  if (splitLeaf(rest, "manifests", out, Endpoint::Manifest)) return out;
-  if (splitLeaf(rest, "blobs", out, Endpoint::Blob)) return out;
-  if (splitLeaf(rest, "referrers", out, Endpoint::Referrers)) return out;
+  if (splitLeaf(rest, "manifests", out, Endpoint::Manifest) ||
+      splitLeaf(rest, "blobs", out, Endpoint::Blob) ||
+      splitLeaf(rest, "referrers", out, Endpoint::Referrers))
+    return out.reference.empty() ? ApiPath{} : out;
   return ApiPath{};
 }
 
