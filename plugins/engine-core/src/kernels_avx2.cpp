@@ -71,6 +71,66 @@ WHARF_AVX2 float dotQ8_0(const uint8_t* w, const BlockQ8* x, size_t nb) {
   return hsum(acc);
 }
 
+// One weight row against 4 activation rows. Weight = 32 unsigned (or sign-split) bytes per block;
+// Weights(w) returns them, Acts adjusts the activations to the weights' signs when needed.
+WHARF_AVX2 inline void store4(const __m256 acc[4], float* out) {
+  for (int t = 0; t < 4; ++t) out[t] = hsum(acc[t]);
+}
+
+WHARF_AVX2 void dot4Q4_0(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  float corr[4] = {0, 0, 0, 0};
+  for (size_t b = 0; b < nb; ++b, w += kQ4_0Bytes) {
+    const float d = half(w);
+    const __m256i q = unpackNibbles(w + 2);
+    for (size_t t = 0; t < 4; ++t) {
+      const BlockQ8& a = x[t * stride + b];
+      __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.qs));
+      float scale = d * a.d;
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotU8S8(q, av)), _mm256_set1_ps(scale), acc[t]);
+      corr[t] += scale * static_cast<float>(8 * a.sum);
+    }
+  }
+  store4(acc, out);
+  for (int t = 0; t < 4; ++t) out[t] -= corr[t];
+}
+
+WHARF_AVX2 void dot4Q4_1(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  float offs[4] = {0, 0, 0, 0};
+  for (size_t b = 0; b < nb; ++b, w += kQ4_1Bytes) {
+    const float d = half(w), m = half(w + 2);
+    const __m256i q = unpackNibbles(w + 4);
+    for (size_t t = 0; t < 4; ++t) {
+      const BlockQ8& a = x[t * stride + b];
+      __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.qs));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotU8S8(q, av)), _mm256_set1_ps(d * a.d), acc[t]);
+      offs[t] += m * a.s;
+    }
+  }
+  store4(acc, out);
+  for (int t = 0; t < 4; ++t) out[t] += offs[t];
+}
+
+WHARF_AVX2 void dot4Q8_0(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  for (size_t b = 0; b < nb; ++b, w += kQ8_0Bytes) {
+    const float d = half(w);
+    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
+    const __m256i qa = _mm256_sign_epi8(q, q);
+    for (size_t t = 0; t < 4; ++t) {
+      const BlockQ8& a = x[t * stride + b];
+      __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.qs));
+      __m256i p = dotU8S8(qa, _mm256_sign_epi8(av, q));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(d * a.d), acc[t]);
+    }
+  }
+  store4(acc, out);
+}
+
 WHARF_AVX2 float dotF16(const uint8_t* w, const float* x, size_t n) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
   size_t i = 0;
@@ -173,6 +233,9 @@ const KernelTable* avx2Kernels() {
                              .dot_q4_0 = dotQ4_0,
                              .dot_q4_1 = dotQ4_1,
                              .dot_q8_0 = dotQ8_0,
+                             .dot4_q4_0 = dot4Q4_0,
+                             .dot4_q4_1 = dot4Q4_1,
+                             .dot4_q8_0 = dot4Q8_0,
                              .dot_f16 = dotF16,
                              .dot_bf16 = dotBf16,
                              .dot_f32 = dotF32,

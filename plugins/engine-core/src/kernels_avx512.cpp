@@ -51,27 +51,51 @@ WHARF_AVX512VNNI inline __m512i dotU8S8Vnni(__m512i u, __m512i s) {
   return _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, s);
 }
 
-// Shared loop shapes; Dot is the u8 x s8 -> int32 product (maddubs or vnni).
-#define WHARF_DEFINE_Q4(NAME, ATTR, DOT, BYTES, QS_OFFSET, HAS_MIN)                               \
-  ATTR float NAME(const uint8_t* w, const BlockQ8* x, size_t nb) {                                \
-    __m512 acc = _mm512_setzero_ps();                                                             \
-    float extra = 0;                                                                              \
-    size_t b = 0;                                                                                 \
-    for (; b + 2 <= nb; b += 2, w += 2 * (BYTES)) {                                               \
-      __m512i q = join(unpackNibbles(w + (QS_OFFSET)), unpackNibbles(w + (BYTES) + (QS_OFFSET))); \
-      float s0 = half(w) * x[b].d, s1 = half(w + (BYTES)) * x[b + 1].d;                           \
-      acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(DOT(q, loadActs(x + b))), scales(s0, s1), acc);    \
-      if (HAS_MIN) {                                                                              \
-        extra += half(w + 2) * x[b].s + half(w + (BYTES) + 2) * x[b + 1].s;                       \
-      } else {                                                                                    \
-        extra -=                                                                                  \
-            s0 * static_cast<float>(8 * x[b].sum) + s1 * static_cast<float>(8 * x[b + 1].sum);    \
-      }                                                                                           \
-    }                                                                                             \
-    float total = _mm512_reduce_add_ps(acc) + extra;                                              \
-    if (b < nb)                                                                                   \
-      total += (HAS_MIN ? scalarKernels().dot_q4_1 : scalarKernels().dot_q4_0)(w, x + b, 1);      \
-    return total;                                                                                 \
+// Shared loop shapes; DOT is the u8 x s8 -> int32 product (maddubs or vnni). Each kernel is
+// generated for 1 and for 4 activation rows from one body, so that a token's result is bitwise the
+// same whether it is computed alone or in a group of 4 (batching never changes outputs).
+#define WHARF_DEFINE_Q4(NAME, ATTR, DOT, BYTES, QS_OFFSET, HAS_MIN)                                \
+  template <size_t T>                                                                              \
+  ATTR inline void NAME##Rows(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb,        \
+                              float* out) {                                                        \
+    __m512 acc[T];                                                                                 \
+    float extra[T];                                                                                \
+    for (size_t t = 0; t < T; ++t) {                                                               \
+      acc[t] = _mm512_setzero_ps();                                                                \
+      extra[t] = 0;                                                                                \
+    }                                                                                              \
+    size_t b = 0;                                                                                  \
+    for (; b + 2 <= nb; b += 2, w += 2 * (BYTES)) {                                                \
+      __m512i q = join(unpackNibbles(w + (QS_OFFSET)), unpackNibbles(w + (BYTES) + (QS_OFFSET)));  \
+      const float d0 = half(w), d1 = half(w + (BYTES));                                            \
+      for (size_t t = 0; t < T; ++t) {                                                             \
+        const BlockQ8* xt = x + t * stride;                                                        \
+        float s0 = d0 * xt[b].d, s1 = d1 * xt[b + 1].d;                                            \
+        acc[t] =                                                                                   \
+            _mm512_fmadd_ps(_mm512_cvtepi32_ps(DOT(q, loadActs(xt + b))), scales(s0, s1), acc[t]); \
+        if (HAS_MIN) {                                                                             \
+          extra[t] += half(w + 2) * xt[b].s + half(w + (BYTES) + 2) * xt[b + 1].s;                 \
+        } else {                                                                                   \
+          extra[t] -=                                                                              \
+              s0 * static_cast<float>(8 * xt[b].sum) + s1 * static_cast<float>(8 * xt[b + 1].sum); \
+        }                                                                                          \
+      }                                                                                            \
+    }                                                                                              \
+    for (size_t t = 0; t < T; ++t) {                                                               \
+      out[t] = _mm512_reduce_add_ps(acc[t]) + extra[t];                                            \
+      if (b < nb) {                                                                                \
+        out[t] += (HAS_MIN ? scalarKernels().dot_q4_1 : scalarKernels().dot_q4_0)(                 \
+            w, x + t * stride + b, 1);                                                             \
+      }                                                                                            \
+    }                                                                                              \
+  }                                                                                                \
+  ATTR float NAME(const uint8_t* w, const BlockQ8* x, size_t nb) {                                 \
+    float out;                                                                                     \
+    NAME##Rows<1>(w, x, 0, nb, &out);                                                              \
+    return out;                                                                                    \
+  }                                                                                                \
+  ATTR void NAME##x4(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out) {   \
+    NAME##Rows<4>(w, x, stride, nb, out);                                                          \
   }
 
 WHARF_DEFINE_Q4(dotQ4_0, WHARF_AVX512, dotU8S8, kQ4_0Bytes, 2, false)
@@ -79,22 +103,39 @@ WHARF_DEFINE_Q4(dotQ4_1, WHARF_AVX512, dotU8S8, kQ4_1Bytes, 4, true)
 WHARF_DEFINE_Q4(dotQ4_0Vnni, WHARF_AVX512VNNI, dotU8S8Vnni, kQ4_0Bytes, 2, false)
 WHARF_DEFINE_Q4(dotQ4_1Vnni, WHARF_AVX512VNNI, dotU8S8Vnni, kQ4_1Bytes, 4, true)
 
-#define WHARF_DEFINE_Q8(NAME, ATTR, DOT)                                                           \
-  ATTR float NAME(const uint8_t* w, const BlockQ8* x, size_t nb) {                                 \
-    __m512 acc = _mm512_setzero_ps();                                                              \
-    size_t b = 0;                                                                                  \
-    for (; b + 2 <= nb; b += 2, w += 2 * kQ8_0Bytes) {                                             \
-      __m512i q = join(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2)),                \
-                       _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + kQ8_0Bytes + 2)));  \
-      __m512i a = loadActs(x + b);                                                                 \
-      __m512i p = DOT(_mm512_abs_epi8(q),                                                          \
-                      _mm512_mask_sub_epi8(a, _mm512_movepi8_mask(q), _mm512_setzero_si512(), a)); \
-      acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p),                                                 \
-                            scales(half(w) * x[b].d, half(w + kQ8_0Bytes) * x[b + 1].d), acc);     \
-    }                                                                                              \
-    float total = _mm512_reduce_add_ps(acc);                                                       \
-    if (b < nb) total += scalarKernels().dot_q8_0(w, x + b, 1);                                    \
-    return total;                                                                                  \
+#define WHARF_DEFINE_Q8(NAME, ATTR, DOT)                                                          \
+  template <size_t T>                                                                             \
+  ATTR inline void NAME##Rows(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb,       \
+                              float* out) {                                                       \
+    __m512 acc[T];                                                                                \
+    for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();                                  \
+    size_t b = 0;                                                                                 \
+    for (; b + 2 <= nb; b += 2, w += 2 * kQ8_0Bytes) {                                            \
+      __m512i q = join(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2)),               \
+                       _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + kQ8_0Bytes + 2))); \
+      const __m512i qa = _mm512_abs_epi8(q);                                                      \
+      const __mmask64 negative = _mm512_movepi8_mask(q);                                          \
+      const float d0 = half(w), d1 = half(w + kQ8_0Bytes);                                        \
+      for (size_t t = 0; t < T; ++t) {                                                            \
+        const BlockQ8* xt = x + t * stride;                                                       \
+        __m512i a = loadActs(xt + b);                                                             \
+        __m512i p = DOT(qa, _mm512_mask_sub_epi8(a, negative, _mm512_setzero_si512(), a));        \
+        acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), scales(d0 * xt[b].d, d1 * xt[b + 1].d),   \
+                                 acc[t]);                                                         \
+      }                                                                                           \
+    }                                                                                             \
+    for (size_t t = 0; t < T; ++t) {                                                              \
+      out[t] = _mm512_reduce_add_ps(acc[t]);                                                      \
+      if (b < nb) out[t] += scalarKernels().dot_q8_0(w, x + t * stride + b, 1);                   \
+    }                                                                                             \
+  }                                                                                               \
+  ATTR float NAME(const uint8_t* w, const BlockQ8* x, size_t nb) {                                \
+    float out;                                                                                    \
+    NAME##Rows<1>(w, x, 0, nb, &out);                                                             \
+    return out;                                                                                   \
+  }                                                                                               \
+  ATTR void NAME##x4(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out) {  \
+    NAME##Rows<4>(w, x, stride, nb, out);                                                         \
   }
 
 WHARF_DEFINE_Q8(dotQ8_0, WHARF_AVX512, dotU8S8)
@@ -161,6 +202,9 @@ const KernelTable* avx512Kernels(bool vnni) {
                                  .dot_q4_0 = dotQ4_0,
                                  .dot_q4_1 = dotQ4_1,
                                  .dot_q8_0 = dotQ8_0,
+                                 .dot4_q4_0 = dotQ4_0x4,
+                                 .dot4_q4_1 = dotQ4_1x4,
+                                 .dot4_q8_0 = dotQ8_0x4,
                                  .dot_f16 = dotF16,
                                  .dot_bf16 = dotBf16,
                                  .dot_f32 = dotF32,
@@ -171,6 +215,9 @@ const KernelTable* avx512Kernels(bool vnni) {
                                      .dot_q4_0 = dotQ4_0Vnni,
                                      .dot_q4_1 = dotQ4_1Vnni,
                                      .dot_q8_0 = dotQ8_0Vnni,
+                                     .dot4_q4_0 = dotQ4_0Vnnix4,
+                                     .dot4_q4_1 = dotQ4_1Vnnix4,
+                                     .dot4_q8_0 = dotQ8_0Vnnix4,
                                      .dot_f16 = dotF16,
                                      .dot_bf16 = dotBf16,
                                      .dot_f32 = dotF32,

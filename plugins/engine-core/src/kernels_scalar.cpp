@@ -69,6 +69,11 @@ void axpyF16(float a, const uint8_t* x, float* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] += a * fp16ToFloat(loadU16(x + 2 * i));
 }
 
+template <float (*Dot)(const uint8_t*, const BlockQ8*, size_t)>
+void dot4(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out) {
+  for (size_t t = 0; t < 4; ++t) out[t] = Dot(w, x + t * stride, nb);
+}
+
 }  // namespace
 
 const KernelTable& scalarKernels() {
@@ -76,6 +81,9 @@ const KernelTable& scalarKernels() {
                              .dot_q4_0 = dotQ4_0,
                              .dot_q4_1 = dotQ4_1,
                              .dot_q8_0 = dotQ8_0,
+                             .dot4_q4_0 = dot4<dotQ4_0>,
+                             .dot4_q4_1 = dot4<dotQ4_1>,
+                             .dot4_q8_0 = dot4<dotQ8_0>,
                              .dot_f16 = dotF16,
                              .dot_bf16 = dotBf16,
                              .dot_f32 = dotF32,

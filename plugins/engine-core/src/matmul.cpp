@@ -39,7 +39,18 @@ void matmulRows(const KernelTable& k, const WeightMatrix& w, const MatmulInput& 
       int64_t t1 = std::min(T, t0 + kTokenTile);
       for (int64_t r = r0; r < r1; ++r) {
         const uint8_t* row = w.row(r);
-        for (int64_t t = t0; t < t1; ++t) {
+        int64_t t = t0;
+        if (w.quantized()) {
+          auto dot4 = w.type == GgmlType::Q4_0   ? k.dot4_q4_0
+                      : w.type == GgmlType::Q4_1 ? k.dot4_q4_1
+                                                 : k.dot4_q8_0;
+          for (; t + 4 <= t1; t += 4) {
+            float v[4];
+            dot4(row, in.q8Row(t), nb, nb, v);
+            for (int64_t u = 0; u < 4; ++u) out[(t + u) * N + r] = v[u];
+          }
+        }
+        for (; t < t1; ++t) {
           float v;
           switch (w.type) {
             case GgmlType::Q4_0:

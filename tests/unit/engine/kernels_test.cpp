@@ -76,6 +76,26 @@ TEST_P(KernelLevels, MatchScalarReference) {
     EXPECT_NEAR(k->dot_q8_0(q80.data(), xq.data(), nb), ref.dot_q8_0(q80.data(), xq.data(), nb),
                 tol);
 
+    // 4-row variants equal 4 single dots bitwise (batching must not change results).
+    std::vector<BlockQ8> x4(4 * nb);
+    for (size_t t = 0; t < 4; ++t) {
+      auto xt = randomVector(n, rng, 1.0f + static_cast<float>(t));
+      k->quantize_q8(xt.data(), x4.data() + t * nb, n);
+    }
+    float out4[4];
+    k->dot4_q4_0(q40.data(), x4.data(), nb, nb, out4);
+    for (size_t t = 0; t < 4; ++t) {
+      EXPECT_EQ(out4[t], k->dot_q4_0(q40.data(), x4.data() + t * nb, nb));
+    }
+    k->dot4_q4_1(q41.data(), x4.data(), nb, nb, out4);
+    for (size_t t = 0; t < 4; ++t) {
+      EXPECT_EQ(out4[t], k->dot_q4_1(q41.data(), x4.data() + t * nb, nb));
+    }
+    k->dot4_q8_0(q80.data(), x4.data(), nb, nb, out4);
+    for (size_t t = 0; t < 4; ++t) {
+      EXPECT_EQ(out4[t], k->dot_q8_0(q80.data(), x4.data() + t * nb, nb));
+    }
+
     // The scalar quantized dots agree with dequantize-then-multiply.
     std::vector<float> wd(n), xd(n);
     for (size_t b = 0; b < nb; ++b) {

@@ -22,6 +22,11 @@ struct KernelTable {
   float (*dot_q4_0)(const uint8_t* w, const BlockQ8* x, size_t nb);
   float (*dot_q4_1)(const uint8_t* w, const BlockQ8* x, size_t nb);
   float (*dot_q8_0)(const uint8_t* w, const BlockQ8* x, size_t nb);
+  // The same against 4 activation rows at once (x, x + stride, x + 2 stride, x + 3 stride; stride
+  // in blocks): each weight block is unpacked once for 4 tokens (prefill, batched decode).
+  void (*dot4_q4_0)(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out);
+  void (*dot4_q4_1)(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out);
+  void (*dot4_q8_0)(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out);
   // Dot products of half-precision weight rows with f32 activations.
   float (*dot_f16)(const uint8_t* w, const float* x, size_t n);
   float (*dot_bf16)(const uint8_t* w, const float* x, size_t n);
