@@ -18,4 +18,7 @@ pass "syntax of ${#scripts[@]} scripts"
 command -v shellcheck >/dev/null || skip "shellcheck is not installed (tests/deploy/install-deps.sh)"
 shellcheck -x "${scripts[@]}" || fail "shellcheck"
 pass "shellcheck"
-python3 -m py_compile tests/deploy/make_oci_layout.py || fail "make_oci_layout.py"
+for py in tests/deploy/make_oci_layout.py packaging/ansible/roles/wharf/files/wharf-check-config; do
+  python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read())" "$py" || fail "python syntax: $py"
+done
+pass "python syntax"
