@@ -139,37 +139,45 @@ SampledToken Sampler::sample(float* logits, size_t vocab, const SamplingParams& 
   if (p.greedy()) {
     out.id = static_cast<int32_t>(std::max_element(logits, logits + vocab) - logits);
   } else {
-    // Candidates sorted by logit, truncated by top-k, then probabilities for top-p / min-p.
+    // Candidates: all tokens, or the top-k. Top-p needs them in order, but only until the kept
+    // mass reaches p, so a growing prefix is sorted instead of the whole vocabulary.
     std::vector<int32_t> idx(vocab);
     std::iota(idx.begin(), idx.end(), 0);
-    size_t k = (p.top_k > 0 && static_cast<size_t>(p.top_k) < vocab) ? static_cast<size_t>(p.top_k)
-                                                                     : vocab;
     auto by_logit = [&](int32_t a, int32_t b) {
       return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
     };
-    if (k < vocab || p.top_p < 1.0f) {
-      std::partial_sort(idx.begin(), idx.begin() + static_cast<long>(k), idx.end(), by_logit);
-      idx.resize(k);
+    if (p.top_k > 0 && static_cast<size_t>(p.top_k) < vocab) {
+      std::nth_element(idx.begin(), idx.begin() + p.top_k, idx.end(), by_logit);
+      idx.resize(static_cast<size_t>(p.top_k));
     }
-    float max = logits[*std::max_element(
-        idx.begin(), idx.end(), [&](int32_t a, int32_t b) { return logits[a] < logits[b]; })];
-    std::vector<double> probs(idx.size());
+    float max = -std::numeric_limits<float>::infinity();
+    for (int32_t i : idx) max = std::max(max, logits[i]);
+    auto weight = [&](int32_t i) {
+      return std::exp(static_cast<double>(logits[i] - max) / p.temperature);
+    };
     double total = 0;
-    for (size_t i = 0; i < idx.size(); ++i) {
-      probs[i] = std::exp(static_cast<double>(logits[idx[i]] - max) / p.temperature);
-      total += probs[i];
-    }
+    for (int32_t i : idx) total += weight(i);
     size_t keep = idx.size();
-    if (p.top_p < 1.0f) {  // idx is sorted here
-      double cum = 0;
-      for (size_t i = 0; i < idx.size(); ++i) {
-        cum += probs[i] / total;
-        if (cum >= p.top_p) {
-          keep = i + 1;
+    if (p.top_p < 1.0f) {
+      for (size_t m = std::min<size_t>(64, idx.size());; m = std::min(m * 4, idx.size())) {
+        std::partial_sort(idx.begin(), idx.begin() + static_cast<long>(m), idx.end(), by_logit);
+        double cum = 0;
+        size_t found = 0;
+        for (size_t i = 0; i < m; ++i) {
+          cum += weight(idx[i]);
+          if (cum / total >= p.top_p) {
+            found = i + 1;
+            break;
+          }
+        }
+        if (found || m == idx.size()) {
+          keep = found ? found : m;
           break;
         }
       }
     }
+    std::vector<double> probs(keep);
+    for (size_t i = 0; i < keep; ++i) probs[i] = weight(idx[i]);
     if (p.min_p > 0.0f) {
       double floor = p.min_p * (1.0 / total);  // the top token's probability is exp(0) / total
       for (size_t i = 0; i < keep; ++i) {

@@ -94,6 +94,16 @@ TEST(Sampler, TruncationLimitsTheCandidates) {
   std::vector<float> peaked(100, 0.0f);
   peaked[10] = 5.0f;
   for (int i = 0; i < 50; ++i) EXPECT_EQ(once(p, peaked, st).id, 10);
+  // The kept prefix grows past the first sorted chunk: uniform logits, half the mass.
+  p.top_p = 0.5f;
+  std::vector<float> flat(1000, 1.0f);
+  std::map<int32_t, int> spread;
+  for (int i = 0; i < 2000; ++i) {
+    int32_t t = once(p, flat, st).id;
+    EXPECT_LT(t, 500);
+    ++spread[t / 100];
+  }
+  EXPECT_EQ(spread.size(), 5u);
   p.top_p = 1.0f;
   p.min_p = 0.5f;  // only tokens at least half as likely as the top one
   std::vector<float> two(100, -10.0f);
