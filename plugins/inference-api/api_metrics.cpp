@@ -1,5 +1,8 @@
 #include "api_metrics.hpp"
 
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
 namespace wharf::inference {
 
 ApiMetrics::ApiMetrics(const Host& host, const std::string& model) : host_(host), model_(model) {
@@ -34,6 +37,42 @@ ApiMetrics::ApiMetrics(const Host& host, const std::string& model) : host_(host)
       host.histogram("vllm:request_generation_tokens", "Number of generation tokens processed.",
                      {"model_name"}, {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000})
           .with({m});
+  running_ = host.gauge("vllm:num_requests_running", "Number of requests currently running.",
+                        {"model_name"})
+                 .with({m});
+  waiting_ = host.gauge("vllm:num_requests_waiting", "Number of requests waiting to be processed.",
+                        {"model_name"})
+                 .with({m});
+  kv_usage_ = host.gauge("vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.",
+                         {"model_name"})
+                  .with({m});
+  gpu_cache_usage_ =
+      host.gauge("vllm:gpu_cache_usage_perc",
+                 "KV-cache usage (older name). 1 means 100 percent usage.", {"model_name"})
+          .with({m});
+  prefix_hit_rate_ = host.gauge("vllm:gpu_prefix_cache_hit_rate",
+                                "Prefix cache hit rate of prompt tokens.", {"model_name"})
+                         .with({m});
+  preemptions_ = host.counter("vllm:num_preemptions_total",
+                              "Cumulative number of preemptions from the engine.", {"model_name"})
+                     .with({m});
+}
+
+void ApiMetrics::refresh(const std::string& stats_json) {
+  try {
+    auto o = Poco::JSON::Parser().parse(stats_json).extract<Poco::JSON::Object::Ptr>();
+    running_.set(o->optValue<double>("num_requests_running", 0));
+    waiting_.set(o->optValue<double>("num_requests_waiting", 0));
+    double usage = o->optValue<double>("kv_cache_usage", 0);
+    kv_usage_.set(usage);
+    gpu_cache_usage_.set(usage);
+    prefix_hit_rate_.set(o->optValue<double>("prefix_cache_hit_rate", 0));
+    double pre = o->optValue<double>("num_preemptions_total", 0);
+    if (pre > preemptions_seen_) preemptions_.add(pre - preemptions_seen_);
+    preemptions_seen_ = pre;
+  } catch (const std::exception& e) {
+    host_.warning(std::string("engine stats unreadable: ") + e.what());
+  }
 }
 
 void ApiMetrics::finished(const std::string& reason, uint32_t prompt_tokens,

@@ -71,8 +71,30 @@ InferenceService::InferenceService(const Config& config, const Host& host)
   served_name_ = config.str("served_model_name");
   if (served_name_.empty()) served_name_ = engine_model_;
   metrics_ = std::make_unique<ApiMetrics>(host_, served_name_);
+  metrics_->refresh(engine_.stats());
+  stats_thread_ = std::thread([this] {
+    std::unique_lock lock(stats_mutex_);
+    while (!stats_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+      lock.unlock();
+      try {
+        metrics_->refresh(engine_.stats());
+      } catch (const std::exception& e) {
+        host_.warning(std::string("engine stats: ") + e.what());
+      }
+      lock.lock();
+    }
+  });
   host_.info("serving model '" + served_name_ + "' (context " + std::to_string(max_model_len_) +
              " tokens)");
+}
+
+InferenceService::~InferenceService() {
+  {
+    std::lock_guard lock(stats_mutex_);
+    stopping_ = true;
+  }
+  stats_cv_.notify_all();
+  if (stats_thread_.joinable()) stats_thread_.join();
 }
 
 std::vector<std::string> InferenceService::routes() {

@@ -3,9 +3,12 @@
 // /detokenize, /version, and /admin/engine on the admin listener.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api_metrics.hpp"
@@ -18,6 +21,7 @@ namespace wharf::inference {
 class InferenceService : public HttpService {
  public:
   InferenceService(const Config& config, const Host& host);
+  ~InferenceService() override;
   std::vector<std::string> routes() override;
   void handle(Exchange& ex) override;
   void handleException(Exchange& ex, const std::exception& e) override;
@@ -53,6 +57,11 @@ class InferenceService : public HttpService {
   std::string api_key_;
   bool admin_routes_;
   std::unique_ptr<ApiMetrics> metrics_;
+  // Copies the engine's scheduler state into the vllm: gauges once a second.
+  std::mutex stats_mutex_;
+  std::condition_variable stats_cv_;
+  bool stopping_ = false;
+  std::thread stats_thread_;
 };
 
 }  // namespace wharf::inference

@@ -154,7 +154,7 @@ def test_disconnect_mid_stream_frees_kv_blocks(server):
     while time.time() < deadline and server.engine_stats()["kv_blocks_used"] > idle["kv_blocks_used"]:
         time.sleep(0.1)
     after = server.engine_stats()
-    assert after["kv_blocks_used"] == idle["kv_blocks_used"] and after["num_running"] == 0
+    assert after["kv_blocks_used"] == idle["kv_blocks_used"] and after["num_requests_running"] == 0
 
 
 def test_vllm_metrics(client, server):
