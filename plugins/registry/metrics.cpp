@@ -1,5 +1,7 @@
 #include "metrics.hpp"
 
+#include <unordered_map>
+
 namespace wharf::registry {
 
 RegistryMetrics::RegistryMetrics(const Host& host) {

@@ -2,6 +2,7 @@
 // (registry_http_*, registry_storage_action_seconds) and wharf_registry_* otherwise.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 
 #include "wharf/cpp/host.hpp"
@@ -22,6 +23,9 @@ class RegistryMetrics {
   void gcRun(uint64_t blobs_deleted, uint64_t bytes_freed, double seconds);
 
  private:
+  // The labelled child of `family`, cached per thread (the host's lookup takes a lock).
+  Metric child(const MetricFamily& family, int slot, std::initializer_list<const char*> labels);
+
   MetricFamily requests_, duration_, in_flight_, storage_, gc_blobs_, gc_bytes_, gc_seconds_;
   Metric pushed_, pulled_, uploads_;
 };
