@@ -619,6 +619,18 @@ class Renderer {
       }
       return Value::makeList(std::move(l));
     }
+    if (f == "select" || f == "reject") {
+      List out;
+      for (const Value& item : iterate(v, e.pos)) {
+        bool ok = a.positional.empty()
+                      ? item.truthy()
+                      : namedTest(a.positional[0].str(), item,
+                                  std::vector<Value>(a.positional.begin() + 1, a.positional.end()),
+                                  e.pos);
+        if (ok == (f == "select")) out.push_back(item);
+      }
+      return Value::makeList(std::move(out));
+    }
     if (f == "selectattr" || f == "rejectattr") {
       const Value* attr = a.get(0, "");
       List out;
