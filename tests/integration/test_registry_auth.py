@@ -316,3 +316,34 @@ def test_skopeo_and_docker_with_token_auth_over_tls(wharfd_factory, tmp_path):
             d.stop()
     finally:
         server.close()
+
+
+# ---- auth-ipallow ---------------------------------------------------------------------------
+
+
+def test_ipallow_chained_before_htpasswd(wharfd_factory, tmp_path):
+    users = htpasswd_file(tmp_path / "htpasswd", {"alice": "wonderland"})
+    w = wharfd_factory(sections={
+        "plugin.lan": {"module": "auth-ipallow", "networks": "127.0.0.0/8, ::1/128",
+                       "actions": "pull", "repositories": "public/*"},
+        "plugin.users": {"module": "auth-htpasswd", "file": users}},
+        registry={"auth": "lan, users"})
+    alice = requests.Session()
+    alice.auth = ALICE
+    d = push_blob(w.url, "public/app", b"public blob", session=alice)
+    push_blob(w.url, "private/app", b"private blob", session=alice)
+    # loopback pulls public/* anonymously ...
+    assert requests.get(f"{w.url}/v2/public/app/blobs/{d}").content == b"public blob"
+    # ... but may not push, nor pull elsewhere: the htpasswd challenge is offered
+    r = requests.post(f"{w.url}/v2/public/app/blobs/uploads/")
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Basic")
+    r = requests.get(f"{w.url}/v2/private/app/tags/list")
+    assert r.status_code == 401
+
+
+def test_ipallow_alone_refuses_other_networks(wharfd_factory):
+    w = wharfd_factory(sections={"plugin.lan": {"module": "auth-ipallow",
+                                                "networks": "10.0.0.0/8"}},
+                       registry={"auth": "lan"})
+    r = requests.get(f"{w.url}/v2/any/tags/list")
+    assert r.status_code == 403 and error_codes(r) == ["DENIED"]
