@@ -7,7 +7,7 @@ import subprocess
 
 import requests
 
-from conftest import PLUGIN_DIR, WHARFD, free_port, wait_http
+from registry_harness import PLUGIN_DIR, WHARFD, free_port, wait_http
 
 CONFIG = pathlib.Path(__file__).resolve().parents[2] / "config" / "registry.ini"
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from clients import layout_manifest, skopeo, umoci_layout
-from conftest import free_port, wait_http
+from registry_harness import free_port, wait_http
 from oci import DOCKER_MANIFEST, digest, image, put_manifest
 
 
