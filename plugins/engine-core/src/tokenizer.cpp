@@ -1,10 +1,13 @@
 #include "engine/tokenizer.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 #include "engine/byte_level.hpp"
 #include "engine/unicode.hpp"
+#include "spm_encoder.hpp"
 #include "wharf/cpp/error.hpp"
 
 namespace wharf::engine {
@@ -23,12 +26,19 @@ uint64_t pairKey(int32_t a, int32_t b) {
 
 std::unique_ptr<Tokenizer> Tokenizer::fromGguf(const GgufFile& g) {
   std::string model = g.stringValue("tokenizer.ggml.model").value_or("");
-  if (model != "gpt2") {
+  if (model != "gpt2" && model != "llama") {
     throw Error(WHARF_ERR_UNSUPPORTED,
-                "tokenizer model '" + model + "' is not supported (only byte-level BPE, 'gpt2')");
+                "tokenizer model '" + model +
+                    "' is not supported (byte-level BPE 'gpt2', SentencePiece BPE 'llama')");
   }
   std::unique_ptr<Tokenizer> t(new Tokenizer());
-  t->pre_ = preTokenizerFromName(g.stringValue("tokenizer.ggml.pre").value_or("default"));
+  if (model == "llama") {
+    t->model_ = Model::SentencePiece;
+    t->add_space_prefix_ = g.boolValue("tokenizer.ggml.add_space_prefix").value_or(true);
+  } else {
+    t->pre_ = preTokenizerFromName(g.stringValue("tokenizer.ggml.pre").value_or("default"));
+    t->ignore_merges_ = t->pre_ == PreTokenizer::Llama3;
+  }
 
   auto tokens = g.stringArray("tokenizer.ggml.tokens");
   if (tokens.empty()) invalidVocab(g, "tokenizer.ggml.tokens is missing or empty");
@@ -55,8 +65,24 @@ std::unique_ptr<Tokenizer> Tokenizer::fromGguf(const GgufFile& g) {
 
   for (int b = 0; b < 256; ++b) {
     std::string s;
-    appendUtf8(s, byteToCodepoint(static_cast<uint8_t>(b)));
+    if (t->model_ == Model::SentencePiece) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "<0x%02X>", b);
+      s = hex;
+    } else {
+      appendUtf8(s, byteToCodepoint(static_cast<uint8_t>(b)));
+    }
     t->byte_ids_[b] = t->find(s);
+  }
+  if (t->model_ == Model::SentencePiece) {
+    const GgufValue* scores = g.find("tokenizer.ggml.scores");
+    if (!scores || scores->type != GgufValueType::ARRAY ||
+        scores->elements.size() != tokens.size()) {
+      invalidVocab(g, "tokenizer.ggml.scores is missing or does not match the token list");
+    }
+    t->scores_.reserve(tokens.size());
+    for (const GgufValue& v : scores->elements)
+      t->scores_.push_back(static_cast<float>(v.asFloat()));
   }
 
   auto merges = g.stringArray("tokenizer.ggml.merges");
@@ -85,7 +111,9 @@ std::unique_ptr<Tokenizer> Tokenizer::fromGguf(const GgufFile& g) {
   t->bos_id_ = id("tokenizer.ggml.bos_token_id");
   t->eos_id_ = id("tokenizer.ggml.eos_token_id");
   t->unk_id_ = id("tokenizer.ggml.unknown_token_id");
-  t->add_bos_ = g.boolValue("tokenizer.ggml.add_bos_token").value_or(false) && t->bos_id_ >= 0;
+  bool add_bos_default = t->model_ == Model::SentencePiece;
+  t->add_bos_ =
+      g.boolValue("tokenizer.ggml.add_bos_token").value_or(add_bos_default) && t->bos_id_ >= 0;
   for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
                           "tokenizer.ggml.eom_token_id"}) {
     int32_t v = id(key);
@@ -126,6 +154,16 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_t
   std::vector<int32_t> out;
   if (add_special_tokens && add_bos_) out.push_back(bos_id_);
   // Split out special tokens (leftmost, then longest), BPE-encode the text between them.
+  bool after_special = true;  // SentencePiece puts a space before the text and after specials
+  auto text_fragment = [&](std::string_view fragment) {
+    if (fragment.empty()) return;
+    if (model_ == Model::SentencePiece) {
+      encodeSentencePiece(fragment, after_special, out);
+    } else {
+      encodeText(fragment, out);
+    }
+    after_special = false;
+  };
   size_t start = 0, pos = 0;
   while (pos < text.size()) {
     int32_t hit = -1;
@@ -144,13 +182,28 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_t
       ++pos;
       continue;
     }
-    encodeText(text.substr(start, pos - start), out);
+    text_fragment(text.substr(start, pos - start));
     out.push_back(hit);
+    after_special = true;
     pos += tokens_[static_cast<size_t>(hit)].size();
     start = pos;
   }
-  encodeText(text.substr(start), out);
+  text_fragment(text.substr(start));
   return out;
+}
+
+void Tokenizer::encodeSentencePiece(std::string_view text, bool after_special,
+                                    std::vector<int32_t>& out) const {
+  std::string escaped;
+  if (add_space_prefix_ && after_special) escaped = "\xE2\x96\x81";
+  for (char c : text) {
+    if (c == ' ') {
+      escaped += "\xE2\x96\x81";
+    } else {
+      escaped += c;
+    }
+  }
+  spmEncode(escaped, SpmVocabulary{ids_, scores_, byte_ids_, unk_id_}, out);
 }
 
 void Tokenizer::encodeText(std::string_view text, std::vector<int32_t>& out) const {
@@ -158,6 +211,14 @@ void Tokenizer::encodeText(std::string_view text, std::vector<int32_t>& out) con
 }
 
 void Tokenizer::encodeWord(std::string_view word, std::vector<int32_t>& out) const {
+  if (ignore_merges_) {
+    std::string mapped;
+    for (char ch : word) appendUtf8(mapped, byteToCodepoint(static_cast<uint8_t>(ch)));
+    if (int32_t id = find(mapped); id >= 0) {
+      out.push_back(id);
+      return;
+    }
+  }
   std::vector<int32_t> syms;
   syms.reserve(word.size());
   for (char ch : word) {
@@ -190,6 +251,21 @@ std::string Tokenizer::tokenBytes(int32_t id, bool skip_special) const {
     return skip_special ? std::string() : text;
   }
   if (ty == TokenType::UserDefined) return text;
+  if (model_ == Model::SentencePiece) {
+    if (ty == TokenType::Byte && text.size() == 6 && text.compare(0, 3, "<0x") == 0) {
+      return std::string(1, static_cast<char>(std::strtol(text.substr(3, 2).c_str(), nullptr, 16)));
+    }
+    std::string out;
+    for (size_t i = 0; i < text.size();) {
+      if (text.compare(i, 3, "\xE2\x96\x81") == 0) {
+        out += ' ';
+        i += 3;
+      } else {
+        out += text[i++];
+      }
+    }
+    return out;
+  }
   std::string out;
   out.reserve(text.size());
   for (const Utf8Char& c : decodeUtf8(text)) {
@@ -206,6 +282,9 @@ std::string Tokenizer::tokenBytes(int32_t id, bool skip_special) const {
 std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special) const {
   std::string bytes;
   for (int32_t id : ids) bytes += tokenBytes(id, skip_special);
+  if (model_ == Model::SentencePiece && add_space_prefix_ && !bytes.empty() && bytes[0] == ' ') {
+    bytes.erase(0, 1);
+  }
   std::string out;
   out.reserve(bytes.size());
   for (const Utf8Char& c : decodeUtf8(bytes)) {

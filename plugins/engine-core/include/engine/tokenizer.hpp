@@ -1,6 +1,7 @@
-// Byte-level BPE tokenizer (GPT-2 style: SmolLM2, Llama 3, Qwen2) built from GGUF metadata:
-// vocabulary, merge ranks, token types, special ids. Special and user-defined tokens written in the
-// text are matched before BPE (leftmost-longest).
+// Tokenizers built from GGUF metadata: byte-level BPE (model "gpt2": SmolLM2, Llama 3, Qwen2;
+// pre-tokenizer regex, merge ranks) and SentencePiece-style BPE (model "llama": Llama 2, Mistral;
+// scores, byte fallback, U+2581 for spaces). Special and user-defined tokens written in the text
+// are matched before BPE (leftmost-longest).
 #pragma once
 
 #include <cstdint>
@@ -28,7 +29,7 @@ enum class TokenType : int32_t {
 
 class Tokenizer {
  public:
-  // Throws UNSUPPORTED for tokenizer models other than "gpt2" (SentencePiece is not implemented).
+  // Throws UNSUPPORTED for tokenizer models other than "gpt2" and "llama".
   static std::unique_ptr<Tokenizer> fromGguf(const GgufFile& gguf);
 
   // Encodes text. Special tokens written in the text are always recognised; BOS is prepended
@@ -38,7 +39,8 @@ class Tokenizer {
   // The bytes a token stands for (may be part of a UTF-8 sequence). Control tokens give their
   // text unless skip_special is set, then nothing.
   std::string tokenBytes(int32_t id, bool skip_special) const;
-  // Concatenated bytes of the tokens (invalid UTF-8 is replaced with U+FFFD).
+  // Concatenated bytes of the tokens (invalid UTF-8 is replaced with U+FFFD); for SentencePiece
+  // the space its encoder put in front of the text is removed again.
   std::string decode(const std::vector<int32_t>& ids, bool skip_special) const;
 
   size_t vocabSize() const { return tokens_.size(); }
@@ -56,6 +58,14 @@ class Tokenizer {
   Tokenizer() = default;
   void encodeWord(std::string_view word, std::vector<int32_t>& out) const;
   void encodeText(std::string_view text, std::vector<int32_t>& out) const;
+  void encodeSentencePiece(std::string_view text, bool after_special,
+                           std::vector<int32_t>& out) const;
+
+  enum class Model { ByteLevelBpe, SentencePiece };
+  Model model_ = Model::ByteLevelBpe;
+  std::vector<float> scores_;      // SentencePiece
+  bool add_space_prefix_ = false;  // SentencePiece: a space before the text and after specials
+  bool ignore_merges_ = false;     // Llama 3: a word that is a token is not split
 
   std::vector<std::string> tokens_;
   std::vector<TokenType> types_;
