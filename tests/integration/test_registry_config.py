@@ -20,7 +20,7 @@ def _localised(tmp_path):
     port, mport, aport = free_port(), free_port(), free_port()
     repl = {
         "plugin_path": PLUGIN_DIR, "data_dir": tmp_path / "data", "root": tmp_path / "registry",
-        "file": tmp_path / "htpasswd",
+        "file": tmp_path / "htpasswd", "access_log": tmp_path / "access.log",
     }
     for key, value in repl.items():
         text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
