@@ -33,10 +33,15 @@ size_t fill(Exchange& ex, char* buf, size_t size) {
 
 uint64_t copySimple(Exchange& ex, StorageClient::Writer& writer, std::vector<Hasher>& hashers,
                     RegistryMetrics* metrics) {
-  thread_local std::unique_ptr<char[]> buffer(new char[kBufferSize]);
+  // Small bodies only (see kPipelineThreshold): a buffer of their size, at most one MiB.
+  const int64_t length = ex.contentLength();
+  const size_t size = length > 0 && static_cast<size_t>(length) < kBufferSize
+                          ? static_cast<size_t>(length)
+                          : kBufferSize;
+  auto buffer = std::make_unique<char[]>(size + 1);
   uint64_t total = 0;
   for (;;) {
-    size_t n = fill(ex, buffer.get(), kBufferSize);
+    size_t n = fill(ex, buffer.get(), size + 1);
     if (n == 0) break;
     for (auto& h : hashers) h.update(buffer.get(), n);
     writer.write(buffer.get(), n);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the registry integration tests drive: real clients and Debian's docker-registry
-# (apt), wrk for tests/bench/registry_vs_distribution.sh, pytest, requests and cryptography (pip). Idempotent: skips what is already present. Run as root.
+# (apt), wrk for tests/bench/registry_vs_distribution.sh, and pytest, requests and cryptography
+# (pip). Idempotent: skips what is already present. Run as root.
 set -euo pipefail
 
 packages=(skopeo umoci podman buildah docker.io docker-registry apache2-utils uidmap fuse-overlayfs wrk)
