@@ -21,7 +21,9 @@ bool etagMatches(const std::optional<std::string>& header, const std::string& et
 // one, a storage read otherwise. False when the client went away.
 bool sendBlobBody(RegistryContext& ctx, Exchange& ex, const std::string& path, uint64_t offset,
                   uint64_t length) {
-  if (auto local = ctx.store.localPath(path)) {
+  // Small bodies leave with the headers in one send; sendfile would flush the headers first.
+  constexpr uint64_t kSmall = 16 * 1024;
+  if (auto local = length > kSmall ? ctx.store.localPath(path) : std::nullopt) {
     int fd = ::open(local->c_str(), O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
       bool ok = ex.sendFile(fd, offset, length);
