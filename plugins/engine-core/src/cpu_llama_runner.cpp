@@ -44,15 +44,16 @@ void CpuLlamaRunner::allocateKvCache(size_t blocks) {
   kv_blocks_ = blocks;
   size_t n = static_cast<size_t>(config_.block_count) * blocks * kKvBlockSize *
              static_cast<size_t>(config_.kvDim());
-  k_cache_.assign(n, 0);
-  v_cache_.assign(n, 0);
+  k_cache_.reset();
+  v_cache_.reset();
+  k_cache_.reset(new uint16_t[n]);
+  v_cache_.reset(new uint16_t[n]);
 }
 
-uint16_t* CpuLlamaRunner::kvSlot(std::vector<uint16_t>& cache, size_t layer, int32_t block,
-                                 size_t slot) {
+uint16_t* CpuLlamaRunner::kvSlot(uint16_t* cache, size_t layer, int32_t block, size_t slot) const {
   size_t index = ((layer * kv_blocks_ + static_cast<size_t>(block)) * kKvBlockSize + slot) *
                  static_cast<size_t>(config_.kvDim());
-  return cache.data() + index;
+  return cache + index;
 }
 
 void CpuLlamaRunner::rmsNorm(const float* x, const std::vector<float>& w, float* out,
@@ -98,8 +99,8 @@ void CpuLlamaRunner::storeKv(size_t layer, const ForwardBatch& batch) {
         *batch.block_tables[static_cast<size_t>(batch.sequence_of[t])];
     size_t pos = static_cast<size_t>(batch.positions[t]);
     int32_t block = table.at(pos / kKvBlockSize);
-    uint16_t* kd = kvSlot(k_cache_, layer, block, pos % kKvBlockSize);
-    uint16_t* vd = kvSlot(v_cache_, layer, block, pos % kKvBlockSize);
+    uint16_t* kd = kvSlot(k_cache_.get(), layer, block, pos % kKvBlockSize);
+    uint16_t* vd = kvSlot(v_cache_.get(), layer, block, pos % kKvBlockSize);
     for (size_t i = 0; i < kv; ++i) {
       kd[i] = floatToFp16(kproj_[t * kv + i]);
       vd[i] = floatToFp16(vproj_[t * kv + i]);
@@ -126,35 +127,39 @@ void CpuLlamaRunner::attention(size_t layer, const ForwardBatch& batch) {
       // of llama.cpp's default f16 KV path (the model's logits are sensitive to this rounding).
       float q[kMaxHeadDim];
       const float* qsrc = q_.data() + t * q_dim + h * hd;
-      for (size_t i = 0; i < hd; ++i) q[i] = fp16ToFloat(floatToFp16(qsrc[i]));
+      std::copy_n(qsrc, hd, q);
+      kern_.round_to_f16(q, hd);
+      // K and V of this kv head, one block (up to 16 consecutive positions) per kernel call.
+      const size_t blocks = (len + kKvBlockSize - 1) / kKvBlockSize;
+      const size_t stride = kv * sizeof(uint16_t);
+      auto rows = [&](const uint16_t* cache, size_t b) {
+        size_t index = (layer * kv_blocks_ + static_cast<size_t>(table[b])) * kKvBlockSize * kv;
+        return reinterpret_cast<const uint8_t*>(cache + index + g * hd);
+      };
+      for (size_t b = 0; b < blocks; ++b) {
+        size_t n = std::min(kKvBlockSize, len - b * kKvBlockSize);
+        kern_.dot_f16_rows(rows(k_cache_.get(), b), stride, n, q, hd,
+                           scores.data() + b * kKvBlockSize);
+      }
       float max = -INFINITY;
       for (size_t j = 0; j < len; ++j) {
-        size_t index =
-            ((layer * kv_blocks_ + static_cast<size_t>(table[j / kKvBlockSize])) * kKvBlockSize +
-             j % kKvBlockSize) *
-                kv +
-            g * hd;
-        float s =
-            kern_.dot_f16(reinterpret_cast<const uint8_t*>(k_cache_.data() + index), q, hd) * scale;
-        scores[j] = s;
-        max = std::max(max, s);
+        scores[j] *= scale;
+        max = std::max(max, scores[j]);
       }
       float sum = 0;
       for (size_t j = 0; j < len; ++j) {
         scores[j] = std::exp(scores[j] - max);
         sum += scores[j];
       }
+      const float inv = 1.0f / sum;
+      for (size_t j = 0; j < len; ++j) scores[j] *= inv;
+      kern_.round_to_f16(scores.data(), len);
       float* out = attn_.data() + t * q_dim + h * hd;
       std::fill(out, out + hd, 0.0f);
-      float inv = 1.0f / sum;
-      for (size_t j = 0; j < len; ++j) {
-        size_t index =
-            ((layer * kv_blocks_ + static_cast<size_t>(table[j / kKvBlockSize])) * kKvBlockSize +
-             j % kKvBlockSize) *
-                kv +
-            g * hd;
-        float weight = fp16ToFloat(floatToFp16(scores[j] * inv));
-        kern_.axpy_f16(weight, reinterpret_cast<const uint8_t*>(v_cache_.data() + index), out, hd);
+      for (size_t b = 0; b < blocks; ++b) {
+        size_t n = std::min(kKvBlockSize, len - b * kKvBlockSize);
+        kern_.axpy_f16_rows(rows(v_cache_.get(), b), stride, n, scores.data() + b * kKvBlockSize,
+                            out, hd);
       }
     }
   });

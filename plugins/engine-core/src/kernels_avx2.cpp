@@ -189,6 +189,50 @@ WHARF_AVX2 void axpyF16(float a, const uint8_t* x, float* y, size_t n) {
   for (; i < n; ++i) y[i] += a * _cvtsh_ss(loadU16(x + 2 * i));
 }
 
+WHARF_AVX2 void dotF16Rows(const uint8_t* k, size_t stride, size_t n, const float* q, size_t hd,
+                           float* scores) {
+  for (size_t j = 0; j < n; ++j) {
+    const uint8_t* row = k + j * stride;
+    __m256 acc = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= hd; i += 8) {
+      __m256 kv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * i)));
+      acc = _mm256_fmadd_ps(kv, _mm256_loadu_ps(q + i), acc);
+    }
+    float s = hsum(acc);
+    for (; i < hd; ++i) s += _cvtsh_ss(loadU16(row + 2 * i)) * q[i];
+    scores[j] = s;
+  }
+}
+
+// Element-major: each 8-wide slice of `out` stays in a register while the rows stream by, with
+// the same per-element fused multiply-adds in the same order as repeated axpy_f16 calls.
+WHARF_AVX2 void axpyF16Rows(const uint8_t* v, size_t stride, size_t n, const float* w, float* out,
+                            size_t hd) {
+  size_t i = 0;
+  for (; i + 8 <= hd; i += 8) {
+    __m256 acc = _mm256_loadu_ps(out + i);
+    for (size_t j = 0; j < n; ++j) {
+      __m256 x = _mm256_cvtph_ps(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(v + j * stride + 2 * i)));
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(w[j]), x, acc);
+    }
+    _mm256_storeu_ps(out + i, acc);
+  }
+  for (; i < hd; ++i) {
+    for (size_t j = 0; j < n; ++j) out[i] += w[j] * _cvtsh_ss(loadU16(v + j * stride + 2 * i));
+  }
+}
+
+WHARF_AVX2 void roundToF16(float* x, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT);
+    _mm256_storeu_ps(x + i, _mm256_cvtph_ps(h));
+  }
+  for (; i < n; ++i) x[i] = _cvtsh_ss(_cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT));
+}
+
 WHARF_AVX2 void quantizeQ8(const float* x, BlockQ8* y, size_t n) {
   const __m256 sign_mask = _mm256_set1_ps(-0.0f);
   for (size_t b = 0; b < n / kQBlock; ++b, x += kQBlock) {
@@ -241,6 +285,9 @@ const KernelTable* avx2Kernels() {
                              .dot_f32 = dotF32,
                              .axpy = axpy,
                              .axpy_f16 = axpyF16,
+                             .dot_f16_rows = dotF16Rows,
+                             .axpy_f16_rows = axpyF16Rows,
+                             .round_to_f16 = roundToF16,
                              .quantize_q8 = quantizeQ8};
   return &t;
 }

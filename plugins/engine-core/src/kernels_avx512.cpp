@@ -210,6 +210,9 @@ const KernelTable* avx512Kernels(bool vnni) {
                                  .dot_f32 = dotF32,
                                  .axpy = axpy,
                                  .axpy_f16 = avx2->axpy_f16,
+                                 .dot_f16_rows = avx2->dot_f16_rows,
+                                 .axpy_f16_rows = avx2->axpy_f16_rows,
+                                 .round_to_f16 = avx2->round_to_f16,
                                  .quantize_q8 = avx2->quantize_q8};
   static const KernelTable with_vnni{.level = SimdLevel::Avx512Vnni,
                                      .dot_q4_0 = dotQ4_0Vnni,
@@ -223,6 +226,9 @@ const KernelTable* avx512Kernels(bool vnni) {
                                      .dot_f32 = dotF32,
                                      .axpy = axpy,
                                      .axpy_f16 = avx2->axpy_f16,
+                                     .dot_f16_rows = avx2->dot_f16_rows,
+                                     .axpy_f16_rows = avx2->axpy_f16_rows,
+                                     .round_to_f16 = avx2->round_to_f16,
                                      .quantize_q8 = avx2->quantize_q8};
   return vnni ? &with_vnni : &plain;
 }

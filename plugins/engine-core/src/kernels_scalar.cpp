@@ -69,6 +69,19 @@ void axpyF16(float a, const uint8_t* x, float* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] += a * fp16ToFloat(loadU16(x + 2 * i));
 }
 
+void dotF16Rows(const uint8_t* k, size_t stride, size_t n, const float* q, size_t hd,
+                float* scores) {
+  for (size_t j = 0; j < n; ++j) scores[j] = dotF16(k + j * stride, q, hd);
+}
+
+void axpyF16Rows(const uint8_t* v, size_t stride, size_t n, const float* w, float* out, size_t hd) {
+  for (size_t j = 0; j < n; ++j) axpyF16(w[j], v + j * stride, out, hd);
+}
+
+void roundToF16(float* x, size_t n) {
+  for (size_t i = 0; i < n; ++i) x[i] = fp16ToFloat(floatToFp16(x[i]));
+}
+
 template <float (*Dot)(const uint8_t*, const BlockQ8*, size_t)>
 void dot4(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out) {
   for (size_t t = 0; t < 4; ++t) out[t] = Dot(w, x + t * stride, nb);
@@ -89,6 +102,9 @@ const KernelTable& scalarKernels() {
                              .dot_f32 = dotF32,
                              .axpy = axpy,
                              .axpy_f16 = axpyF16,
+                             .dot_f16_rows = dotF16Rows,
+                             .axpy_f16_rows = axpyF16Rows,
+                             .round_to_f16 = roundToF16,
                              .quantize_q8 = quantizeRowQ8Reference};
   return t;
 }

@@ -96,6 +96,29 @@ TEST_P(KernelLevels, MatchScalarReference) {
       EXPECT_EQ(out4[t], k->dot_q8_0(q80.data(), x4.data() + t * nb, nb));
     }
 
+    // Attention row kernels: rows of an f16 matrix with a stride, against the scalar ones.
+    {
+      const size_t hd = 64, rows = n / hd, stride = 3 * hd * 2;  // every third head slot
+      std::vector<uint16_t> cache(rows * 3 * hd);
+      for (size_t i = 0; i < cache.size(); ++i) cache[i] = floatToFp16(x[i % n] * 0.1f);
+      auto base = reinterpret_cast<const uint8_t*>(cache.data());
+      std::vector<float> got(rows), want(rows);
+      k->dot_f16_rows(base, stride, rows, w.data(), hd, got.data());
+      ref.dot_f16_rows(base, stride, rows, w.data(), hd, want.data());
+      for (size_t j = 0; j < rows; ++j) EXPECT_NEAR(got[j], want[j], 1e-4f);
+      std::vector<float> out1(hd, 0.5f), out2(hd, 0.5f);
+      k->axpy_f16_rows(base, stride, rows, w.data(), out1.data(), hd);
+      ref.axpy_f16_rows(base, stride, rows, w.data(), out2.data(), hd);
+      for (size_t i = 0; i < hd; ++i) EXPECT_NEAR(out1[i], out2[i], 1e-4f);
+    }
+
+    {
+      std::vector<float> a = x, b = x;
+      k->round_to_f16(a.data(), n - 3);
+      ref.round_to_f16(b.data(), n - 3);
+      for (size_t i = 0; i < n; ++i) ASSERT_EQ(a[i], b[i]) << i;
+    }
+
     // The scalar quantized dots agree with dequantize-then-multiply.
     std::vector<float> wd(n), xd(n);
     for (size_t b = 0; b < nb; ++b) {

@@ -31,7 +31,7 @@ class CpuLlamaRunner : public ModelRunner {
   void rope(float* x, size_t heads, const float* cos_sin) const;
   void storeKv(size_t layer, const ForwardBatch& batch);
   void attention(size_t layer, const ForwardBatch& batch);
-  uint16_t* kvSlot(std::vector<uint16_t>& cache, size_t layer, int32_t block, size_t slot);
+  uint16_t* kvSlot(uint16_t* cache, size_t layer, int32_t block, size_t slot) const;
 
   std::shared_ptr<const GgufFile> gguf_;
   ModelConfig config_;
@@ -40,7 +40,9 @@ class CpuLlamaRunner : public ModelRunner {
   ThreadPool pool_;
   std::vector<float> inv_freq_;
   size_t kv_blocks_ = 0;
-  std::vector<uint16_t> k_cache_, v_cache_;  // [layer][block][slot][kv_dim], IEEE half
+  // [layer][block][slot][kv_dim], IEEE half. Left uninitialised: a slot is always written before
+  // it is read, and untouched pages of a large budget then cost no memory.
+  std::unique_ptr<uint16_t[]> k_cache_, v_cache_;
 
   // Per-step scratch, grown as needed.
   std::vector<float> x_, h_, q_, kproj_, vproj_, attn_, proj_, gate_, up_, cos_sin_, last_;

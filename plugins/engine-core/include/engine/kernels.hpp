@@ -34,6 +34,14 @@ struct KernelTable {
   // y += a * x, with x in f32 or IEEE half.
   void (*axpy)(float a, const float* x, float* y, size_t n);
   void (*axpy_f16)(float a, const uint8_t* x, float* y, size_t n);
+  // Attention over a run of IEEE-half K or V rows (row j at base + j * stride bytes):
+  // scores[j] = q · k_j, and out += sum_j w[j] * v_j, both over hd elements.
+  void (*dot_f16_rows)(const uint8_t* k, size_t stride, size_t n, const float* q, size_t hd,
+                       float* scores);
+  void (*axpy_f16_rows)(const uint8_t* v, size_t stride, size_t n, const float* w, float* out,
+                        size_t hd);
+  // x[i] = the nearest IEEE half to x[i], as a float.
+  void (*round_to_f16)(float* x, size_t n);
   // Activations to Q8 blocks (n a multiple of 32).
   void (*quantize_q8)(const float* x, BlockQ8* y, size_t n);
 };
