@@ -84,6 +84,7 @@ WHARF_AVX2 void dot4Q4_0(const uint8_t* w, const BlockQ8* x, size_t stride, size
   for (size_t b = 0; b < nb; ++b, w += kQ4_0Bytes) {
     const float d = half(w);
     const __m256i q = unpackNibbles(w + 2);
+#pragma GCC unroll 4
     for (size_t t = 0; t < 4; ++t) {
       const BlockQ8& a = x[t * stride + b];
       __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.qs));
@@ -103,6 +104,7 @@ WHARF_AVX2 void dot4Q4_1(const uint8_t* w, const BlockQ8* x, size_t stride, size
   for (size_t b = 0; b < nb; ++b, w += kQ4_1Bytes) {
     const float d = half(w), m = half(w + 2);
     const __m256i q = unpackNibbles(w + 4);
+#pragma GCC unroll 4
     for (size_t t = 0; t < 4; ++t) {
       const BlockQ8& a = x[t * stride + b];
       __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.qs));
@@ -121,6 +123,7 @@ WHARF_AVX2 void dot4Q8_0(const uint8_t* w, const BlockQ8* x, size_t stride, size
     const float d = half(w);
     const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
     const __m256i qa = _mm256_sign_epi8(q, q);
+#pragma GCC unroll 4
     for (size_t t = 0; t < 4; ++t) {
       const BlockQ8& a = x[t * stride + b];
       __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.qs));

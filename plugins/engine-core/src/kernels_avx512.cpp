@@ -60,7 +60,7 @@ WHARF_AVX512VNNI inline __m512i dotU8S8Vnni(__m512i u, __m512i s) {
                               float* out) {                                                        \
     __m512 acc[T];                                                                                 \
     float extra[T];                                                                                \
-    for (size_t t = 0; t < T; ++t) {                                                               \
+    _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                       \
       acc[t] = _mm512_setzero_ps();                                                                \
       extra[t] = 0;                                                                                \
     }                                                                                              \
@@ -68,7 +68,7 @@ WHARF_AVX512VNNI inline __m512i dotU8S8Vnni(__m512i u, __m512i s) {
     for (; b + 2 <= nb; b += 2, w += 2 * (BYTES)) {                                                \
       __m512i q = join(unpackNibbles(w + (QS_OFFSET)), unpackNibbles(w + (BYTES) + (QS_OFFSET)));  \
       const float d0 = half(w), d1 = half(w + (BYTES));                                            \
-      for (size_t t = 0; t < T; ++t) {                                                             \
+      _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                     \
         const BlockQ8* xt = x + t * stride;                                                        \
         float s0 = d0 * xt[b].d, s1 = d1 * xt[b + 1].d;                                            \
         acc[t] =                                                                                   \
@@ -81,7 +81,7 @@ WHARF_AVX512VNNI inline __m512i dotU8S8Vnni(__m512i u, __m512i s) {
         }                                                                                          \
       }                                                                                            \
     }                                                                                              \
-    for (size_t t = 0; t < T; ++t) {                                                               \
+    _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                       \
       out[t] = _mm512_reduce_add_ps(acc[t]) + extra[t];                                            \
       if (b < nb) {                                                                                \
         out[t] += (HAS_MIN ? scalarKernels().dot_q4_1 : scalarKernels().dot_q4_0)(                 \
@@ -108,7 +108,7 @@ WHARF_DEFINE_Q4(dotQ4_1Vnni, WHARF_AVX512VNNI, dotU8S8Vnni, kQ4_1Bytes, 4, true)
   ATTR inline void NAME##Rows(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb,       \
                               float* out) {                                                       \
     __m512 acc[T];                                                                                \
-    for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();                                  \
+    _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();          \
     size_t b = 0;                                                                                 \
     for (; b + 2 <= nb; b += 2, w += 2 * kQ8_0Bytes) {                                            \
       __m512i q = join(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2)),               \
@@ -116,7 +116,7 @@ WHARF_DEFINE_Q4(dotQ4_1Vnni, WHARF_AVX512VNNI, dotU8S8Vnni, kQ4_1Bytes, 4, true)
       const __m512i qa = _mm512_abs_epi8(q);                                                      \
       const __mmask64 negative = _mm512_movepi8_mask(q);                                          \
       const float d0 = half(w), d1 = half(w + kQ8_0Bytes);                                        \
-      for (size_t t = 0; t < T; ++t) {                                                            \
+      _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                    \
         const BlockQ8* xt = x + t * stride;                                                       \
         __m512i a = loadActs(xt + b);                                                             \
         __m512i p = DOT(qa, _mm512_mask_sub_epi8(a, negative, _mm512_setzero_si512(), a));        \
@@ -124,7 +124,7 @@ WHARF_DEFINE_Q4(dotQ4_1Vnni, WHARF_AVX512VNNI, dotU8S8Vnni, kQ4_1Bytes, 4, true)
                                  acc[t]);                                                         \
       }                                                                                           \
     }                                                                                             \
-    for (size_t t = 0; t < T; ++t) {                                                              \
+    _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                      \
       out[t] = _mm512_reduce_add_ps(acc[t]);                                                      \
       if (b < nb) out[t] += scalarKernels().dot_q8_0(w, x + t * stride + b, 1);                   \
     }                                                                                             \
