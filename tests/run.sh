@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 packaging/install-deps.sh --test
-for extra in tests/integration/install-deps.sh; do
+for extra in tests/integration/install-deps.sh tests/deploy/install-deps.sh; do
   [[ -x "$extra" ]] && "$extra"
 done
 

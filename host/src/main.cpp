@@ -89,11 +89,22 @@ int main(int argc, char** argv) {
   std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd == "version" || cmd == "--version") return wharf::host::command_version();
   if (cmd == "check-config") {
-    if (argc != 3) {
+    bool bind = true;
+    std::string file;
+    for (int i = 2; i < argc; ++i) {
+      std::string a = argv[i];
+      if (a == "--no-bind")
+        bind = false;
+      else if (file.empty())
+        file = a;
+      else
+        file = "";
+    }
+    if (file.empty() || argc > 4) {
       usage(std::cerr);
       return kExitUsage;
     }
-    return wharf::host::command_check_config(argv[2]);
+    return wharf::host::command_check_config(file, bind);
   }
   if (cmd == "plugins") {
     std::string config;

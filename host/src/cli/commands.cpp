@@ -21,11 +21,12 @@ int command_version() {
   return 0;
 }
 
-int command_check_config(const std::string& file) {
+int command_check_config(const std::string& file, bool bind) {
   try {
     Server server(file);
     // Ports: try to bind each listener's address (and release it at once).
     for (auto& l : server.config().listeners) {
+      if (!bind) break;
       try {
         Poco::Net::ServerSocket probe;
         probe.bind(Poco::Net::SocketAddress(l.bind.host, l.bind.port), true, false);

@@ -72,6 +72,10 @@ def test_port_in_use_stops_start_up(wharfd):
         w.start(wait=False)
         assert w.proc.wait(timeout=10) == 78
         assert f"[listener.api] bind: address 127.0.0.1:{port} is already in use" in w.output()
+        r = run("check-config", str(w.config))
+        assert r.returncode == 78 and f"address 127.0.0.1:{port} is not available" in r.stderr
+        r = run("check-config", "--no-bind", str(w.config))
+        assert r.returncode == 0, r.stderr
 
 
 def test_bad_config_exits_non_zero_with_the_line(tmp_path):
