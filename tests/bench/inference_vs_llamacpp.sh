@@ -50,7 +50,10 @@ engine = engine
 INI
 "$build/bin/wharfd" --config "$work/wharf.ini" & wpid=$!; pids+=($wpid)
 wait_ready "$wp"
-"$python" tests/bench/openai_load.py --port "$wp" --model bench --ignore-eos >"$work/wharf.json"
+# SmolLM2's special tokens <|endoftext|>, <|im_start|>, <|im_end|> are banned so that both servers
+# generate every requested token.
+ban="${BAN_TOKENS:-0,1,2}"
+"$python" tests/bench/openai_load.py --port "$wp" --model bench --ban-tokens "$ban" >"$work/wharf.json"
 wrss=$(peak_rss_mib "$wpid")
 kill "$wpid"; wait "$wpid" 2>/dev/null || true
 
@@ -59,7 +62,7 @@ lp=$(port)
 "$python" -m llama_cpp.server --model "$model" --model_alias bench --n_threads "$threads" \
   --n_threads_batch "$threads" --n_ctx 2048 --interrupt_requests False --host 127.0.0.1 --port "$lp" >"$work/llama.log" 2>&1 & lpid=$!; pids+=($lpid)
 wait_ready "$lp"
-"$python" tests/bench/openai_load.py --port "$lp" --model bench >"$work/llama.json"
+"$python" tests/bench/openai_load.py --port "$lp" --model bench --ban-tokens "$ban" >"$work/llama.json"
 lrss=$(peak_rss_mib "$lpid")
 
 "$python" - "$work/wharf.json" "$work/llama.json" "$wrss" "$lrss" "$threads" <<'PY'

@@ -67,9 +67,11 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--streams", type=int, default=16)
     ap.add_argument("--stream-tokens", type=int, default=64)
-    ap.add_argument("--ignore-eos", action="store_true", help="send vLLM's ignore_eos (wharfd understands it)")
+    ap.add_argument("--ban-tokens", default="",
+                    help="comma-separated token ids given a -100 logit bias (the model's end-of-text tokens), so "
+                         "that every server generates the full length")
     a = ap.parse_args()
-    extra = {"ignore_eos": True} if a.ignore_eos else {}
+    extra = {"logit_bias": {t: -100 for t in a.ban_tokens.split(",") if t}} if a.ban_tokens else {}
     out = {}
 
     stream(a.host, a.port, a.model, "Warm up.", 4, extra)  # first-request effects out of the way
