@@ -55,47 +55,67 @@ WHARF_AVX512VNNI inline __m512i dotU8S8Vnni(__m512i u, __m512i s) {
 // generated for 1 and for 4 activation rows from one body, so that a token's result is bitwise the
 // same whether it is computed alone or in a group of 4 (batching never changes outputs).
 #define WHARF_DEFINE_Q4(NAME, ATTR, DOT, BYTES, QS_OFFSET, HAS_MIN)                                \
-  template <size_t T>                                                                              \
-  ATTR inline void NAME##Rows(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb,        \
-                              float* out) {                                                        \
-    __m512 acc[T];                                                                                 \
-    float extra[T];                                                                                \
-    _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                       \
-      acc[t] = _mm512_setzero_ps();                                                                \
-      extra[t] = 0;                                                                                \
+  template <size_t R, size_t T>                                                                    \
+  ATTR inline void NAME##Tile(const uint8_t* w, size_t row_bytes, const BlockQ8* x, size_t stride, \
+                              size_t nb, float* out) {                                             \
+    __m512 acc[R][T];                                                                              \
+    float extra[R][T];                                                                             \
+    _Pragma("GCC unroll 2") for (size_t r = 0; r < R; ++r) {                                       \
+      _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                     \
+        acc[r][t] = _mm512_setzero_ps();                                                           \
+        extra[r][t] = 0;                                                                           \
+      }                                                                                            \
     }                                                                                              \
     size_t b = 0;                                                                                  \
-    for (; b + 2 <= nb; b += 2, w += 2 * (BYTES)) {                                                \
-      __m512i q = join(unpackNibbles(w + (QS_OFFSET)), unpackNibbles(w + (BYTES) + (QS_OFFSET)));  \
-      const float d0 = half(w), d1 = half(w + (BYTES));                                            \
+    for (; b + 2 <= nb; b += 2) {                                                                  \
+      __m512i q[R];                                                                                \
+      float d0[R], d1[R], m0[R], m1[R];                                                            \
+      _Pragma("GCC unroll 2") for (size_t r = 0; r < R; ++r) {                                     \
+        const uint8_t* wr = w + r * row_bytes + b * (BYTES);                                       \
+        q[r] = join(unpackNibbles(wr + (QS_OFFSET)), unpackNibbles(wr + (BYTES) + (QS_OFFSET)));   \
+        d0[r] = half(wr);                                                                          \
+        d1[r] = half(wr + (BYTES));                                                                \
+        m0[r] = HAS_MIN ? half(wr + 2) : 0.0f;                                                     \
+        m1[r] = HAS_MIN ? half(wr + (BYTES) + 2) : 0.0f;                                           \
+      }                                                                                            \
       _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                     \
         const BlockQ8* xt = x + t * stride;                                                        \
-        float s0 = d0 * xt[b].d, s1 = d1 * xt[b + 1].d;                                            \
-        acc[t] =                                                                                   \
-            _mm512_fmadd_ps(_mm512_cvtepi32_ps(DOT(q, loadActs(xt + b))), scales(s0, s1), acc[t]); \
-        if (HAS_MIN) {                                                                             \
-          extra[t] += half(w + 2) * xt[b].s + half(w + (BYTES) + 2) * xt[b + 1].s;                 \
-        } else {                                                                                   \
-          extra[t] -=                                                                              \
-              s0 * static_cast<float>(8 * xt[b].sum) + s1 * static_cast<float>(8 * xt[b + 1].sum); \
+        const __m512i acts = loadActs(xt + b);                                                     \
+        _Pragma("GCC unroll 2") for (size_t r = 0; r < R; ++r) {                                   \
+          float s0 = d0[r] * xt[b].d, s1 = d1[r] * xt[b + 1].d;                                    \
+          acc[r][t] =                                                                              \
+              _mm512_fmadd_ps(_mm512_cvtepi32_ps(DOT(q[r], acts)), scales(s0, s1), acc[r][t]);     \
+          if (HAS_MIN) {                                                                           \
+            extra[r][t] += m0[r] * xt[b].s + m1[r] * xt[b + 1].s;                                  \
+          } else {                                                                                 \
+            extra[r][t] -= s0 * static_cast<float>(8 * xt[b].sum) +                                \
+                           s1 * static_cast<float>(8 * xt[b + 1].sum);                             \
+          }                                                                                        \
         }                                                                                          \
       }                                                                                            \
     }                                                                                              \
-    _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                       \
-      out[t] = _mm512_reduce_add_ps(acc[t]) + extra[t];                                            \
-      if (b < nb) {                                                                                \
-        out[t] += (HAS_MIN ? scalarKernels().dot_q4_1 : scalarKernels().dot_q4_0)(                 \
-            w, x + t * stride + b, 1);                                                             \
+    _Pragma("GCC unroll 2") for (size_t r = 0; r < R; ++r) {                                       \
+      _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                     \
+        float v = _mm512_reduce_add_ps(acc[r][t]) + extra[r][t];                                   \
+        if (b < nb) {                                                                              \
+          v += (HAS_MIN ? scalarKernels().dot_q4_1 : scalarKernels().dot_q4_0)(                    \
+              w + r * row_bytes + b * (BYTES), x + t * stride + b, 1);                             \
+        }                                                                                          \
+        out[r * T + t] = v;                                                                        \
       }                                                                                            \
     }                                                                                              \
   }                                                                                                \
   ATTR float NAME(const uint8_t* w, const BlockQ8* x, size_t nb) {                                 \
     float out;                                                                                     \
-    NAME##Rows<1>(w, x, 0, nb, &out);                                                              \
+    NAME##Tile<1, 1>(w, 0, x, 0, nb, &out);                                                        \
     return out;                                                                                    \
   }                                                                                                \
   ATTR void NAME##x4(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out) {   \
-    NAME##Rows<4>(w, x, stride, nb, out);                                                          \
+    NAME##Tile<1, 4>(w, 0, x, stride, nb, out);                                                    \
+  }                                                                                                \
+  ATTR void NAME##x2x4(const uint8_t* w, size_t row_bytes, const BlockQ8* x, size_t stride,        \
+                       size_t nb, float* out) {                                                    \
+    NAME##Tile<2, 4>(w, row_bytes, x, stride, nb, out);                                            \
   }
 
 WHARF_DEFINE_Q4(dotQ4_0, WHARF_AVX512, dotU8S8, kQ4_0Bytes, 2, false)
@@ -103,39 +123,61 @@ WHARF_DEFINE_Q4(dotQ4_1, WHARF_AVX512, dotU8S8, kQ4_1Bytes, 4, true)
 WHARF_DEFINE_Q4(dotQ4_0Vnni, WHARF_AVX512VNNI, dotU8S8Vnni, kQ4_0Bytes, 2, false)
 WHARF_DEFINE_Q4(dotQ4_1Vnni, WHARF_AVX512VNNI, dotU8S8Vnni, kQ4_1Bytes, 4, true)
 
-#define WHARF_DEFINE_Q8(NAME, ATTR, DOT)                                                          \
-  template <size_t T>                                                                             \
-  ATTR inline void NAME##Rows(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb,       \
-                              float* out) {                                                       \
-    __m512 acc[T];                                                                                \
-    _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();          \
-    size_t b = 0;                                                                                 \
-    for (; b + 2 <= nb; b += 2, w += 2 * kQ8_0Bytes) {                                            \
-      __m512i q = join(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2)),               \
-                       _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + kQ8_0Bytes + 2))); \
-      const __m512i qa = _mm512_abs_epi8(q);                                                      \
-      const __mmask64 negative = _mm512_movepi8_mask(q);                                          \
-      const float d0 = half(w), d1 = half(w + kQ8_0Bytes);                                        \
-      _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                    \
-        const BlockQ8* xt = x + t * stride;                                                       \
-        __m512i a = loadActs(xt + b);                                                             \
-        __m512i p = DOT(qa, _mm512_mask_sub_epi8(a, negative, _mm512_setzero_si512(), a));        \
-        acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), scales(d0 * xt[b].d, d1 * xt[b + 1].d),   \
-                                 acc[t]);                                                         \
-      }                                                                                           \
-    }                                                                                             \
-    _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                      \
-      out[t] = _mm512_reduce_add_ps(acc[t]);                                                      \
-      if (b < nb) out[t] += scalarKernels().dot_q8_0(w, x + t * stride + b, 1);                   \
-    }                                                                                             \
-  }                                                                                               \
-  ATTR float NAME(const uint8_t* w, const BlockQ8* x, size_t nb) {                                \
-    float out;                                                                                    \
-    NAME##Rows<1>(w, x, 0, nb, &out);                                                             \
-    return out;                                                                                   \
-  }                                                                                               \
-  ATTR void NAME##x4(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out) {  \
-    NAME##Rows<4>(w, x, stride, nb, out);                                                         \
+#define WHARF_DEFINE_Q8(NAME, ATTR, DOT)                                                           \
+  template <size_t R, size_t T>                                                                    \
+  ATTR inline void NAME##Tile(const uint8_t* w, size_t row_bytes, const BlockQ8* x, size_t stride, \
+                              size_t nb, float* out) {                                             \
+    __m512 acc[R][T];                                                                              \
+    _Pragma("GCC unroll 2") for (size_t r = 0; r < R; ++r) {                                       \
+      _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();      \
+    }                                                                                              \
+    size_t b = 0;                                                                                  \
+    for (; b + 2 <= nb; b += 2) {                                                                  \
+      __m512i qa[R];                                                                               \
+      __mmask64 negative[R];                                                                       \
+      float d0[R], d1[R];                                                                          \
+      _Pragma("GCC unroll 2") for (size_t r = 0; r < R; ++r) {                                     \
+        const uint8_t* wr = w + r * row_bytes + b * kQ8_0Bytes;                                    \
+        __m512i q =                                                                                \
+            join(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + 2)),                     \
+                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + kQ8_0Bytes + 2)));       \
+        qa[r] = _mm512_abs_epi8(q);                                                                \
+        negative[r] = _mm512_movepi8_mask(q);                                                      \
+        d0[r] = half(wr);                                                                          \
+        d1[r] = half(wr + kQ8_0Bytes);                                                             \
+      }                                                                                            \
+      _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                     \
+        const BlockQ8* xt = x + t * stride;                                                        \
+        const __m512i a = loadActs(xt + b);                                                        \
+        _Pragma("GCC unroll 2") for (size_t r = 0; r < R; ++r) {                                   \
+          __m512i p = DOT(qa[r], _mm512_mask_sub_epi8(a, negative[r], _mm512_setzero_si512(), a)); \
+          acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p),                                       \
+                                      scales(d0[r] * xt[b].d, d1[r] * xt[b + 1].d), acc[r][t]);    \
+        }                                                                                          \
+      }                                                                                            \
+    }                                                                                              \
+    _Pragma("GCC unroll 2") for (size_t r = 0; r < R; ++r) {                                       \
+      _Pragma("GCC unroll 4") for (size_t t = 0; t < T; ++t) {                                     \
+        float v = _mm512_reduce_add_ps(acc[r][t]);                                                 \
+        if (b < nb) {                                                                              \
+          v +=                                                                                     \
+              scalarKernels().dot_q8_0(w + r * row_bytes + b * kQ8_0Bytes, x + t * stride + b, 1); \
+        }                                                                                          \
+        out[r * T + t] = v;                                                                        \
+      }                                                                                            \
+    }                                                                                              \
+  }                                                                                                \
+  ATTR float NAME(const uint8_t* w, const BlockQ8* x, size_t nb) {                                 \
+    float out;                                                                                     \
+    NAME##Tile<1, 1>(w, 0, x, 0, nb, &out);                                                        \
+    return out;                                                                                    \
+  }                                                                                                \
+  ATTR void NAME##x4(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out) {   \
+    NAME##Tile<1, 4>(w, 0, x, stride, nb, out);                                                    \
+  }                                                                                                \
+  ATTR void NAME##x2x4(const uint8_t* w, size_t row_bytes, const BlockQ8* x, size_t stride,        \
+                       size_t nb, float* out) {                                                    \
+    NAME##Tile<2, 4>(w, row_bytes, x, stride, nb, out);                                            \
   }
 
 WHARF_DEFINE_Q8(dotQ8_0, WHARF_AVX512, dotU8S8)
@@ -205,6 +247,9 @@ const KernelTable* avx512Kernels(bool vnni) {
                                  .dot4_q4_0 = dotQ4_0x4,
                                  .dot4_q4_1 = dotQ4_1x4,
                                  .dot4_q8_0 = dotQ8_0x4,
+                                 .dot2x4_q4_0 = dotQ4_0x2x4,
+                                 .dot2x4_q4_1 = dotQ4_1x2x4,
+                                 .dot2x4_q8_0 = dotQ8_0x2x4,
                                  .dot_f16 = dotF16,
                                  .dot_bf16 = dotBf16,
                                  .dot_f32 = dotF32,
@@ -221,6 +266,9 @@ const KernelTable* avx512Kernels(bool vnni) {
                                      .dot4_q4_0 = dotQ4_0Vnnix4,
                                      .dot4_q4_1 = dotQ4_1Vnnix4,
                                      .dot4_q8_0 = dotQ8_0Vnnix4,
+                                     .dot2x4_q4_0 = dotQ4_0Vnnix2x4,
+                                     .dot2x4_q4_1 = dotQ4_1Vnnix2x4,
+                                     .dot2x4_q8_0 = dotQ8_0Vnnix2x4,
                                      .dot_f16 = dotF16,
                                      .dot_bf16 = dotBf16,
                                      .dot_f32 = dotF32,

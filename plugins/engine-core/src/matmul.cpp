@@ -12,6 +12,25 @@ namespace {
 constexpr int64_t kTokenTile = 16;
 // Weight rows per pass inside a thread's range.
 constexpr int64_t kRowTile = 64;
+// One weight row with one activation row.
+float matmulDot(const KernelTable& k, const WeightMatrix& w, const uint8_t* row,
+                const MatmulInput& in, int64_t t, size_t nb, size_t n) {
+  switch (w.type) {
+    case GgmlType::Q4_0:
+      return k.dot_q4_0(row, in.q8Row(t), nb);
+    case GgmlType::Q4_1:
+      return k.dot_q4_1(row, in.q8Row(t), nb);
+    case GgmlType::Q8_0:
+      return k.dot_q8_0(row, in.q8Row(t), nb);
+    case GgmlType::F16:
+      return k.dot_f16(row, in.f32Row(t), n);
+    case GgmlType::BF16:
+      return k.dot_bf16(row, in.f32Row(t), n);
+    default:
+      return k.dot_f32(reinterpret_cast<const float*>(row), in.f32Row(t), n);
+  }
+}
+
 }  // namespace
 
 void MatmulInput::prepare(const float* x, int64_t rows, int64_t cols, bool quantize,
@@ -44,36 +63,33 @@ void matmulRows(const KernelTable& k, const WeightMatrix& w, const MatmulInput& 
           auto dot4 = w.type == GgmlType::Q4_0   ? k.dot4_q4_0
                       : w.type == GgmlType::Q4_1 ? k.dot4_q4_1
                                                  : k.dot4_q8_0;
+          auto dot2x4 = w.type == GgmlType::Q4_0   ? k.dot2x4_q4_0
+                        : w.type == GgmlType::Q4_1 ? k.dot2x4_q4_1
+                                                   : k.dot2x4_q8_0;
+          if (r + 1 < r1 && t + 4 <= t1) {
+            // Two weight rows at once for every full group of 4 tokens.
+            for (; t + 4 <= t1; t += 4) {
+              float v[8];
+              dot2x4(row, w.row_bytes, in.q8Row(t), nb, nb, v);
+              for (int64_t u = 0; u < 4; ++u) {
+                out[(t + u) * N + r] = v[u];
+                out[(t + u) * N + r + 1] = v[4 + u];
+              }
+            }
+            for (int64_t u = t; u < t1; ++u) {
+              out[u * N + r + 1] = matmulDot(k, w, w.row(r + 1), in, u, nb, n);
+            }
+            for (; t < t1; ++t) out[t * N + r] = matmulDot(k, w, row, in, t, nb, n);
+            ++r;  // row r + 1 is done too
+            continue;
+          }
           for (; t + 4 <= t1; t += 4) {
             float v[4];
             dot4(row, in.q8Row(t), nb, nb, v);
             for (int64_t u = 0; u < 4; ++u) out[(t + u) * N + r] = v[u];
           }
         }
-        for (; t < t1; ++t) {
-          float v;
-          switch (w.type) {
-            case GgmlType::Q4_0:
-              v = k.dot_q4_0(row, in.q8Row(t), nb);
-              break;
-            case GgmlType::Q4_1:
-              v = k.dot_q4_1(row, in.q8Row(t), nb);
-              break;
-            case GgmlType::Q8_0:
-              v = k.dot_q8_0(row, in.q8Row(t), nb);
-              break;
-            case GgmlType::F16:
-              v = k.dot_f16(row, in.f32Row(t), n);
-              break;
-            case GgmlType::BF16:
-              v = k.dot_bf16(row, in.f32Row(t), n);
-              break;
-            default:
-              v = k.dot_f32(reinterpret_cast<const float*>(row), in.f32Row(t), n);
-              break;
-          }
-          out[t * N + r] = v;
-        }
+        for (; t < t1; ++t) out[t * N + r] = matmulDot(k, w, row, in, t, nb, n);
       }
     }
   }

@@ -96,6 +96,25 @@ TEST_P(KernelLevels, MatchScalarReference) {
       EXPECT_EQ(out4[t], k->dot_q8_0(q80.data(), x4.data() + t * nb, nb));
     }
 
+    // 2 rows x 4 tokens: the same row twice must give the single results twice, bitwise.
+    {
+      auto check2x4 = [&](auto dot2x4, auto dot1, const std::vector<uint8_t>& rowq, size_t bytes) {
+        std::vector<uint8_t> two(2 * bytes);
+        std::copy(rowq.begin(), rowq.end(), two.begin());
+        std::copy(rowq.begin(), rowq.end(), two.begin() + static_cast<long>(bytes));
+        float out8[8];
+        dot2x4(two.data(), bytes, x4.data(), nb, nb, out8);
+        for (size_t r = 0; r < 2; ++r) {
+          for (size_t t = 0; t < 4; ++t) {
+            EXPECT_EQ(out8[r * 4 + t], dot1(rowq.data(), x4.data() + t * nb, nb));
+          }
+        }
+      };
+      check2x4(k->dot2x4_q4_0, k->dot_q4_0, q40, q40.size());
+      check2x4(k->dot2x4_q4_1, k->dot_q4_1, q41, q41.size());
+      check2x4(k->dot2x4_q8_0, k->dot_q8_0, q80, q80.size());
+    }
+
     // Attention row kernels: rows of an f16 matrix with a stride, against the scalar ones.
     {
       const size_t hd = 64, rows = n / hd, stride = 3 * hd * 2;  // every third head slot

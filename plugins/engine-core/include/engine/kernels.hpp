@@ -27,6 +27,14 @@ struct KernelTable {
   void (*dot4_q4_0)(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out);
   void (*dot4_q4_1)(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out);
   void (*dot4_q8_0)(const uint8_t* w, const BlockQ8* x, size_t stride, size_t nb, float* out);
+  // 2 consecutive weight rows (row_bytes apart) x 4 activation rows: out[r * 4 + t]. Each result
+  // is bitwise the one the 1-row, 1-token kernel gives.
+  void (*dot2x4_q4_0)(const uint8_t* w, size_t row_bytes, const BlockQ8* x, size_t stride,
+                      size_t nb, float* out);
+  void (*dot2x4_q4_1)(const uint8_t* w, size_t row_bytes, const BlockQ8* x, size_t stride,
+                      size_t nb, float* out);
+  void (*dot2x4_q8_0)(const uint8_t* w, size_t row_bytes, const BlockQ8* x, size_t stride,
+                      size_t nb, float* out);
   // Dot products of half-precision weight rows with f32 activations.
   float (*dot_f16)(const uint8_t* w, const float* x, size_t n);
   float (*dot_bf16)(const uint8_t* w, const float* x, size_t n);
@@ -54,6 +62,13 @@ const KernelTable* kernelsFor(SimdLevel level);
 std::vector<SimdLevel> availableSimdLevels();
 
 namespace detail {
+// Two 1-row x 4-token calls: the 2x4 kernel for levels without a dedicated one.
+template <void (*Dot4)(const uint8_t*, const BlockQ8*, size_t, size_t, float*)>
+void dot2x4Pair(const uint8_t* w, size_t row_bytes, const BlockQ8* x, size_t stride, size_t nb,
+                float* out) {
+  Dot4(w, x, stride, nb, out);
+  Dot4(w + row_bytes, x, stride, nb, out + 4);
+}
 const KernelTable& scalarKernels();
 const KernelTable* avx2Kernels();
 const KernelTable* avx512Kernels(bool vnni);
