@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "wharf/cpp/json_string.hpp"
+
 namespace wharf::inference {
 
 class JsonWriter {
@@ -70,35 +72,7 @@ class JsonWriter {
   }
   const std::string& str() const { return out_; }
 
-  static void escape_into(std::string& out, std::string_view s) {
-    for (unsigned char c : s) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-    }
-  }
+  static void escape_into(std::string& out, std::string_view s) { append_json_escaped(out, s); }
 
  private:
   JsonWriter& open(char c) {

@@ -6,6 +6,7 @@
 
 #include "engine/unicode.hpp"
 #include "wharf/cpp/error.hpp"
+#include "wharf/cpp/json_string.hpp"
 
 namespace wharf::engine {
 
@@ -306,43 +307,6 @@ std::string Json::dump() const {
   return out;
 }
 
-void appendJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x",
-                        static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
+void appendJsonString(std::string& out, std::string_view s) { append_json_string(out, s); }
 
 }  // namespace wharf::engine
