@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packaging/install-deps.sh
-packaging/build.sh
+packaging/build.sh -DWHARF_BUILD_TESTS=OFF   # wharfd and the plugins only
 if [[ -x packaging/fetch-model.sh ]]; then
   packaging/fetch-model.sh models
 fi

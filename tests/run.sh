@@ -22,7 +22,7 @@ if [[ -x packaging/fetch-model.sh ]]; then
   packaging/fetch-model.sh models
 fi
 
-packaging/build.sh -DWHARF_WERROR=ON -DWHARF_PYTHON="$root/.venv/bin/python"
+packaging/build.sh -DWHARF_BUILD_TESTS=ON -DWHARF_WERROR=ON -DWHARF_PYTHON="$root/.venv/bin/python"
 
 cd "${WHARF_BUILD_DIR:-build}"
 # shellcheck disable=SC2086
