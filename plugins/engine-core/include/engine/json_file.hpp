@@ -1,0 +1,16 @@
+// Reads and parses a JSON file; errors name the file.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "engine/json.hpp"
+
+namespace wharf::engine {
+
+// Throws wharf::Error: NOT_FOUND when the file cannot be opened, DATA when it is not JSON.
+Json readJsonFile(const std::string& path);
+// std::nullopt when the file does not exist; otherwise as readJsonFile.
+std::optional<Json> readOptionalJsonFile(const std::string& path);
+
+}  // namespace wharf::engine

@@ -1,0 +1,82 @@
+// config.json parsing on configs written by the test: defaults, qwen2 biases, linear RoPE scaling,
+// and errors that name the file and the key.
+#include "engine/hf_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "wharf/cpp/error.hpp"
+
+namespace wharf::engine {
+namespace {
+
+constexpr const char* kBase =
+    R"({"model_type":"%s","hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,)"
+    R"("num_attention_heads":4,"num_key_value_heads":2,"rms_norm_eps":1e-6,"rope_theta":5e5,)"
+    R"("max_position_embeddings":256,"vocab_size":100%s})";
+
+// kBase with model_type `type`, `extra` appended and the key/value `from` replaced by `to`.
+ModelConfig parse(const std::string& type, const std::string& extra = "",
+                  const std::string& from = "", const std::string& to = "") {
+  std::string text = kBase;
+  text.replace(text.find("%s"), 2, type);
+  text.replace(text.find("%s"), 2, extra);
+  if (!from.empty()) text.replace(text.find(from), from.size(), to);
+  return parseHfConfig(Json::parse(text), "cfg/config.json");
+}
+
+std::string errorOf(const std::string& type, const std::string& extra, wharf_status code,
+                    const std::string& from = "", const std::string& to = "") {
+  try {
+    parse(type, extra, from, to);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), code) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cfg/config.json"), std::string::npos) << e.what();
+    return e.what();
+  }
+  return "";
+}
+
+TEST(HfModelConfig, Llama) {
+  ModelConfig c = parse("llama", R"(,"tie_word_embeddings":true)");
+  EXPECT_EQ(c.embedding_length, 64);
+  EXPECT_EQ(c.head_dim, 16);
+  EXPECT_EQ(c.kvDim(), 32);
+  EXPECT_EQ(c.context_length, 256);
+  EXPECT_DOUBLE_EQ(c.rope_freq_base, 5e5);
+  EXPECT_TRUE(c.tied_embeddings);
+  EXPECT_FALSE(c.attention_bias);
+  EXPECT_EQ(c.rope_style, RopeStyle::Neox);
+  EXPECT_EQ(c.rope_scaling, RopeScaling::None);
+}
+
+TEST(HfModelConfig, Qwen2BiasesAndLinearScaling) {
+  ModelConfig c = parse("qwen2", R"(,"rope_scaling":{"type":"linear","factor":4.0})");
+  EXPECT_TRUE(c.attention_bias);
+  EXPECT_FALSE(c.tied_embeddings);
+  EXPECT_EQ(c.rope_scaling, RopeScaling::Linear);
+  EXPECT_DOUBLE_EQ(c.rope_scaling_factor, 4.0);
+}
+
+TEST(HfModelConfig, Errors) {
+  EXPECT_NE(errorOf("gpt_neox", "", WHARF_ERR_UNSUPPORTED).find("gpt_neox"), std::string::npos);
+  EXPECT_NE(errorOf("llama", R"(,"rope_scaling":{"rope_type":"yarn","factor":4.0})",
+                    WHARF_ERR_UNSUPPORTED)
+                .find("yarn"),
+            std::string::npos);
+  EXPECT_NE(errorOf("llama", "", WHARF_ERR_DATA, R"("num_key_value_heads":2)",
+                    R"("num_key_value_heads":3)")
+                .find("multiple"),
+            std::string::npos);
+  EXPECT_NE(errorOf("llama", "", WHARF_ERR_DATA, R"("hidden_size":64)", R"("hidden_size":-1)")
+                .find("hidden_size"),
+            std::string::npos);
+  try {
+    readHfConfig("/nonexistent-dir");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/config.json"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace wharf::engine
