@@ -31,6 +31,10 @@ class Tokenizer {
  public:
   // Throws UNSUPPORTED for tokenizer models other than "gpt2" and "llama".
   static std::unique_ptr<Tokenizer> fromGguf(const GgufFile& gguf);
+  // Reads a Hugging Face directory: tokenizer.json (byte-level BPE; merges as "a b" or [a, b];
+  // added_tokens), tokenizer_config.json (bos/eos, add_bos_token) and, when present,
+  // generation_config.json (eos ids). Defined in hf_tokenizer.cpp. Throws naming the file.
+  static std::unique_ptr<Tokenizer> fromHfDirectory(const std::string& dir);
 
   // Encodes text. Special tokens written in the text are always recognised; BOS is prepended
   // when add_special_tokens is set and the model asks for it (tokenizer.ggml.add_bos_token).
