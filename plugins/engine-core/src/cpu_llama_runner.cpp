@@ -14,9 +14,17 @@ constexpr size_t kMaxHeadDim = 256;
 }  // namespace
 
 CpuLlamaRunner::CpuLlamaRunner(std::shared_ptr<const GgufFile> gguf, int threads)
-    : gguf_(std::move(gguf)),
-      config_(readModelConfig(*gguf_)),
-      weights_(LlamaWeights::load(*gguf_, config_)),
+    : CpuLlamaRunner(gguf, readModelConfig(*gguf),
+                     LlamaWeights::load(*gguf, readModelConfig(*gguf)), threads) {}
+
+CpuLlamaRunner::CpuLlamaRunner(std::shared_ptr<const HfCheckpoint> hf, int threads)
+    : CpuLlamaRunner(hf, hf->config, hf->weights, threads) {}
+
+CpuLlamaRunner::CpuLlamaRunner(std::shared_ptr<const void> storage, ModelConfig config,
+                               LlamaWeights weights, int threads)
+    : storage_(std::move(storage)),
+      config_(std::move(config)),
+      weights_(std::move(weights)),
       kern_(kernels()),
       pool_(threads) {
   const size_t pairs = static_cast<size_t>(config_.rope_dim / 2);

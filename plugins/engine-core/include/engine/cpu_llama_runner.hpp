@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/gguf.hpp"
+#include "engine/hf_checkpoint.hpp"
 #include "engine/kernels.hpp"
 #include "engine/llama_weights.hpp"
 #include "engine/matmul.hpp"
@@ -19,6 +20,8 @@ class CpuLlamaRunner : public ModelRunner {
  public:
   // threads <= 0: one per hardware thread.
   CpuLlamaRunner(std::shared_ptr<const GgufFile> gguf, int threads);
+  // A Hugging Face checkpoint (its weights stay mapped while the runner lives).
+  CpuLlamaRunner(std::shared_ptr<const HfCheckpoint> hf, int threads);
 
   const ModelConfig& config() const override { return config_; }
   size_t kvBytesPerBlock() const override;
@@ -33,7 +36,10 @@ class CpuLlamaRunner : public ModelRunner {
   void attention(size_t layer, const ForwardBatch& batch);
   uint16_t* kvSlot(uint16_t* cache, size_t layer, int32_t block, size_t slot) const;
 
-  std::shared_ptr<const GgufFile> gguf_;
+  CpuLlamaRunner(std::shared_ptr<const void> storage, ModelConfig config, LlamaWeights weights,
+                 int threads);
+
+  std::shared_ptr<const void> storage_;  // the GGUF file or HF checkpoint the weights point into
   ModelConfig config_;
   LlamaWeights weights_;
   const KernelTable& kern_;
