@@ -4,6 +4,8 @@
 
 #include "engine/cpu_llama_runner.hpp"
 #include "engine/gguf.hpp"
+#include "engine/hf_chat_template.hpp"
+#include "engine/hf_checkpoint.hpp"
 #include "engine/kernels.hpp"
 
 namespace wharf::engine_cpu {
@@ -26,13 +28,27 @@ size_t positive(const Config& c, const std::string& key, int64_t fallback) {
 
 CpuEngine::CpuEngine(const Config& config, const Host& host) {
   const std::string path = config.required("model");
-  auto gguf = std::make_shared<engine::GgufFile>(engine::GgufFile::open(path));
   int threads = static_cast<int>(nonNegative(config, "threads", 0));
-  auto runner = std::make_unique<engine::CpuLlamaRunner>(gguf, threads);
+  // A directory is a Hugging Face model (config.json, safetensors, tokenizer.json), else GGUF.
+  const bool hf = engine::isHfModelDirectory(path);
+  std::shared_ptr<const engine::GgufFile> gguf;
+  std::shared_ptr<const engine::HfCheckpoint> checkpoint;
+  std::unique_ptr<engine::CpuLlamaRunner> runner;
+  if (hf) {
+    checkpoint = engine::HfCheckpoint::open(path);
+    runner = std::make_unique<engine::CpuLlamaRunner>(checkpoint, threads);
+  } else {
+    gguf = std::make_shared<engine::GgufFile>(engine::GgufFile::open(path));
+    runner = std::make_unique<engine::CpuLlamaRunner>(gguf, threads);
+  }
 
   engine::EngineOptions o;
   o.model_id = config.str("model_id");
-  if (o.model_id.empty()) o.model_id = std::filesystem::path(path).stem().string();
+  if (o.model_id.empty()) {
+    std::filesystem::path p(path);
+    if (hf && !p.has_filename()) p = p.parent_path();
+    o.model_id = hf ? p.filename().string() : p.stem().string();
+  }
   o.kv_cache_bytes = positive(config, "kv_cache_bytes", 512ll << 20);
   o.max_num_seqs = positive(config, "max_num_seqs", 256);
   o.max_num_batched_tokens = positive(config, "max_num_batched_tokens", 2048);
@@ -40,7 +56,13 @@ CpuEngine::CpuEngine(const Config& config, const Host& host) {
   o.max_model_len = nonNegative(config, "max_model_len", 0);
   o.prefix_caching = config.boolean("prefix_caching", true);
   const int parallelism = runner->parallelism();
-  engine_ = std::make_unique<engine::InferenceEngine>(gguf, std::move(runner), o);
+  if (hf) {
+    engine_ = std::make_unique<engine::InferenceEngine>(engine::Tokenizer::fromHfDirectory(path),
+                                                        engine::readHfChatTemplate(path),
+                                                        std::move(runner), o);
+  } else {
+    engine_ = std::make_unique<engine::InferenceEngine>(gguf, std::move(runner), o);
+  }
   host.info("engine-cpu: model '" + o.model_id + "' (" + path + "), " +
             std::to_string(engine_->maxModelLen()) + " tokens context, " +
             std::to_string(engine_->kvBlocks()) + " KV blocks of 16 tokens, " +

@@ -34,9 +34,14 @@ size_t blocksFromBudget(size_t bytes, size_t per_block) {
 
 InferenceEngine::InferenceEngine(std::shared_ptr<const GgufFile> gguf,
                                  std::unique_ptr<ModelRunner> runner, EngineOptions options)
-    : gguf_(std::move(gguf)),
-      runner_(std::move(runner)),
-      tokenizer_(Tokenizer::fromGguf(*gguf_)),
+    : InferenceEngine(Tokenizer::fromGguf(*gguf), gguf->stringValue("tokenizer.chat_template"),
+                      std::move(runner), std::move(options)) {}
+
+InferenceEngine::InferenceEngine(std::unique_ptr<Tokenizer> tokenizer,
+                                 std::optional<std::string> chat_template,
+                                 std::unique_ptr<ModelRunner> runner, EngineOptions options)
+    : runner_(std::move(runner)),
+      tokenizer_(std::move(tokenizer)),
       options_(std::move(options)),
       max_model_len_(options_.max_model_len
                          ? options_.max_model_len
@@ -65,9 +70,7 @@ InferenceEngine::InferenceEngine(std::shared_ptr<const GgufFile> gguf,
   if (options_.model_id.empty()) {
     options_.model_id = runner_->config().name.empty() ? "model" : runner_->config().name;
   }
-  if (auto source = gguf_->stringValue("tokenizer.chat_template")) {
-    chat_template_ = std::make_unique<ChatTemplate>(*source);
-  }
+  if (chat_template) chat_template_ = std::make_unique<ChatTemplate>(*chat_template);
   runner_->allocateKvCache(blocks_.totalBlocks());
   publishStats();
   thread_ = std::thread([this] { loop(); });

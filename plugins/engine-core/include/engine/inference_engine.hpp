@@ -10,6 +10,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -44,6 +45,9 @@ class InferenceEngine {
   // max_model_len sequence).
   InferenceEngine(std::shared_ptr<const GgufFile> gguf, std::unique_ptr<ModelRunner> runner,
                   EngineOptions options);
+  // Any model source: its tokenizer and chat template (none: applyChatTemplate fails).
+  InferenceEngine(std::unique_ptr<Tokenizer> tokenizer, std::optional<std::string> chat_template,
+                  std::unique_ptr<ModelRunner> runner, EngineOptions options);
   ~InferenceEngine();  // aborts outstanding requests (each gets its final "abort" event)
   InferenceEngine(const InferenceEngine&) = delete;
   InferenceEngine& operator=(const InferenceEngine&) = delete;
@@ -71,7 +75,6 @@ class InferenceEngine {
   void emitToken(Request& r, int32_t token, const SampledToken& sampled);
   void publishStats();
 
-  std::shared_ptr<const GgufFile> gguf_;
   std::unique_ptr<ModelRunner> runner_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<ChatTemplate> chat_template_;
