@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 
 #include "engine/json.hpp"
+#include "test_hf_model.hpp"
 #include "test_model.hpp"
 #include "wharf/cpp/engine.hpp"
 
@@ -150,6 +152,49 @@ TEST(EngineCpuPlugin, ChatsWithTheModel) {
     EXPECT_EQ(e.code(), WHARF_ERR_INVALID_ARGUMENT);
     EXPECT_NE(std::string(e.what()).find("maximum context length"), std::string::npos) << e.what();
   }
+}
+
+TEST(EngineCpuPlugin, LoadsAHuggingFaceDirectory) {
+  Plugin p;
+  ASSERT_NE(p.plugin, nullptr);
+  const std::string empty = ::testing::TempDir() + "/engine_cpu_empty_hf";
+  std::filesystem::create_directories(empty);
+  Instance bad(p, {{"model", empty.c_str()}});
+  EXPECT_NE(bad.status, WHARF_OK);
+  EXPECT_NE(bad.error().find(empty + "/config.json"), std::string::npos) << bad.error();
+
+  WHARF_REQUIRE_HF_MODEL(dir);
+  Instance inst(p, {{"model", dir.c_str()},
+                    {"threads", "2"},
+                    {"kv_cache_bytes", "67108864"},
+                    {"max_model_len", "512"}});
+  ASSERT_EQ(inst.status, WHARF_OK) << inst.error();
+  wharf::EngineClient engine = inst.client();
+  Json info = Json::parse(engine.modelInfo());
+  EXPECT_EQ(info["id"].asString(), "SmolLM2-135M-Instruct-hf");
+  std::string prompt = engine.applyChatTemplate(
+      R"([{"role":"user","content":"What is the capital of Japan?"}])", true);
+  std::vector<int32_t> tokens = engine.tokenize(prompt, true);
+  wharf_sampling_params sp{};
+  sp.struct_size = sizeof sp;
+  sp.max_tokens = 12;
+  sp.temperature = 0;
+  sp.top_p = 1;
+  sp.repetition_penalty = 1;
+  sp.logprobs = -1;
+  sp.skip_special_tokens = 1;
+  Events ev;
+  wharf_generation_request req{};
+  req.struct_size = sizeof req;
+  req.prompt_tokens = tokens.data();
+  req.prompt_length = tokens.size();
+  req.sampling = &sp;
+  req.on_event = &Events::on;
+  req.on_event_ctx = &ev;
+  engine.submit(req);
+  std::unique_lock<std::mutex> lock(ev.mutex);
+  ASSERT_TRUE(ev.cv.wait_for(lock, std::chrono::seconds(120), [&] { return ev.done; }));
+  EXPECT_NE(ev.text.find("Tokyo"), std::string::npos) << "[" << ev.text << "] " << ev.reason;
 }
 
 }  // namespace
