@@ -18,9 +18,9 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r tests/requirements.txt
 
 # The default model (engine tests skip cleanly without it, but CI must have it).
-if [[ -x packaging/fetch-model.sh ]]; then
-  packaging/fetch-model.sh models
-fi
+packaging/fetch-model.sh models
+# The same model as a Hugging Face directory (safetensors + tokenizer.json), for the HF loader tests.
+PYTHON="$root/.venv/bin/python" tests/fixtures/make_hf_model.sh
 
 packaging/build.sh -DWHARF_BUILD_TESTS=ON -DWHARF_WERROR=ON -DWHARF_PYTHON="$root/.venv/bin/python"
 
