@@ -97,7 +97,39 @@ struct Events {
   std::string text, reason;
   uint32_t completion = 0;
   bool done = false;
+
+  // Waits for the last event; false on timeout.
+  bool wait(std::chrono::seconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return cv.wait_for(lock, timeout, [&] { return done; });
+  }
 };
+
+// Greedy sampling of `max_tokens` tokens.
+wharf_sampling_params greedy(int32_t max_tokens) {
+  wharf_sampling_params sp{};
+  sp.struct_size = sizeof sp;
+  sp.max_tokens = max_tokens;
+  sp.temperature = 0;
+  sp.top_p = 1;
+  sp.repetition_penalty = 1;
+  sp.logprobs = -1;
+  sp.skip_special_tokens = 1;
+  return sp;
+}
+
+// A request for `tokens` whose events go to `ev`.
+wharf_generation_request request(const std::vector<int32_t>& tokens,
+                                 const wharf_sampling_params& sp, Events& ev) {
+  wharf_generation_request req{};
+  req.struct_size = sizeof req;
+  req.prompt_tokens = tokens.data();
+  req.prompt_length = tokens.size();
+  req.sampling = &sp;
+  req.on_event = &Events::on;
+  req.on_event_ctx = &ev;
+  return req;
+}
 
 TEST(EngineCpuPlugin, ChatsWithTheModel) {
   WHARF_REQUIRE_TEST_MODEL(path);
@@ -118,25 +150,11 @@ TEST(EngineCpuPlugin, ChatsWithTheModel) {
   std::vector<int32_t> tokens = engine.tokenize(prompt, true);
   EXPECT_EQ(engine.detokenize(tokens, false), prompt);
 
-  wharf_sampling_params sp{};
-  sp.struct_size = sizeof sp;
-  sp.max_tokens = 12;
-  sp.temperature = 0;
-  sp.top_p = 1;
-  sp.repetition_penalty = 1;
-  sp.logprobs = -1;
-  sp.skip_special_tokens = 1;
+  wharf_sampling_params sp = greedy(12);
   Events ev;
-  wharf_generation_request req{};
-  req.struct_size = sizeof req;
-  req.prompt_tokens = tokens.data();
-  req.prompt_length = tokens.size();
-  req.sampling = &sp;
-  req.on_event = &Events::on;
-  req.on_event_ctx = &ev;
+  wharf_generation_request req = request(tokens, sp, ev);
   engine.submit(req);
-  std::unique_lock<std::mutex> lock(ev.mutex);
-  ASSERT_TRUE(ev.cv.wait_for(lock, std::chrono::seconds(120), [&] { return ev.done; }));
+  ASSERT_TRUE(ev.wait(std::chrono::seconds(120)));
   EXPECT_NE(ev.text.find("Tokyo"), std::string::npos) << "[" << ev.text << "] " << ev.reason;
   Json stats = Json::parse(engine.stats());
   EXPECT_GT(stats["kv_blocks_total"].asInt(), 0);
@@ -175,25 +193,11 @@ TEST(EngineCpuPlugin, LoadsAHuggingFaceDirectory) {
   std::string prompt = engine.applyChatTemplate(
       R"([{"role":"user","content":"What is the capital of Japan?"}])", true);
   std::vector<int32_t> tokens = engine.tokenize(prompt, true);
-  wharf_sampling_params sp{};
-  sp.struct_size = sizeof sp;
-  sp.max_tokens = 12;
-  sp.temperature = 0;
-  sp.top_p = 1;
-  sp.repetition_penalty = 1;
-  sp.logprobs = -1;
-  sp.skip_special_tokens = 1;
+  wharf_sampling_params sp = greedy(12);
   Events ev;
-  wharf_generation_request req{};
-  req.struct_size = sizeof req;
-  req.prompt_tokens = tokens.data();
-  req.prompt_length = tokens.size();
-  req.sampling = &sp;
-  req.on_event = &Events::on;
-  req.on_event_ctx = &ev;
+  wharf_generation_request req = request(tokens, sp, ev);
   engine.submit(req);
-  std::unique_lock<std::mutex> lock(ev.mutex);
-  ASSERT_TRUE(ev.cv.wait_for(lock, std::chrono::seconds(120), [&] { return ev.done; }));
+  ASSERT_TRUE(ev.wait(std::chrono::seconds(120)));
   EXPECT_NE(ev.text.find("Tokyo"), std::string::npos) << "[" << ev.text << "] " << ev.reason;
 }
 
