@@ -128,7 +128,7 @@ push_monolithic() {
   loc=$(curl -fsS -D - -o /dev/null -X POST "$url/v2/$repo/blobs/uploads/" | location)
   loc=$(absolute "$url" "$loc")
   curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' \
-    --data-binary @"$big" "$loc$([[ $loc == *\?* ]] && echo '&' || echo '?')digest=$big_digest"
+    -T "$big" "$loc$([[ $loc == *\?* ]] && echo '&' || echo '?')digest=$big_digest"
 }
 
 push_chunked() {
@@ -138,7 +138,7 @@ push_chunked() {
     size=$(stat -c %s "$c")
     loc=$(absolute "$url" "$(curl -fsS -D - -o /dev/null -X PATCH \
       -H "Content-Range: $start-$((start + size - 1))" -H 'Content-Type: application/octet-stream' \
-      --data-binary @"$c" "$loc" | location)")
+      -T "$c" "$loc" | location)")
     start=$((start + size))
   done
   curl -fsS -o /dev/null -X PUT "$loc$([[ $loc == *\?* ]] && echo '&' || echo '?')digest=$big_digest"
