@@ -21,6 +21,8 @@ fi
 packaging/fetch-model.sh models
 # The same model as a Hugging Face directory (safetensors + tokenizer.json), for the HF loader tests.
 PYTHON="$root/.venv/bin/python" tests/fixtures/make_hf_model.sh
+# llama.cpp's tokenizer test vectors (and the Llama vocabulary as a tokenizer.json).
+PYTHON="$root/.venv/bin/python" tests/fixtures/fetch-llamacpp-vocab.sh models/llama.cpp-vocab
 
 packaging/build.sh -DWHARF_BUILD_TESTS=ON -DWHARF_WERROR=ON -DWHARF_PYTHON="$root/.venv/bin/python"
 

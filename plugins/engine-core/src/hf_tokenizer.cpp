@@ -1,4 +1,6 @@
-// Tokenizer::fromHfDirectory: a byte-level BPE tokenizer from Hugging Face tokenizer files.
+// Tokenizer::fromHfDirectory: a BPE tokenizer from Hugging Face tokenizer files, byte-level
+// (GPT-2 / Llama 3 / Qwen2 pre-tokenizers) or SentencePiece-style (Llama 2 / Mistral: spaces as
+// U+2581 through a Prepend + Replace normalizer or a Metaspace pre-tokenizer, byte fallback).
 #include <algorithm>
 #include <limits>
 
@@ -6,6 +8,7 @@
 #include "engine/json_file.hpp"
 #include "engine/tokenizer.hpp"
 #include "engine/unicode.hpp"
+#include "spm_encoder.hpp"
 #include "wharf/cpp/error.hpp"
 
 namespace wharf::engine {
@@ -20,20 +23,80 @@ namespace {
   throw Error(WHARF_ERR_UNSUPPORTED, "'" + file + "': " + what);
 }
 
-// Collects the pre-tokenizer steps (a Sequence is flattened).
-void steps(const Json& p, std::vector<const Json*>& out) {
+constexpr std::string_view kSpace = "\xE2\x96\x81";  // U+2581, SentencePiece's space
+
+std::string typeOf(const Json& step) {
+  return step["type"].isString() ? step["type"].asString() : "";
+}
+
+// Collects the steps of a pre-tokenizer or normalizer (a Sequence under `list` is flattened).
+void steps(const Json& p, const char* list, std::vector<const Json*>& out) {
   if (p.isNull()) return;
-  if (p["type"].isString() && p["type"].asString() == "Sequence") {
-    for (const Json& s : p["pretokenizers"].asArray()) steps(s, out);
+  if (typeOf(p) == "Sequence") {
+    for (const Json& s : p[list].asArray()) steps(s, list, out);
   } else {
     out.push_back(&p);
   }
 }
 
+// How a SentencePiece-style tokenizer.json turns text into U+2581-escaped pieces.
+struct SentencePieceStyle {
+  bool sentencepiece = false;
+  std::string prepend;  // "", "every" (Prepend normalizer), "always" or "first" (Metaspace)
+  bool split = false;   // Metaspace split
+};
+
+SentencePieceStyle sentencePieceStyleOf(const Json& root, const std::string& file) {
+  SentencePieceStyle style;
+  std::vector<const Json*> norms, pres;
+  steps(root["normalizer"], "normalizers", norms);
+  steps(root["pre_tokenizer"], "pretokenizers", pres);
+  bool escapes_spaces = false, metaspace = false;
+  std::string other_normalizer;
+  for (const Json* p : pres) metaspace = metaspace || typeOf(*p) == "Metaspace";
+  for (const Json* n : norms) {
+    const std::string type = typeOf(*n);
+    if (type == "Prepend" && (*n)["prepend"].isString() && (*n)["prepend"].asString() == kSpace) {
+      style.prepend = "every";
+    } else if (type == "Replace" && (*n)["pattern"]["String"].isString() &&
+               (*n)["pattern"]["String"].asString() == " " && (*n)["content"].isString() &&
+               (*n)["content"].asString() == kSpace) {
+      escapes_spaces = true;
+    } else {
+      other_normalizer = type;
+    }
+  }
+  if (!metaspace && !escapes_spaces) return style;  // not SentencePiece-style
+  if (!other_normalizer.empty()) {
+    unsupported(file, "normalizer '" + other_normalizer + "' is not supported");
+  }
+  style.sentencepiece = true;
+  for (const Json* p : pres) {
+    if (typeOf(*p) != "Metaspace") {
+      unsupported(file, "pre-tokenizer '" + typeOf(*p) + "' with SentencePiece-style spaces");
+    }
+    if (!(*p)["replacement"].isString() || (*p)["replacement"].asString() != kSpace) {
+      unsupported(file, "Metaspace replacement other than U+2581");
+    }
+    if ((*p)["prepend_scheme"].isString()) {
+      const std::string scheme = (*p)["prepend_scheme"].asString();
+      if (scheme != "always" && scheme != "first" && scheme != "never") {
+        invalid(file, "Metaspace prepend_scheme '" + scheme + "'");
+      }
+      style.prepend = scheme == "never" ? "" : scheme;
+    } else {  // tokenizers < 0.14: add_prefix_space, always split
+      style.prepend =
+          (*p)["add_prefix_space"].isBool() && !(*p)["add_prefix_space"].asBool() ? "" : "always";
+    }
+    style.split = !(*p)["split"].isBool() || (*p)["split"].asBool();
+  }
+  return style;
+}
+
 // Maps the pre-tokenizer of tokenizer.json onto the hand-written splitters.
 PreTokenizer preTokenizerOf(const Json& p, const std::string& file) {
   std::vector<const Json*> list;
-  steps(p, list);
+  steps(p, "pretokenizers", list);
   bool digits = false, byte_level = false;
   std::string pattern;
   for (const Json* s : list) {
@@ -78,9 +141,27 @@ std::unique_ptr<Tokenizer> Tokenizer::fromHfDirectory(const std::string& dir) {
   if (!model.isObject() || !model["type"].isString() || model["type"].asString() != "BPE") {
     unsupported(file, "only BPE tokenizer models are supported");
   }
+  for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
+    if (model[key].isString() && !model[key].asString().empty()) {
+      unsupported(file, std::string("BPE ") + key + " is not supported");
+    }
+  }
   std::unique_ptr<Tokenizer> t(new Tokenizer());
-  t->model_ = Model::ByteLevelBpe;
-  t->pre_ = preTokenizerOf(root["pre_tokenizer"], file);
+  const SentencePieceStyle spm = sentencePieceStyleOf(root, file);
+  const bool byte_fallback = model["byte_fallback"].isBool() && model["byte_fallback"].asBool();
+  if (spm.sentencepiece) {
+    t->model_ = Model::SentencePiece;
+    t->spm_by_rank_ = true;
+    t->spm_split_ = spm.split;
+    t->fuse_unknown_ = model["fuse_unk"].isBool() && model["fuse_unk"].asBool();
+    t->space_prefix_ = spm.prepend == "every"    ? SpacePrefix::Every
+                       : spm.prepend == "always" ? SpacePrefix::EveryUnlessSpace
+                       : spm.prepend == "first"  ? SpacePrefix::FirstUnlessSpace
+                                                 : SpacePrefix::None;
+  } else {
+    t->model_ = Model::ByteLevelBpe;
+    t->pre_ = preTokenizerOf(root["pre_tokenizer"], file);
+  }
   t->ignore_merges_ = model["ignore_merges"].isBool() && model["ignore_merges"].asBool();
 
   const Json& vocab = model["vocab"];
@@ -117,8 +198,15 @@ std::unique_ptr<Tokenizer> Tokenizer::fromHfDirectory(const std::string& dir) {
   }
   for (int b = 0; b < 256; ++b) {
     std::string s;
-    appendUtf8(s, byteToCodepoint(static_cast<uint8_t>(b)));
-    t->byte_ids_[b] = t->find(s);
+    if (t->model_ == Model::SentencePiece) {
+      s = byte_fallback ? spmByteToken(static_cast<uint8_t>(b)) : std::string();
+    } else {
+      appendUtf8(s, byteToCodepoint(static_cast<uint8_t>(b)));
+    }
+    t->byte_ids_[b] = s.empty() ? -1 : t->find(s);
+    if (t->model_ == Model::SentencePiece && t->byte_ids_[b] >= 0) {
+      t->types_[static_cast<size_t>(t->byte_ids_[b])] = TokenType::Byte;
+    }
   }
 
   const Json& merges = model["merges"];
@@ -148,7 +236,11 @@ std::unique_ptr<Tokenizer> Tokenizer::fromHfDirectory(const std::string& dir) {
   const Json config = readOptionalJsonFile(config_file).value_or(Json(Json::Object{}));
   t->bos_id_ = t->find(tokenContent(config["bos_token"]));
   t->eos_id_ = t->find(tokenContent(config["eos_token"]));
-  t->unk_id_ = t->find(tokenContent(config["unk_token"]));
+  t->unk_id_ = t->find(model["unk_token"].isString() ? model["unk_token"].asString()
+                                                     : tokenContent(config["unk_token"]));
+  if (t->unk_id_ >= 0 && t->types_[static_cast<size_t>(t->unk_id_)] == TokenType::Normal) {
+    t->types_[static_cast<size_t>(t->unk_id_)] = TokenType::Unknown;
+  }
   t->add_bos_ =
       config["add_bos_token"].isBool() && config["add_bos_token"].asBool() && t->bos_id_ >= 0;
   auto addEog = [&](int64_t id) {

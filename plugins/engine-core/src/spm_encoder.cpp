@@ -1,5 +1,6 @@
 #include "spm_encoder.hpp"
 
+#include <cstdio>
 #include <queue>
 
 #include "engine/unicode.hpp"
@@ -16,7 +17,7 @@ struct Symbol {
 
 struct Candidate {
   int left, right;
-  float score;
+  double score;   // higher merges first
   size_t length;  // of the merged text when the candidate was made
 };
 
@@ -27,6 +28,12 @@ struct Lower {
 };
 
 }  // namespace
+
+std::string spmByteToken(uint8_t b) {
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "<0x%02X>", b);
+  return hex;
+}
 
 void spmEncode(std::string_view text, const SpmVocabulary& v, std::vector<int32_t>& out) {
   std::vector<Symbol> syms;
@@ -44,9 +51,19 @@ void spmEncode(std::string_view text, const SpmVocabulary& v, std::vector<int32_
   };
   auto consider = [&](int left, int right) {
     if (left < 0 || right < 0) return;
-    size_t length =
-        syms[static_cast<size_t>(left)].length + syms[static_cast<size_t>(right)].length;
-    int32_t id = lookup(syms[static_cast<size_t>(left)].offset, length);
+    const Symbol& l = syms[static_cast<size_t>(left)];
+    const Symbol& r = syms[static_cast<size_t>(right)];
+    const size_t length = l.length + r.length;
+    if (v.merges) {
+      int32_t a = lookup(l.offset, l.length), b = a < 0 ? -1 : lookup(r.offset, r.length);
+      if (b < 0) return;
+      auto it = v.merges->find((static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) |
+                               static_cast<uint32_t>(b));
+      if (it == v.merges->end()) return;
+      queue.push({left, right, -static_cast<double>(it->second >> 32), length});
+      return;
+    }
+    int32_t id = lookup(l.offset, length);
     if (id < 0 || static_cast<size_t>(id) >= v.scores.size()) return;
     queue.push({left, right, v.scores[static_cast<size_t>(id)], length});
   };
@@ -66,16 +83,26 @@ void spmEncode(std::string_view text, const SpmVocabulary& v, std::vector<int32_
     consider(c.left, l.next);
   }
 
+  bool previous_unknown = false;
   for (int i = 0; i != -1; i = syms[static_cast<size_t>(i)].next) {
     const Symbol& s = syms[static_cast<size_t>(i)];
     int32_t id = lookup(s.offset, s.length);
     if (id >= 0) {
       out.push_back(id);
+      previous_unknown = false;
       continue;
     }
-    for (size_t k = 0; k < s.length; ++k) {
-      int32_t b = v.byte_tokens[static_cast<uint8_t>(text[s.offset + k])];
-      out.push_back(b >= 0 ? b : v.unknown);
+    // Not a token: an unmerged character. Its bytes, or one unknown token.
+    bool bytes = true;
+    for (size_t k = 0; k < s.length; ++k)
+      bytes = bytes && v.byte_tokens[static_cast<uint8_t>(text[s.offset + k])] >= 0;
+    if (bytes) {
+      for (size_t k = 0; k < s.length; ++k)
+        out.push_back(v.byte_tokens[static_cast<uint8_t>(text[s.offset + k])]);
+      previous_unknown = false;
+    } else if (v.unknown >= 0 && !(previous_unknown && v.fuse_unknown)) {
+      out.push_back(v.unknown);
+      previous_unknown = true;
     }
   }
 }

@@ -1,7 +1,6 @@
 #include "engine/tokenizer.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <limits>
 
@@ -34,7 +33,9 @@ std::unique_ptr<Tokenizer> Tokenizer::fromGguf(const GgufFile& g) {
   std::unique_ptr<Tokenizer> t(new Tokenizer());
   if (model == "llama") {
     t->model_ = Model::SentencePiece;
-    t->add_space_prefix_ = g.boolValue("tokenizer.ggml.add_space_prefix").value_or(true);
+    t->space_prefix_ = g.boolValue("tokenizer.ggml.add_space_prefix").value_or(true)
+                           ? SpacePrefix::Every
+                           : SpacePrefix::None;
   } else {
     t->pre_ = preTokenizerFromName(g.stringValue("tokenizer.ggml.pre").value_or("default"));
     t->ignore_merges_ = t->pre_ == PreTokenizer::Llama3;
@@ -66,9 +67,7 @@ std::unique_ptr<Tokenizer> Tokenizer::fromGguf(const GgufFile& g) {
   for (int b = 0; b < 256; ++b) {
     std::string s;
     if (t->model_ == Model::SentencePiece) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "<0x%02X>", b);
-      s = hex;
+      s = spmByteToken(static_cast<uint8_t>(b));
     } else {
       appendUtf8(s, byteToCodepoint(static_cast<uint8_t>(b)));
     }
@@ -154,15 +153,13 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_t
   std::vector<int32_t> out;
   if (add_special_tokens && add_bos_) out.push_back(bos_id_);
   // Split out special tokens (leftmost, then longest), BPE-encode the text between them.
-  bool after_special = true;  // SentencePiece puts a space before the text and after specials
   auto text_fragment = [&](std::string_view fragment) {
     if (fragment.empty()) return;
     if (model_ == Model::SentencePiece) {
-      encodeSentencePiece(fragment, after_special, out);
+      encodeSentencePiece(fragment, fragment.data() == text.data(), out);
     } else {
       encodeText(fragment, out);
     }
-    after_special = false;
   };
   size_t start = 0, pos = 0;
   while (pos < text.size()) {
@@ -184,7 +181,6 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_t
     }
     text_fragment(text.substr(start, pos - start));
     out.push_back(hit);
-    after_special = true;
     pos += tokens_[static_cast<size_t>(hit)].size();
     start = pos;
   }
@@ -192,18 +188,44 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_t
   return out;
 }
 
-void Tokenizer::encodeSentencePiece(std::string_view text, bool after_special,
+void Tokenizer::encodeSentencePiece(std::string_view text, bool at_start,
                                     std::vector<int32_t>& out) const {
-  std::string escaped;
-  if (add_space_prefix_ && after_special) escaped = "\xE2\x96\x81";
+  static constexpr std::string_view kSpace = "\xE2\x96\x81";  // U+2581
+  const bool starts_with_space = text[0] == ' ' || text.substr(0, kSpace.size()) == kSpace;
+  bool prefix = false;
+  switch (space_prefix_) {
+    case SpacePrefix::None:
+      break;
+    case SpacePrefix::Every:
+      prefix = true;
+      break;
+    case SpacePrefix::EveryUnlessSpace:
+      prefix = !starts_with_space;
+      break;
+    case SpacePrefix::FirstUnlessSpace:
+      prefix = at_start && !starts_with_space;
+      break;
+  }
+  std::string escaped(prefix ? kSpace : std::string_view());
   for (char c : text) {
     if (c == ' ') {
-      escaped += "\xE2\x96\x81";
+      escaped += kSpace;
     } else {
       escaped += c;
     }
   }
-  spmEncode(escaped, SpmVocabulary{ids_, scores_, byte_ids_, unk_id_}, out);
+  const SpmVocabulary vocab{ids_,      scores_, spm_by_rank_ ? &merges_ : nullptr,
+                            byte_ids_, unk_id_, fuse_unknown_};
+  if (!spm_split_) {
+    spmEncode(escaped, vocab, out);
+    return;
+  }
+  std::string_view rest = escaped;
+  while (!rest.empty()) {
+    size_t next = rest.find(kSpace, 1);
+    spmEncode(rest.substr(0, next), vocab, out);
+    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next);
+  }
 }
 
 void Tokenizer::encodeText(std::string_view text, std::vector<int32_t>& out) const {
@@ -282,7 +304,8 @@ std::string Tokenizer::tokenBytes(int32_t id, bool skip_special) const {
 std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special) const {
   std::string bytes;
   for (int32_t id : ids) bytes += tokenBytes(id, skip_special);
-  if (model_ == Model::SentencePiece && add_space_prefix_ && !bytes.empty() && bytes[0] == ' ') {
+  if (model_ == Model::SentencePiece && space_prefix_ != SpacePrefix::None && !bytes.empty() &&
+      bytes[0] == ' ') {
     bytes.erase(0, 1);
   }
   std::string out;

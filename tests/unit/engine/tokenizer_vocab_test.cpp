@@ -1,7 +1,8 @@
 // llama.cpp's own tokenizer test vectors (models/ggml-vocab-*.gguf with .inp/.out), run when
-// WHARF_LLAMACPP_VOCAB_DIR names a directory holding them (for example llama.cpp's models/ from
-// the llama-cpp-python sdist). Nothing of them is stored in this repository; without the
-// variable the tests skip.
+// WHARF_LLAMACPP_VOCAB_DIR (default models/llama.cpp-vocab) holds them:
+// tests/fixtures/fetch-llamacpp-vocab.sh fetches llama.cpp's models/ from the llama-cpp-python
+// sdist, and tests/run.sh runs it. Nothing of them is stored in this repository; without them
+// the tests skip.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -21,40 +22,72 @@ std::string readFile(const std::string& path) {
   return ss.str();
 }
 
-class LlamaCppVocab : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(LlamaCppVocab, MatchesLlamaCppTestVectors) {
-  const char* dir = std::getenv("WHARF_LLAMACPP_VOCAB_DIR");
-  if (!dir || !*dir) GTEST_SKIP() << "WHARF_LLAMACPP_VOCAB_DIR is not set";
-  std::string base = std::string(dir) + "/ggml-vocab-" + GetParam() + ".gguf";
-  if (!std::filesystem::exists(base) || !std::filesystem::exists(base + ".inp")) {
-    GTEST_SKIP() << base << " (or its .inp/.out) is missing";
-  }
-  GgufFile g = GgufFile::open(base);
-  auto tok = Tokenizer::fromGguf(g);
-
-  std::string inputs = readFile(base + ".inp");
-  const std::string sep = "\n__ggml_vocab_test__\n";
+// The vectors of ggml-vocab-<name>.gguf, or a skip reason.
+struct Vectors {
+  std::string dir, base, skip;
   std::vector<std::string> texts;
+  std::vector<std::vector<int32_t>> ids;
+};
+
+Vectors readVectors(const std::string& name) {
+  Vectors v;
+  const char* dir = std::getenv("WHARF_LLAMACPP_VOCAB_DIR");
+  v.dir = dir && *dir ? dir : WHARF_LLAMACPP_VOCAB_DEFAULT;
+  v.base = v.dir + "/ggml-vocab-" + name + ".gguf";
+  if (!std::filesystem::exists(v.base) || !std::filesystem::exists(v.base + ".inp")) {
+    v.skip = v.base + " (or its .inp/.out) is missing: tests/fixtures/fetch-llamacpp-vocab.sh";
+    return v;
+  }
+  std::string inputs = readFile(v.base + ".inp");
+  const std::string sep = "\n__ggml_vocab_test__\n";
   for (size_t pos = 0;;) {
     size_t next = inputs.find(sep, pos);
     if (next == std::string::npos) break;
-    texts.push_back(inputs.substr(pos, next - pos));
+    v.texts.push_back(inputs.substr(pos, next - pos));
     pos = next + sep.size();
   }
-  std::istringstream outputs(readFile(base + ".out"));
+  std::istringstream outputs(readFile(v.base + ".out"));
   std::string line;
-  size_t matched = 0, i = 0;
-  for (; i < texts.size() && std::getline(outputs, line); ++i) {
-    std::vector<int32_t> want;
+  while (v.ids.size() < v.texts.size() && std::getline(outputs, line)) {
     std::istringstream ids(line);
-    for (int32_t id; ids >> id;) want.push_back(id);
-    auto got = tok->encode(texts[i], false);
-    EXPECT_EQ(got, want) << GetParam() << " text: [" << texts[i] << "]";
-    matched += got == want;
-    EXPECT_EQ(tok->decode(got, false), texts[i]) << GetParam() << " round trip";
+    v.ids.emplace_back();
+    for (int32_t id; ids >> id;) v.ids.back().push_back(id);
   }
-  std::cout << GetParam() << ": " << matched << "/" << i << " test vectors identical\n";
+  v.texts.resize(v.ids.size());
+  return v;
+}
+
+size_t expectVectors(const Tokenizer& tok, const Vectors& v, const std::string& what) {
+  size_t matched = 0;
+  for (size_t i = 0; i < v.texts.size(); ++i) {
+    auto got = tok.encode(v.texts[i], false);
+    EXPECT_EQ(got, v.ids[i]) << what << " text: [" << v.texts[i] << "]";
+    matched += got == v.ids[i];
+    EXPECT_EQ(tok.decode(got, false), v.texts[i]) << what << " round trip";
+  }
+  EXPECT_GT(v.texts.size(), 20u) << what;
+  std::cout << what << ": " << matched << "/" << v.texts.size() << " test vectors identical\n";
+  return matched;
+}
+
+class LlamaCppVocab : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(LlamaCppVocab, MatchesLlamaCppTestVectors) {
+  Vectors v = readVectors(GetParam());
+  if (!v.skip.empty()) GTEST_SKIP() << v.skip;
+  GgufFile g = GgufFile::open(v.base);
+  expectVectors(*Tokenizer::fromGguf(g), v, GetParam());
+}
+
+// The Llama vocabulary as a Hugging Face tokenizer.json (legacy SentencePiece form, written by
+// tests/fixtures/make_llama_tokenizer_json.py, which checked it with HF tokenizers): merge ranks
+// instead of scores must give the same ids.
+TEST(LlamaCppVocabTokenizerJson, LlamaSpmMatchesLlamaCppTestVectors) {
+  Vectors v = readVectors("llama-spm");
+  if (!v.skip.empty()) GTEST_SKIP() << v.skip;
+  const std::string hf = v.dir + "/llama-spm-hf";
+  if (!std::filesystem::exists(hf + "/tokenizer.json")) GTEST_SKIP() << hf << " is missing";
+  expectVectors(*Tokenizer::fromHfDirectory(hf), v, "llama-spm tokenizer.json");
 }
 
 INSTANTIATE_TEST_SUITE_P(Vocabularies, LlamaCppVocab,

@@ -1,7 +1,8 @@
-// Tokenizers built from GGUF metadata: byte-level BPE (model "gpt2": SmolLM2, Llama 3, Qwen2;
-// pre-tokenizer regex, merge ranks) and SentencePiece-style BPE (model "llama": Llama 2, Mistral;
-// scores, byte fallback, U+2581 for spaces). Special and user-defined tokens written in the text
-// are matched before BPE (leftmost-longest).
+// Tokenizers built from GGUF metadata or a Hugging Face tokenizer.json: byte-level BPE (GGUF model
+// "gpt2": SmolLM2, Llama 3, Qwen2; pre-tokenizer regex, merge ranks) and SentencePiece-style BPE
+// (GGUF model "llama", or tokenizer.json of Llama 2 / Mistral: U+2581 for spaces, byte fallback;
+// merged by score from GGUF, by merge rank from tokenizer.json). Special and user-defined tokens
+// written in the text are matched before BPE (leftmost-longest).
 #pragma once
 
 #include <cstdint>
@@ -31,9 +32,10 @@ class Tokenizer {
  public:
   // Throws UNSUPPORTED for tokenizer models other than "gpt2" and "llama".
   static std::unique_ptr<Tokenizer> fromGguf(const GgufFile& gguf);
-  // Reads a Hugging Face directory: tokenizer.json (byte-level BPE; merges as "a b" or [a, b];
-  // added_tokens), tokenizer_config.json (bos/eos, add_bos_token) and, when present,
-  // generation_config.json (eos ids). Defined in hf_tokenizer.cpp. Throws naming the file.
+  // Reads a Hugging Face directory: tokenizer.json (BPE, byte-level or SentencePiece-style;
+  // merges as "a b" or [a, b]; added_tokens), tokenizer_config.json (bos/eos, add_bos_token) and,
+  // when present, generation_config.json (eos ids). Defined in hf_tokenizer.cpp. Throws naming the
+  // file.
   static std::unique_ptr<Tokenizer> fromHfDirectory(const std::string& dir);
 
   // Encodes text. Special tokens written in the text are always recognised; BOS is prepended
@@ -62,14 +64,21 @@ class Tokenizer {
   Tokenizer() = default;
   void encodeWord(std::string_view word, std::vector<int32_t>& out) const;
   void encodeText(std::string_view text, std::vector<int32_t>& out) const;
-  void encodeSentencePiece(std::string_view text, bool after_special,
-                           std::vector<int32_t>& out) const;
+  void encodeSentencePiece(std::string_view text, bool at_start, std::vector<int32_t>& out) const;
 
   enum class Model { ByteLevelBpe, SentencePiece };
+  // SentencePiece: where a U+2581 is put in front of a text fragment (the text between special
+  // tokens). Every: llama.cpp's add_space_prefix and tokenizer.json's Prepend normalizer;
+  // EveryUnlessSpace / FirstUnlessSpace: tokenizer.json's Metaspace prepend_scheme "always" /
+  // "first" (not when the fragment starts with a space or U+2581; "first": only at offset 0).
+  enum class SpacePrefix { None, Every, EveryUnlessSpace, FirstUnlessSpace };
   Model model_ = Model::ByteLevelBpe;
-  std::vector<float> scores_;      // SentencePiece
-  bool add_space_prefix_ = false;  // SentencePiece: a space before the text and after specials
-  bool ignore_merges_ = false;     // Llama 3: a word that is a token is not split
+  std::vector<float> scores_;  // SentencePiece from GGUF
+  SpacePrefix space_prefix_ = SpacePrefix::None;
+  bool spm_by_rank_ = false;    // SentencePiece from tokenizer.json: merges_ ranks, not scores_
+  bool spm_split_ = false;      // Metaspace split: each U+2581 starts a word of its own
+  bool fuse_unknown_ = false;   // tokenizer.json fuse_unk
+  bool ignore_merges_ = false;  // Llama 3: a word that is a token is not split
 
   std::vector<std::string> tokens_;
   std::vector<TokenType> types_;
