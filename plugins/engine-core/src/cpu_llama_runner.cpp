@@ -27,16 +27,8 @@ CpuLlamaRunner::CpuLlamaRunner(std::shared_ptr<const void> storage, ModelConfig 
       weights_(std::move(weights)),
       kern_(kernels()),
       pool_(threads) {
-  const size_t pairs = static_cast<size_t>(config_.rope_dim / 2);
-  inv_freq_.resize(pairs);
-  double scale =
-      config_.rope_scaling == RopeScaling::Linear ? 1.0 / config_.rope_scaling_factor : 1.0;
-  for (size_t i = 0; i < pairs; ++i) {
-    double f = std::pow(config_.rope_freq_base,
-                        -2.0 * static_cast<double>(i) / static_cast<double>(config_.rope_dim));
-    if (!weights_.rope_freq_factors.empty()) f /= weights_.rope_freq_factors[i];
-    inv_freq_[i] = static_cast<float>(f * scale);
-  }
+  for (double f : ropeInverseFrequencies(config_, weights_.rope_freq_factors))
+    inv_freq_.push_back(static_cast<float>(f));
   scores_.resize(static_cast<size_t>(pool_.size()));
   if (static_cast<size_t>(config_.head_dim) > kMaxHeadDim) {
     throw Error(WHARF_ERR_UNSUPPORTED, "head size above " + std::to_string(kMaxHeadDim));

@@ -75,9 +75,21 @@ ModelConfig parseHfConfig(const Json& c, const std::string& file) {
       if (factor <= 0) invalid(file, "rope_scaling.factor must be positive");
       m.rope_scaling = RopeScaling::Linear;
       m.rope_scaling_factor = factor;
+    } else if (name == "llama3") {
+      m.rope_scaling = RopeScaling::Llama3;
+      m.rope_scaling_factor = number(*s, "factor", file, 0.0);
+      m.rope_low_freq_factor = number(*s, "low_freq_factor", file, 0.0);
+      m.rope_high_freq_factor = number(*s, "high_freq_factor", file, 0.0);
+      m.rope_original_context = positiveInt(*s, "original_max_position_embeddings", file);
+      if (m.rope_scaling_factor <= 0 || m.rope_low_freq_factor <= 0 ||
+          m.rope_high_freq_factor <= m.rope_low_freq_factor) {
+        invalid(
+            file,
+            "rope_scaling (llama3) needs factor > 0 and high_freq_factor > low_freq_factor > 0");
+      }
     } else if (name != "default") {
       throw Error(WHARF_ERR_UNSUPPORTED,
-                  "'" + file + "': rope scaling '" + name + "' is not supported (linear)");
+                  "'" + file + "': rope scaling '" + name + "' is not supported (linear, llama3)");
     }
   }
   const Json* tied = member(c, "tie_word_embeddings", file, false);

@@ -1,5 +1,7 @@
 #include "engine/model_config.hpp"
 
+#include <cmath>
+
 #include "wharf/cpp/error.hpp"
 
 namespace wharf::engine {
@@ -77,6 +79,33 @@ ModelConfig readModelConfig(const GgufFile& g) {
   c.tied_embeddings = g.findTensor("output.weight") == nullptr;
   c.attention_bias = g.findTensor("blk.0.attn_q.bias") != nullptr;
   return c;
+}
+
+std::vector<double> ropeInverseFrequencies(const ModelConfig& c,
+                                           const std::vector<float>& freq_factors) {
+  const size_t pairs = static_cast<size_t>(c.rope_dim / 2);
+  std::vector<double> out(pairs);
+  const double pi = std::acos(-1.0);
+  for (size_t i = 0; i < pairs; ++i) {
+    double f =
+        std::pow(c.rope_freq_base, -2.0 * static_cast<double>(i) / static_cast<double>(c.rope_dim));
+    if (i < freq_factors.size()) f /= freq_factors[i];
+    if (c.rope_scaling == RopeScaling::Linear) {
+      f /= c.rope_scaling_factor;
+    } else if (c.rope_scaling == RopeScaling::Llama3) {
+      const double original = static_cast<double>(c.rope_original_context);
+      const double wavelength = 2 * pi / f;
+      if (wavelength > original / c.rope_low_freq_factor) {
+        f /= c.rope_scaling_factor;
+      } else if (wavelength >= original / c.rope_high_freq_factor) {
+        const double smooth = (original / wavelength - c.rope_low_freq_factor) /
+                              (c.rope_high_freq_factor - c.rope_low_freq_factor);
+        f = (1 - smooth) * f / c.rope_scaling_factor + smooth * f;
+      }
+    }
+    out[i] = f;
+  }
+  return out;
 }
 
 }  // namespace wharf::engine

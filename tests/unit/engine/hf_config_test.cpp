@@ -1,5 +1,5 @@
-// config.json parsing on configs written by the test: defaults, qwen2 biases, linear RoPE scaling,
-// and errors that name the file and the key.
+// config.json parsing on configs written by the test: defaults, qwen2 biases, linear and llama3
+// RoPE scaling (with the frequencies they give), and errors that name the file and the key.
 #include "engine/hf_config.hpp"
 
 #include <gtest/gtest.h>
@@ -55,6 +55,57 @@ TEST(HfModelConfig, Qwen2BiasesAndLinearScaling) {
   EXPECT_FALSE(c.tied_embeddings);
   EXPECT_EQ(c.rope_scaling, RopeScaling::Linear);
   EXPECT_DOUBLE_EQ(c.rope_scaling_factor, 4.0);
+}
+
+// Llama 3.1 / 3.2 config.json: "rope_type": "llama3" with its band parameters.
+constexpr const char* kLlama3Scaling =
+    R"(,"rope_scaling":{"rope_type":"llama3","factor":32.0,"low_freq_factor":1.0,)"
+    R"("high_freq_factor":4.0,"original_max_position_embeddings":8192})";
+
+TEST(HfModelConfig, Llama3Scaling) {
+  ModelConfig c = parse("llama", kLlama3Scaling);
+  EXPECT_EQ(c.rope_scaling, RopeScaling::Llama3);
+  EXPECT_DOUBLE_EQ(c.rope_scaling_factor, 32.0);
+  EXPECT_DOUBLE_EQ(c.rope_low_freq_factor, 1.0);
+  EXPECT_DOUBLE_EQ(c.rope_high_freq_factor, 4.0);
+  EXPECT_EQ(c.rope_original_context, 8192);
+  EXPECT_NE(errorOf("llama", kLlama3Scaling, WHARF_ERR_DATA, R"("high_freq_factor":4.0)",
+                    R"("high_freq_factor":0.5)")
+                .find("high_freq_factor"),
+            std::string::npos);
+  EXPECT_NE(errorOf("llama", kLlama3Scaling, WHARF_ERR_DATA,
+                    R"(,"original_max_position_embeddings":8192)", "")
+                .find("original_max_position_embeddings"),
+            std::string::npos);
+}
+
+// Values from Meta's reference apply_scaling (llama3 models.py) run in Python on this config
+// (head size 64, rope_theta 5e5): the high-frequency pairs keep their frequency, the
+// low-frequency ones are divided by 32 and pairs 15-17 are blended.
+TEST(RopeFrequencies, Llama3MatchesMetaReference) {
+  ModelConfig c = parse("llama", kLlama3Scaling);
+  ASSERT_EQ(c.rope_dim, 16);  // 64 / 4 heads
+  c.rope_dim = c.head_dim = 64;
+  const std::vector<double> f = ropeInverseFrequencies(c, {});
+  ASSERT_EQ(f.size(), 32u);
+  const std::pair<size_t, double> want[] = {
+      {0, 1.0},
+      {14, 0.0032114459947525913},
+      {15, 0.001290547928209264},
+      {16, 0.00042955679655936815},
+      {17, 9.70828780262767e-05},
+      {18, 1.9461638184831125e-05},
+      {31, 9.418306725434909e-08},
+  };
+  for (const auto& [i, v] : want) EXPECT_NEAR(f[i] / v, 1.0, 1e-12) << "pair " << i;
+}
+
+TEST(RopeFrequencies, LinearDividesAndFactorsApply) {
+  ModelConfig c = parse("qwen2", R"(,"rope_scaling":{"type":"linear","factor":4.0})");
+  const std::vector<double> plain = ropeInverseFrequencies(parse("qwen2"), {});
+  const std::vector<double> f = ropeInverseFrequencies(c, std::vector<float>(8, 2.0f));
+  ASSERT_EQ(f.size(), plain.size());
+  for (size_t i = 0; i < f.size(); ++i) EXPECT_DOUBLE_EQ(f[i], plain[i] / 8.0) << i;
 }
 
 TEST(HfModelConfig, Errors) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/gguf.hpp"
 
@@ -13,7 +14,10 @@ enum class RopeStyle {
   Neox,         // qwen2: rotate pairs (i, i + d/2)
 };
 
-enum class RopeScaling { None, Linear };
+// Linear: positions divided by the factor. Llama3 (Llama 3.1+ config.json "rope_type": "llama3"):
+// wavelengths longer than original_context / low_freq_factor are divided by the factor, those
+// shorter than original_context / high_freq_factor are kept, and the band between is blended.
+enum class RopeScaling { None, Linear, Llama3 };
 
 struct ModelConfig {
   std::string architecture;  // "llama", "mistral", "qwen2"
@@ -32,8 +36,11 @@ struct ModelConfig {
   RopeStyle rope_style = RopeStyle::Interleaved;
   RopeScaling rope_scaling = RopeScaling::None;
   double rope_scaling_factor = 1.0;
-  bool tied_embeddings = false;  // no output.weight: the token embedding is the LM head
-  bool attention_bias = false;   // q/k/v biases (qwen2)
+  double rope_low_freq_factor = 1.0;     // Llama3
+  double rope_high_freq_factor = 4.0;    // Llama3
+  int64_t rope_original_context = 8192;  // Llama3: original_max_position_embeddings
+  bool tied_embeddings = false;          // no output.weight: the token embedding is the LM head
+  bool attention_bias = false;           // q/k/v biases (qwen2)
 
   int64_t kvDim() const { return head_count_kv * head_dim; }
   int64_t groupSize() const { return head_count / head_count_kv; }
@@ -41,5 +48,10 @@ struct ModelConfig {
 
 // Reads and validates the config; throws wharf::Error naming the missing or inconsistent key.
 ModelConfig readModelConfig(const GgufFile& gguf);
+
+// The inverse frequency of each rotated pair (rope_dim / 2 of them): base^(-2i/rope_dim) with the
+// config's scaling, divided by freq_factors[i] when given (GGUF rope_freqs.weight).
+std::vector<double> ropeInverseFrequencies(const ModelConfig& config,
+                                           const std::vector<float>& freq_factors);
 
 }  // namespace wharf::engine
