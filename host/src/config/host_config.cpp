@@ -41,6 +41,7 @@ const std::vector<std::string>& listener_keys() {
                                                 "request_timeout",
                                                 "max_keep_alive_requests",
                                                 "max_header_fields",
+                                                "max_header_bytes",
                                                 "max_body",
                                                 "access_log"};
   return keys;
@@ -160,6 +161,9 @@ ListenerConfig parse_listener(const IniSource& ini, const IniSource::Section& s,
       l.max_keep_alive_requests = positive_int(ini, s.name, key, value, 0);
     } else if (key == "max_header_fields") {
       l.max_header_fields = positive_int(ini, s.name, key, value, 1);
+    } else if (key == "max_header_bytes") {
+      l.max_header_bytes = at(ini, s.name, key, [&] { return parse_size(value); });
+      if (l.max_header_bytes == 0) throw ini.error(s.name, key, "must be more than 0");
     } else if (key == "max_body") {
       l.max_body = at(ini, s.name, key, [&] { return parse_size(value); });
     } else if (key == "access_log") {

@@ -34,8 +34,9 @@ struct ListenerConfig {
   double request_timeout = 300;     // seconds between bytes of a request or response
   int max_keep_alive_requests = 0;  // 0 = unlimited
   int max_header_fields = 100;
-  uint64_t max_body = 0;           // bytes, 0 = unlimited
-  std::string access_log = "off";  // off | stdout | stderr | <file path>
+  uint64_t max_header_bytes = 64 * 1024;  // request line + every header field
+  uint64_t max_body = 0;                  // bytes, 0 = unlimited
+  std::string access_log = "off";         // off | stdout | stderr | <file path>
 };
 
 struct PluginSection {

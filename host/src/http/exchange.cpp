@@ -41,11 +41,18 @@ HttpExchange::HttpExchange(Poco::Net::HTTPServerSession& session, Poco::Net::Str
 
 HttpExchange::~HttpExchange() = default;
 
-void HttpExchange::read_head(int max_header_fields) {
+void HttpExchange::read_head(int max_header_fields, uint64_t max_header_bytes) {
   request_.setFieldLimit(max_header_fields);
   {
     Poco::Net::HTTPHeaderInputStream hs(session_);
     request_.read(hs);
+  }
+  uint64_t bytes =
+      request_.getMethod().size() + request_.getURI().size() + request_.getVersion().size() + 4;
+  for (const auto& [name, value] : request_) bytes += name.size() + value.size() + 4;
+  if (bytes > max_header_bytes) {
+    throw Poco::Net::MessageException("Request header too large: " + std::to_string(bytes) +
+                                      " bytes, the limit is " + std::to_string(max_header_bytes));
   }
   std::string target = request_.getURI();
   if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {

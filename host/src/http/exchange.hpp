@@ -30,7 +30,9 @@ class HttpExchange {
   ~HttpExchange();
 
   // Reads the request head (Poco exceptions propagate) and prepares the body stream.
-  void read_head(int max_header_fields);
+  // Reads the request line and header; a Poco MessageException when they are malformed or over
+  // the limits (field count, field size, `max_header_bytes` in all).
+  void read_head(int max_header_fields, uint64_t max_header_bytes);
 
   // --- request ---
   Poco::Net::HTTPRequest& request() { return request_; }

@@ -53,15 +53,17 @@ class Connection : public Poco::Net::TCPServerConnection {
     while (session.hasMoreRequests()) {
       HttpExchange ex(session, socket(), client, listener_.tls(), ExchangeLimits{cfg.max_body});
       try {
-        ex.read_head(cfg.max_header_fields);
+        ex.read_head(cfg.max_header_fields, cfg.max_header_bytes);
       } catch (const Poco::Net::NoMessageException&) {
         break;
       } catch (const Poco::Net::MessageException& e) {
-        // Poco refuses over-long names/values and too many fields with a MessageException.
+        // Poco refuses over-long names/values and too many fields with a MessageException;
+        // read_head() adds the total size.
         std::string what = e.message();
         bool too_large = what.find("Field name too long") != std::string::npos ||
                          what.find("Field value too long") != std::string::npos ||
-                         what.find("Too many header fields") != std::string::npos;
+                         what.find("Too many header fields") != std::string::npos ||
+                         what.find("Request header too large") != std::string::npos;
         int status = too_large ? 431 : 400;
         ex.set_keep_alive(false);
         ex.respond(

@@ -13,6 +13,7 @@ admin_listener = admin
 bind = 127.0.0.1:{api}
 max_body = 1M
 max_header_fields = 20
+max_header_bytes = 16K
 [listener.admin]
 bind = 127.0.0.1:{admin}
 [listener.walled]
@@ -108,6 +109,15 @@ def test_header_limits_431_and_malformed_400(wharfd):
     long_value = b"X-Long: " + b"a" * 10000 + b"\r\n"
     reply = raw_request(w.ports["api"], b"GET /health HTTP/1.1\r\nHost: x\r\n" + long_value + b"\r\n")
     assert reply.startswith(b"HTTP/1.1 431 "), reply[:100]
+    # each field within its own limits, 20 000 bytes in all
+    fields = b"".join(b"X-F%d: " % i + b"b" * 5000 + b"\r\n" for i in range(4))
+    reply = raw_request(w.ports["api"], b"GET /health HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n")
+    assert reply.startswith(b"HTTP/1.1 431 "), reply[:100]
+    assert b"the limit is 16384" in reply
+    fields = b"".join(b"X-F%d: " % i + b"b" * 3000 + b"\r\n" for i in range(4))
+    reply = raw_request(w.ports["api"], b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        + fields + b"\r\n")
+    assert reply.startswith(b"HTTP/1.1 200 "), reply[:100]
     reply = raw_request(w.ports["api"], b"NONSENSE\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 400 "), reply[:100]
     assert http("GET", w.url("api", "/health"))[0] == 200  # still serving
