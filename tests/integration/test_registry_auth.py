@@ -1,6 +1,6 @@
 """Authentication and authorization of the registry: auth-htpasswd (bcrypt files made with
 `htpasswd -B`, rules, anonymous pull, reload) and auth-token (JWT ES256/RS256/EdDSA, JWK set and
-x5c chains), by protocol and with skopeo and the Docker CLI over TLS."""
+x5c chains), by protocol and with skopeo, podman and the Docker CLI over TLS."""
 
 import base64
 import json
@@ -12,8 +12,8 @@ import pytest
 import requests
 import urllib3
 
-from clients import Dockerd, layout_manifest, require, run, skopeo, umoci_layout
-from oci import digest, error_codes, image, push_blob, put_manifest
+from clients import Dockerd, layout_manifest, podman_round_trip, require, run, skopeo, umoci_layout
+from oci import error_codes, image, push_blob, put_manifest
 pytest.importorskip("cryptography", reason="the token tests sign with `cryptography`")
 from tokens import SigningKey, TokenServer, ca_and_leaf, claims, make_token  # noqa: E402
 
@@ -132,6 +132,15 @@ def test_skopeo_over_tls_with_htpasswd(wharfd_factory, tmp_path):
     assert layout_manifest(out) == layout_manifest(src)
 
 
+def test_podman_over_tls_with_htpasswd(wharfd_factory, tmp_path):
+    users = htpasswd_file(tmp_path / "htpasswd", {"alice": "wonderland"})
+    w = wharfd_factory(listener={"tls": "self-signed"},
+                       sections={"plugin.users": {"module": "auth-htpasswd", "file": users}},
+                       registry={"auth": "users"})
+    assert w.url.startswith("https://")
+    podman_round_trip(tmp_path, f"{w.host}/tls/podman:v1", creds="alice:wonderland")
+
+
 def test_docker_over_tls_with_htpasswd(wharfd_factory, tmp_path):
     users = htpasswd_file(tmp_path / "htpasswd", {"alice": "wonderland"})
     w = wharfd_factory(listener={"tls": "self-signed"},
@@ -155,8 +164,8 @@ def _docker_round_trip(d, tag):
         info = tarfile.TarInfo("payload")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
-    r = run(d.cli_args("import", "-", tag), input=buf.getvalue(), text=False,
-            env={**os.environ, "DOCKER_CONFIG": str(d.dir / "config")})
+    run(d.cli_args("import", "-", tag), input=buf.getvalue(), text=False,
+        env={**os.environ, "DOCKER_CONFIG": str(d.dir / "config")})
     image_id = d.cli("image", "inspect", "-f", "{{.Id}}", tag).stdout.strip()
     d.cli("push", tag)
     d.cli("rmi", "-f", tag)
@@ -290,7 +299,7 @@ def test_token_x5c_chain(wharfd_factory, tmp_path):
     assert requests.get(f"{w.url}/v2/", headers=_bearer(token)).status_code == 401
 
 
-def test_skopeo_and_docker_with_token_auth_over_tls(wharfd_factory, tmp_path):
+def test_skopeo_podman_and_docker_with_token_auth_over_tls(wharfd_factory, tmp_path):
     key = SigningKey("ES256", "es-key")
     server = TokenServer(key, ISSUER, SERVICE, {"alice": "wonderland"})
     try:
@@ -307,6 +316,9 @@ def test_skopeo_and_docker_with_token_auth_over_tls(wharfd_factory, tmp_path):
                f"oci:{out}:v1")
         assert layout_manifest(out) == layout_manifest(src)
         assert any("repository:tok/skopeo:pull,push" in s for q in server.requests
+                   for s in q.get("scope", []))
+        podman_round_trip(tmp_path, f"{w.host}/tok/podman:v1", creds="alice:wonderland")
+        assert any("repository:tok/podman:pull,push" in s for q in server.requests
                    for s in q.get("scope", []))
         d = Dockerd(tmp_path / "dockerd")
         d.start(insecure=[w.host])

@@ -8,12 +8,12 @@ import json
 import os
 import pathlib
 import tarfile
-import tempfile
 
 import pytest
 import requests
 
-from clients import Dockerd, layout_manifest, require, run, skopeo, umoci_layout
+from clients import (Dockerd, layout_manifest, podman, podman_round_trip, run, skopeo,
+                     umoci_layout)
 from oci import OCI_INDEX, digest
 
 
@@ -74,36 +74,12 @@ def test_skopeo_multi_arch_index(registry, tmp_path):
     assert layout_manifest(out, "multi") == digest(index)
 
 
-def _podman(tmp_path, tool="podman"):
-    require(tool)
-    root = tmp_path / f"{tool}-root"
-    runroot = tempfile.mkdtemp(prefix="wr-")  # podman wants a runroot under 50 characters
-    base = [tool, "--storage-driver", "vfs", "--root", str(root / "root"), "--runroot", runroot]
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(root / "xdg"), "HOME": str(root / "home"),
-           "REGISTRIES_CONFIG_PATH": str(root / "registries.conf")}
-    (root / "xdg").mkdir(parents=True, exist_ok=True)
-    (root / "home").mkdir(parents=True, exist_ok=True)
-    (root / "registries.conf").write_text("unqualified-search-registries = []\n")
-    return base, env
-
-
 def test_podman_push_pull(registry, tmp_path):
-    base, env = _podman(tmp_path)
-    src = umoci_layout(tmp_path / "src", files={"p.txt": os.urandom(50_000)})
-    target = f"{registry.host}/clients/podman:v1"
-    r = run(base + ["pull", f"oci:{src}:v1"], env=env, check=False)
-    if r.returncode != 0:
-        pytest.skip(f"podman cannot use vfs storage here: {r.stderr[-500:]}")
-    image_id = run(base + ["images", "-q", "--no-trunc"], env=env).stdout.split()[0]
-    run(base + ["push", "--tls-verify=false", image_id, target], env=env)
-    run(base + ["rmi", "-a", "-f"], env=env)
-    run(base + ["pull", "--tls-verify=false", target], env=env)
-    inspect = json.loads(run(base + ["image", "inspect", target], env=env).stdout)[0]
-    assert inspect["Id"].replace("sha256:", "") == image_id.replace("sha256:", "")
+    podman_round_trip(tmp_path, f"{registry.host}/clients/podman:v1")
 
 
 def test_buildah_push(registry, tmp_path):
-    base, env = _podman(tmp_path, "buildah")
+    base, env = podman(tmp_path, "buildah")
     r = run(base + ["from", "scratch"], env=env, check=False)
     if r.returncode != 0:
         pytest.skip(f"buildah cannot work here: {r.stderr[-500:]}")

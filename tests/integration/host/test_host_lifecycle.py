@@ -1,5 +1,4 @@
 """Start-up failures, SIGTERM drain, SIGHUP reload, systemd notify and the CLI sub-commands."""
-import os
 import signal
 import socket
 import subprocess
