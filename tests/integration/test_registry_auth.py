@@ -115,11 +115,16 @@ def test_htpasswd_reload_on_change(basic_registry):
         pytest.fail("the new htpasswd entry was not picked up")
 
 
-def test_skopeo_over_tls_with_htpasswd(wharfd_factory, tmp_path):
+def _tls_htpasswd_registry(wharfd_factory, tmp_path):
+    """A registry on a self-signed TLS listener where alice:wonderland may push and pull."""
     users = htpasswd_file(tmp_path / "htpasswd", {"alice": "wonderland"})
-    w = wharfd_factory(listener={"tls": "self-signed"},
-                       sections={"plugin.users": {"module": "auth-htpasswd", "file": users}},
-                       registry={"auth": "users"})
+    return wharfd_factory(listener={"tls": "self-signed"},
+                          sections={"plugin.users": {"module": "auth-htpasswd", "file": users}},
+                          registry={"auth": "users"})
+
+
+def test_skopeo_over_tls_with_htpasswd(wharfd_factory, tmp_path):
+    w = _tls_htpasswd_registry(wharfd_factory, tmp_path)
     assert w.url.startswith("https://")
     src = umoci_layout(tmp_path / "src")
     ref = f"docker://{w.host}/tls/skopeo:v1"
@@ -133,19 +138,13 @@ def test_skopeo_over_tls_with_htpasswd(wharfd_factory, tmp_path):
 
 
 def test_podman_over_tls_with_htpasswd(wharfd_factory, tmp_path):
-    users = htpasswd_file(tmp_path / "htpasswd", {"alice": "wonderland"})
-    w = wharfd_factory(listener={"tls": "self-signed"},
-                       sections={"plugin.users": {"module": "auth-htpasswd", "file": users}},
-                       registry={"auth": "users"})
+    w = _tls_htpasswd_registry(wharfd_factory, tmp_path)
     assert w.url.startswith("https://")
     podman_round_trip(tmp_path, f"{w.host}/tls/podman:v1", creds="alice:wonderland")
 
 
 def test_docker_over_tls_with_htpasswd(wharfd_factory, tmp_path):
-    users = htpasswd_file(tmp_path / "htpasswd", {"alice": "wonderland"})
-    w = wharfd_factory(listener={"tls": "self-signed"},
-                       sections={"plugin.users": {"module": "auth-htpasswd", "file": users}},
-                       registry={"auth": "users"})
+    w = _tls_htpasswd_registry(wharfd_factory, tmp_path)
     d = Dockerd(tmp_path / "dockerd")
     d.start(insecure=[w.host])
     try:
