@@ -106,7 +106,7 @@ def test_htpasswd_reload_on_change(basic_registry):
                            text=True, check=True).stdout
     with open(basic_registry.users_file, "a") as f:
         f.write(extra)
-    deadline = time.time() + 5
+    deadline = time.time() + 20
     while time.time() < deadline:
         if requests.get(f"{url}/v2/", auth=("carol", "c")).status_code == 200:
             break

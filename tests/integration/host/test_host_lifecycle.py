@@ -32,7 +32,9 @@ def test_sigterm_drain_lets_in_flight_finish(wharfd):
 
     t = threading.Thread(target=slow)
     t.start()
-    time.sleep(0.4)
+    deadline = time.time() + 20  # until the slow request is being served
+    while time.time() < deadline and "slow 1500" not in (w.tmp / "order.log").read_text():
+        time.sleep(0.02)
     w.proc.send_signal(signal.SIGTERM)
     time.sleep(0.2)
     # New connections are no longer accepted while the slow request finishes.
@@ -53,7 +55,7 @@ def test_sigterm_drain_lets_in_flight_finish(wharfd):
 def test_sighup_reloads_instances(wharfd, tmp_path):
     w = wharfd(API)
     w.proc.send_signal(signal.SIGHUP)
-    deadline = time.time() + 5
+    deadline = time.time() + 20
     while time.time() < deadline and "reload echo" not in (tmp_path / "order.log").read_text():
         time.sleep(0.05)
     assert (tmp_path / "order.log").read_text().splitlines()[:2] == ["create echo", "reload echo"]
@@ -121,7 +123,7 @@ def test_systemd_notify_ready_and_watchdog(wharfd, tmp_path):
     sock.settimeout(5)
     w = wharfd(API, env={"NOTIFY_SOCKET": sock_path, "WATCHDOG_USEC": "200000"})
     messages = []
-    deadline = time.time() + 5
+    deadline = time.time() + 20
     while time.time() < deadline and sum("WATCHDOG=1" in m for m in messages) < 3:
         messages.append(sock.recv(4096).decode())
     assert any("READY=1" in m for m in messages)

@@ -43,6 +43,7 @@ class TestEcho : public wharf::HttpService {
     std::string rest = ex.path().substr(prefix_.size());
     if (rest == "/slow") {
       int ms = std::stoi(ex.queryParam("ms").value_or("1000"));
+      record("slow " + std::to_string(ms));  // tests wait for this before they signal
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
       ex.respond(200, "text/plain", "slow done after " + std::to_string(ms) + " ms\n");
     } else if (rest == "/body") {
