@@ -115,6 +115,7 @@ void CpuLlamaRunner::attention(size_t layer, const ForwardBatch& batch) {
   const size_t group = static_cast<size_t>(config_.groupSize());
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const size_t q_dim = heads * hd;
+  const size_t window = static_cast<size_t>(config_.sliding_window);
   pool_.parallelFor(batch.size() * heads, [&](size_t begin, size_t end, int thread) {
     std::vector<float>& scores = scores_[static_cast<size_t>(thread)];
     for (size_t item = begin; item < end; ++item) {
@@ -123,6 +124,10 @@ void CpuLlamaRunner::attention(size_t layer, const ForwardBatch& batch) {
           *batch.block_tables[static_cast<size_t>(batch.sequence_of[t])];
       size_t len = static_cast<size_t>(batch.positions[t]) + 1;
       if (scores.size() < len) scores.resize(len);
+      // Positions [first, len) are attended to; scores stay indexed by position, and the
+      // positions before `first` in its block are masked.
+      const size_t first = window > 0 && len > window ? len - window : 0;
+      const size_t first_block = first / kKvBlockSize, from = first_block * kKvBlockSize;
       // Q and the attention weights are rounded to f16 as they meet the f16 cache, the numerics
       // of llama.cpp's default f16 KV path (the model's logits are sensitive to this rounding).
       float q[kMaxHeadDim];
@@ -136,27 +141,29 @@ void CpuLlamaRunner::attention(size_t layer, const ForwardBatch& batch) {
         size_t index = (layer * kv_blocks_ + static_cast<size_t>(table[b])) * kKvBlockSize * kv;
         return reinterpret_cast<const uint8_t*>(cache + index + g * hd);
       };
-      for (size_t b = 0; b < blocks; ++b) {
+      for (size_t b = first_block; b < blocks; ++b) {
         size_t n = std::min(kKvBlockSize, len - b * kKvBlockSize);
         kern_.dot_f16_rows(rows(k_cache_.get(), b), stride, n, q, hd,
                            scores.data() + b * kKvBlockSize);
       }
       float max = -INFINITY;
-      for (size_t j = 0; j < len; ++j) {
+      for (size_t j = first; j < len; ++j) {
         scores[j] *= scale;
         max = std::max(max, scores[j]);
       }
+      std::fill(scores.begin() + static_cast<std::ptrdiff_t>(from),
+                scores.begin() + static_cast<std::ptrdiff_t>(first), 0.0f);
       float sum = 0;
-      for (size_t j = 0; j < len; ++j) {
+      for (size_t j = first; j < len; ++j) {
         scores[j] = std::exp(scores[j] - max);
         sum += scores[j];
       }
       const float inv = 1.0f / sum;
-      for (size_t j = 0; j < len; ++j) scores[j] *= inv;
-      kern_.round_to_f16(scores.data(), len);
+      for (size_t j = first; j < len; ++j) scores[j] *= inv;
+      kern_.round_to_f16(scores.data() + from, len - from);
       float* out = attn_.data() + t * q_dim + h * hd;
       std::fill(out, out + hd, 0.0f);
-      for (size_t b = 0; b < blocks; ++b) {
+      for (size_t b = first_block; b < blocks; ++b) {
         size_t n = std::min(kKvBlockSize, len - b * kKvBlockSize);
         kern_.axpy_f16_rows(rows(v_cache_.get(), b), stride, n, scores.data() + b * kKvBlockSize,
                             out, hd);

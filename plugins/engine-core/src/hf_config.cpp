@@ -99,6 +99,15 @@ ModelConfig parseHfConfig(const Json& c, const std::string& file) {
   } else {
     m.attention_bias = m.architecture == "qwen2";
   }
+  if (m.architecture == "qwen2") {
+    const Json* use = member(c, "use_sliding_window", file, false);
+    if (use && use->isBool() && use->asBool()) {
+      throw Error(WHARF_ERR_UNSUPPORTED,
+                  "'" + file + "': qwen2 use_sliding_window (per-layer windows) is not supported");
+    }
+  } else if (member(c, "sliding_window", file, false)) {
+    m.sliding_window = positiveInt(c, "sliding_window", file);
+  }
   return m;
 }
 

@@ -78,6 +78,8 @@ ModelConfig readModelConfig(const GgufFile& g) {
   }
   c.tied_embeddings = g.findTensor("output.weight") == nullptr;
   c.attention_bias = g.findTensor("blk.0.attn_q.bias") != nullptr;
+  c.sliding_window = g.intValue(p + "attention.sliding_window").value_or(0);
+  if (c.sliding_window < 0) invalid(g, "attention.sliding_window must not be negative");
   return c;
 }
 

@@ -108,6 +108,19 @@ TEST(RopeFrequencies, LinearDividesAndFactorsApply) {
   for (size_t i = 0; i < f.size(); ++i) EXPECT_DOUBLE_EQ(f[i], plain[i] / 8.0) << i;
 }
 
+TEST(HfModelConfig, SlidingWindow) {
+  EXPECT_EQ(parse("mistral", R"(,"sliding_window":4096)").sliding_window, 4096);
+  EXPECT_EQ(parse("mistral", R"(,"sliding_window":null)").sliding_window, 0);
+  EXPECT_EQ(parse("qwen2", R"(,"sliding_window":4096,"use_sliding_window":false)").sliding_window,
+            0);
+  EXPECT_NE(
+      errorOf("qwen2", R"(,"sliding_window":64,"use_sliding_window":true)", WHARF_ERR_UNSUPPORTED)
+          .find("use_sliding_window"),
+      std::string::npos);
+  EXPECT_NE(errorOf("mistral", R"(,"sliding_window":-3)", WHARF_ERR_DATA).find("sliding_window"),
+            std::string::npos);
+}
+
 TEST(HfModelConfig, Errors) {
   EXPECT_NE(errorOf("gpt_neox", "", WHARF_ERR_UNSUPPORTED).find("gpt_neox"), std::string::npos);
   EXPECT_NE(errorOf("llama", R"(,"rope_scaling":{"rope_type":"yarn","factor":4.0})",

@@ -80,7 +80,8 @@ std::vector<uint8_t> encode(GgmlType type, const std::vector<float>& w, size_t c
   return out;
 }
 
-Synthetic makeModel(const std::string& arch, GgmlType type, bool tied, uint32_t seed) {
+Synthetic makeModel(const std::string& arch, GgmlType type, bool tied, uint32_t seed,
+                    uint32_t sliding_window = 0) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   auto random = [&](size_t n, float scale) {
@@ -93,6 +94,7 @@ Synthetic makeModel(const std::string& arch, GgmlType type, bool tied, uint32_t 
   b.kvString("general.architecture", arch);
   const std::string p = arch + ".";
   b.kv<uint32_t>(p + "context_length", 4, 256);
+  if (sliding_window) b.kv<uint32_t>(p + "attention.sliding_window", 4, sliding_window);
   b.kv<uint32_t>(p + "embedding_length", 4, kEmbd);
   b.kv<uint32_t>(p + "block_count", 4, kLayers);
   b.kv<uint32_t>(p + "feed_forward_length", 4, kFf);
@@ -191,9 +193,10 @@ void rope(std::vector<double>& x, int heads, int pos, bool neox) {
   }
 }
 
-// Logits for every position of `tokens` (causal), in double precision.
+// Logits for every position of `tokens` (causal; with `window`, each position sees itself and the
+// window - 1 before it), in double precision.
 std::vector<std::vector<double>> reference(const Synthetic& m, const std::vector<int32_t>& tokens,
-                                           bool neox) {
+                                           bool neox, size_t window = 0) {
   const int q_dim = kHeads * kHeadDim, kv_dim = kKvHeads * kHeadDim;
   std::vector<std::vector<double>> x;
   for (int32_t t : tokens)
@@ -217,9 +220,10 @@ std::vector<std::vector<double>> reference(const Synthetic& m, const std::vector
       std::vector<double> attn(q_dim, 0.0);
       for (int h = 0; h < kHeads; ++h) {
         int g = h / (kHeads / kKvHeads);
-        std::vector<double> s(p + 1);
+        const size_t j0 = window > 0 && p + 1 > window ? p + 1 - window : 0;
+        std::vector<double> s(p + 1, -INFINITY);
         double max = -1e300;
-        for (size_t j = 0; j <= p; ++j) {
+        for (size_t j = j0; j <= p; ++j) {
           double d = 0;
           for (int i = 0; i < kHeadDim; ++i) d += qs[p][h * kHeadDim + i] * ks[j][g * kHeadDim + i];
           s[j] = d / std::sqrt(static_cast<double>(kHeadDim));
@@ -227,7 +231,7 @@ std::vector<std::vector<double>> reference(const Synthetic& m, const std::vector
         }
         double sum = 0;
         for (double& v : s) sum += (v = std::exp(v - max));
-        for (size_t j = 0; j <= p; ++j) {
+        for (size_t j = j0; j <= p; ++j) {
           for (int i = 0; i < kHeadDim; ++i)
             attn[h * kHeadDim + i] += s[j] / sum * vs[j][g * kHeadDim + i];
         }
@@ -301,6 +305,51 @@ TEST_P(SyntheticModel, MatchesTheDoublePrecisionReference) {
   std::cout << c.arch << " " << typeName(static_cast<uint32_t>(c.type)) << (c.tied ? " tied" : "")
             << ": max |diff| " << worst << " of max |logit| " << scale << "\n";
   EXPECT_LE(worst, c.tolerance * scale);
+}
+
+// Sliding-window attention (a window of 7 over 37 positions, so it starts inside a KV block):
+// the runner follows the windowed reference, and the window changes the logits.
+TEST(SyntheticModelWindow, SlidingWindowMatchesTheReference) {
+  Synthetic m = makeModel("llama", GgmlType::F32, false, 11, 7);
+  auto gguf = std::make_shared<GgufFile>(GgufFile::parse(MappedFile::fromBytes(m.file)));
+  CpuLlamaRunner runner(gguf, 2);
+  ASSERT_EQ(runner.config().sliding_window, 7);
+  runner.allocateKvCache(8);
+  std::vector<int32_t> table = {3, 6, 1};
+  std::vector<int32_t> tokens;
+  for (int i = 0; i < 37; ++i) tokens.push_back((i * 17 + 5) % kVocab);
+  g_quantized_activations = false;
+  const auto want = reference(m, tokens, false, 7);
+  const auto full = reference(m, tokens, false);
+
+  // Prefill 23 tokens in one step, then one token at a time.
+  std::vector<std::vector<float>> got;
+  std::vector<float> logits;
+  ForwardBatch b;
+  b.block_tables.push_back(&table);
+  for (int i = 0; i < 23; ++i) b.add(tokens[static_cast<size_t>(i)], i, 0, true);
+  runner.forward(b, logits);
+  for (int i = 0; i < 23; ++i)
+    got.emplace_back(logits.begin() + i * kVocab, logits.begin() + (i + 1) * kVocab);
+  for (int i = 23; i < 37; ++i) {
+    ForwardBatch d;
+    d.block_tables.push_back(&table);
+    d.add(tokens[static_cast<size_t>(i)], i, 0, true);
+    runner.forward(d, logits);
+    got.emplace_back(logits.begin(), logits.end());
+  }
+  double worst = 0, scale = 0, window_effect = 0;
+  for (size_t p = 0; p < tokens.size(); ++p) {
+    for (size_t v = 0; v < static_cast<size_t>(kVocab); ++v) {
+      worst = std::max(worst, std::fabs(got[p][v] - want[p][v]));
+      scale = std::max(scale, std::fabs(want[p][v]));
+      window_effect = std::max(window_effect, std::fabs(full[p][v] - want[p][v]));
+    }
+  }
+  std::cout << "window 7: max |diff| " << worst << ", the window moves logits by " << window_effect
+            << ", max |logit| " << scale << "\n";
+  EXPECT_LE(worst, 0.015 * scale);
+  EXPECT_GE(window_effect, 0.1 * scale);  // a window that did nothing would not pass
 }
 
 INSTANTIATE_TEST_SUITE_P(WeightTypes, SyntheticModel,

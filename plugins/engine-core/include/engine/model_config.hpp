@@ -41,6 +41,9 @@ struct ModelConfig {
   int64_t rope_original_context = 8192;  // Llama3: original_max_position_embeddings
   bool tied_embeddings = false;          // no output.weight: the token embedding is the LM head
   bool attention_bias = false;           // q/k/v biases (qwen2)
+  // Sliding-window attention (Mistral 7B v0.1): a token sees itself and the window - 1 tokens
+  // before it; 0 = the whole context.
+  int64_t sliding_window = 0;
 
   int64_t kvDim() const { return head_count_kv * head_dim; }
   int64_t groupSize() const { return head_count / head_count_kv; }
