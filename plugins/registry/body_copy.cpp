@@ -10,7 +10,7 @@ namespace wharf::registry {
 namespace {
 
 constexpr size_t kBufferSize = 1 << 20;
-constexpr size_t kBuffers = 4;
+constexpr size_t kBuffers = 8;
 // Bodies up to this size are copied on the request thread alone (no helper thread).
 constexpr int64_t kPipelineThreshold = 4 << 20;
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "direct_appender.hpp"
 #include "fs_errors.hpp"
 #include "fs_files.hpp"
 #include "fs_writer.hpp"
@@ -38,7 +39,13 @@ struct DirCloser {
 }  // namespace
 
 FsDriver::FsDriver(const Config& config, const Host& host)
-    : host_(host), fsync_(config.boolean("fsync", true)) {
+    : host_(host),
+      fsync_(config.boolean("fsync", true)),
+      direct_io_(config.boolean("direct_io", true)),
+      direct_io_from_((static_cast<uint64_t>(std::max<int64_t>(
+                           config.integer("direct_io_from", int64_t{64} << 20), 0)) +
+                       DirectAppender::kBlock - 1) /
+                      DirectAppender::kBlock * DirectAppender::kBlock) {
   std::filesystem::path root =
       std::filesystem::absolute(config.required("root")).lexically_normal();
   root_ = root.string();

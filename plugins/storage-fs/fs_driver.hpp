@@ -9,6 +9,10 @@
 //   by reflink where the file system supports it, then append and rename like any writer: the
 //   committed content stays intact until the commit, also if the process dies meanwhile. The cost
 //   is one copy per append session (an upload chunk), O(size) unless reflinks are available.
+// - With `direct_io`, what a new object holds beyond `direct_io_from` (64 MiB) is written with
+//   O_DIRECT (DirectAppender): big blobs reach the disk without a page-cache copy and do not evict
+//   the cache that serves manifests and small blobs, while small and medium objects (and the
+//   head of big ones) stay cached for the pulls that often follow a push.
 // - Directories that become empty through remove() or move() are removed up to the root, so that
 //   directories stay "implied by paths" as with the other drivers; writers and moves retry when
 //   a directory they just created is pruned under them.
@@ -49,6 +53,9 @@ class FsDriver : public StorageDriver {
   std::string newTempPath(const std::string& prefix) const;
   void publish(const std::string& temp, const std::string& path);
   bool fsyncEnabled() const { return fsync_; }
+  bool directIo() const { return direct_io_; }
+  // Objects are written through the page cache up to this offset, with O_DIRECT beyond it.
+  uint64_t directIoFrom() const { return direct_io_from_; }
 
  private:
   // Validates `path` and refuses the reserved tmp_dir name at the root.
@@ -68,6 +75,8 @@ class FsDriver : public StorageDriver {
   std::string tmp_name_;
   std::string tmp_dir_;
   bool fsync_;
+  bool direct_io_;
+  uint64_t direct_io_from_;
 };
 
 }  // namespace wharf::fs

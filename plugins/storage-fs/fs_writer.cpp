@@ -28,6 +28,9 @@ FsWriter::FsWriter(FsDriver& driver, std::string path, bool append)
   temp_ = driver_.newTempPath("w-");
   fd_ = UniqueFd(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!fd_) throwErrno(errno, "create temp file for '" + path_ + "'", temp_);
+  if (!base_ && written_ == 0 && driver_.directIo()) {
+    direct_.emplace(fd_.get(), temp_, driver_.directIoFrom());
+  }
 }
 
 FsWriter::~FsWriter() {
@@ -44,7 +47,17 @@ void FsWriter::copyBase() {
 void FsWriter::write(const void* data, size_t size) {
   if (finished_) throw Error(WHARF_ERR_INVALID_ARGUMENT, "writer for '" + path_ + "' is finished");
   copyBase();
-  writeAllAt(fd_.get(), data, size, written_, temp_);
+  const char* bytes = static_cast<const char*>(data);
+  if (direct_ && written_ + size > driver_.directIoFrom()) {
+    // Up to direct_io_from through the page cache, the rest through the DirectAppender.
+    const size_t cached = written_ < driver_.directIoFrom()
+                              ? static_cast<size_t>(driver_.directIoFrom() - written_)
+                              : 0;
+    if (cached > 0) writeAllAt(fd_.get(), bytes, cached, written_, temp_);
+    direct_->append(bytes + cached, size - cached);
+  } else {
+    writeAllAt(fd_.get(), bytes, size, written_, temp_);
+  }
   written_ += size;
 }
 
@@ -52,6 +65,7 @@ void FsWriter::commit() {
   if (finished_) throw Error(WHARF_ERR_INVALID_ARGUMENT, "writer for '" + path_ + "' is finished");
   finished_ = true;
   copyBase();
+  if (direct_) direct_->finish();
   if (driver_.fsyncEnabled()) fsyncFd(fd_.get(), temp_);
   fd_.close(temp_);
   driver_.publish(temp_, path_);

@@ -1,11 +1,14 @@
 // FsWriter: a pending object in a temp file inside <root>/<tmp_dir>; commit() renames it into
 // place. For APPEND the committed file is opened at once (pinning that content) and copied into
-// the temp file on the first write or at commit.
+// the temp file on the first write or at commit. New objects go through a DirectAppender when the
+// driver has `direct_io`.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "direct_appender.hpp"
 #include "fs_driver.hpp"
 #include "fs_files.hpp"
 
@@ -27,7 +30,8 @@ class FsWriter : public StorageWriter {
   std::string path_;
   std::string temp_;
   UniqueFd fd_;
-  UniqueFd base_;  // APPEND: the committed file, until copied
+  UniqueFd base_;                         // APPEND: the committed file, until copied
+  std::optional<DirectAppender> direct_;  // new objects when the driver has direct_io
   uint64_t written_ = 0;
   bool finished_ = false;
   bool published_ = false;

@@ -10,6 +10,11 @@ const wharf_config_key kKeys[] = {
      "directory holding the objects as plain files (distribution's layout)"},
     {"fsync", WHARF_KEY_BOOL, 0, kNoKind, "true", nullptr,
      "fsync each file before its commit rename and its directory after"},
+    {"direct_io", WHARF_KEY_BOOL, 0, kNoKind, "true", nullptr,
+     "write what new objects hold beyond direct_io_from with O_DIRECT (no page-cache copy, no "
+     "eviction of cached small objects; buffered where the file system refuses O_DIRECT)"},
+    {"direct_io_from", WHARF_KEY_SIZE, 0, kNoKind, "64M", nullptr,
+     "with direct_io: the first bytes of every object, written through the page cache"},
     {"tmp_dir", WHARF_KEY_STRING, 0, kNoKind, ".wharf-tmp", nullptr,
      "name of the directory inside root for pending writes (reserved, never listed)"},
     {"stale_tmp_age", WHARF_KEY_DURATION, 0, kNoKind, "3600", nullptr,

@@ -6,7 +6,8 @@
 #   (wrk, 64 connections), small blob GET req/s and p99, skopeo image push and pull seconds.
 #
 # Usage: tests/bench/registry_vs_distribution.sh [BUILD_DIR]
-# Env:   BLOB_MB (512), CHUNK_MB (16), WRK_SECONDS (10), WRK_CONNECTIONS (64), FSYNC (true)
+# Env:   BLOB_MB (512), CHUNK_MB (16), WRK_SECONDS (10), WRK_CONNECTIONS (64), FSYNC (true),
+#        DIRECT_IO (true: storage-fs writes what blobs hold beyond 64 MiB with O_DIRECT)
 # Needs: curl, wrk, skopeo, umoci, docker-registry, python3 (tests/integration/install-deps.sh
 # installs the clients; wrk comes from Debian's wrk package).
 set -euo pipefail
@@ -21,6 +22,7 @@ chunk_mb=${CHUNK_MB:-16}
 wrk_s=${WRK_SECONDS:-10}
 wrk_c=${WRK_CONNECTIONS:-64}
 fsync=${FSYNC:-true}
+direct_io=${DIRECT_IO:-true}
 
 for tool in curl wrk skopeo umoci docker-registry python3 sha256sum; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
@@ -73,6 +75,7 @@ bind = 127.0.0.1:$aport
 module = storage-fs
 root = $dir/storage
 fsync = $fsync
+direct_io = $direct_io
 [plugin.registry]
 module = registry
 listener = api
@@ -173,9 +176,10 @@ measure() {  # name url
   loc=$(absolute "$url" "$(curl -fsS -D - -o /dev/null -X POST "$url/v2/bench/small/blobs/uploads/" | location)")
   curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$small" \
     "$loc$([[ $loc == *\?* ]] && echo '&' || echo '?')digest=$small_digest"
-  local t1s=$(now)
+  local t1s t2s
+  t1s=$(now)
   skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$layout:v1" "docker://$host/bench/image:v1"
-  local t2s=$(now)
+  t2s=$(now)
   result[$name,skopeo_push]=$(python3 -c "print(f'{$t2s-$t1s:.2f}')")
   rm -rf "$work/pulled-$name"
   t1s=$(now)
@@ -217,4 +221,4 @@ row "small blob GET req/s" small_rps 1
 row "small blob GET p99 ms" small_p99 0
 row "skopeo push s (3x32 MiB)" skopeo_push 0
 row "skopeo pull s (3x32 MiB)" skopeo_pull 0
-echo "(ratios: how many times better wharf is; fsync=$fsync for wharf, distribution never fsyncs)"
+echo "(ratios: how many times better wharf is; wharf with fsync=$fsync direct_io=$direct_io, distribution never fsyncs)"

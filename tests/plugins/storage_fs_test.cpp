@@ -2,6 +2,7 @@
 // mapping and disk-full behaviour (on a small tmpfs when mounting is allowed).
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -62,11 +63,15 @@ TEST_F(FsDriverTest, Descriptor) {
   EXPECT_STREQ(p.name, "storage-fs");
   std::map<std::string, const wharf_config_key*> keys;
   for (size_t i = 0; i < p.config_key_count; ++i) keys[p.config_keys[i].name] = &p.config_keys[i];
-  ASSERT_EQ(keys.size(), 4u);
+  ASSERT_EQ(keys.size(), 6u);
   EXPECT_EQ(keys["root"]->type, WHARF_KEY_DIR);
   EXPECT_TRUE(keys["root"]->flags & WHARF_KEY_REQUIRED);
   EXPECT_EQ(keys["fsync"]->type, WHARF_KEY_BOOL);
   EXPECT_STREQ(keys["fsync"]->default_value, "true");
+  EXPECT_EQ(keys["direct_io"]->type, WHARF_KEY_BOOL);
+  EXPECT_STREQ(keys["direct_io"]->default_value, "true");
+  EXPECT_EQ(keys["direct_io_from"]->type, WHARF_KEY_SIZE);
+  EXPECT_STREQ(keys["direct_io_from"]->default_value, "64M");
   EXPECT_STREQ(keys["tmp_dir"]->default_value, ".wharf-tmp");
   EXPECT_EQ(keys["stale_tmp_age"]->type, WHARF_KEY_DURATION);
   EXPECT_STREQ(keys["stale_tmp_age"]->default_value, "3600");
@@ -242,6 +247,98 @@ TEST_F(FsDriverTest, NoFsyncStillCommitsAtomically) {
   EXPECT_FALSE(s.exists("x"));
   w.commit();
   EXPECT_EQ(s.get("x"), "data");
+}
+
+// Pages of `file` that are in the page cache, and all its pages (mincore(2)).
+std::pair<size_t, size_t> residentPages(const std::string& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0) << file;
+  struct stat st {};
+  ::fstat(fd, &st);
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t size = static_cast<size_t>(st.st_size), pages = (size + page - 1) / page;
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  EXPECT_NE(map, MAP_FAILED);
+  std::vector<unsigned char> in(pages);
+  EXPECT_EQ(::mincore(map, size, in.data()), 0);
+  ::munmap(map, size);
+  size_t resident = 0;
+  for (unsigned char v : in) resident += v & 1;
+  return {resident, pages};
+}
+
+// Whether the file system under `dir` takes an aligned O_DIRECT write.
+bool directIoWorksIn(const std::string& dir) {
+  const std::string probe = dir + "/.direct-probe";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_DIRECT | O_CLOEXEC, 0644);
+  bool ok = false;
+  if (fd >= 0) {
+    void* block = nullptr;
+    if (posix_memalign(&block, 4096, 4096) == 0) {
+      std::memset(block, 0, 4096);
+      ok = ::pwrite(fd, block, 4096, 0) == 4096;
+      std::free(block);
+    }
+    ::close(fd);
+  }
+  ::unlink(probe.c_str());
+  if (!ok) std::cout << "O_DIRECT is refused under " << dir << ": page-cache checks skipped\n";
+  return ok;
+}
+
+std::string pattern(size_t n) {
+  std::string out(n, '\0');
+  uint32_t x = 12345;
+  for (char& c : out) c = static_cast<char>((x = x * 1103515245 + 12345) >> 24);
+  return out;
+}
+
+// 5 MiB + 4097 bytes in odd-sized writes with direct_io_from = 1M: the first MiB is written
+// through the page cache, the two 2 MiB stages that fill after it go out with O_DIRECT and never
+// enter it, the tail is written buffered. With direct_io off every page is cached.
+TEST_F(FsDriverTest, DirectIoWritesLargeObjectsPastThePageCache) {
+  const std::string data = pattern((5u << 20) + 4097);
+  size_t cached[2] = {};
+  for (bool direct : {true, false}) {
+    auto s = make({{"direct_io", direct ? "true" : "false"}, {"direct_io_from", "1048576"}},
+                  direct ? "direct" : "buffered");
+    const std::string path = direct ? "big/direct" : "big/buffered";
+    auto w = s.openWriter(path);
+    for (size_t at = 0; at < data.size(); at += 100003) w.write(data.substr(at, 100003));
+    EXPECT_EQ(w.written(), data.size());
+    w.commit();
+    auto [resident, pages] = residentPages(root_ + "/" + path);
+    cached[direct] = resident;
+    if (direct && directIoWorksIn(root_)) {
+      EXPECT_LE(resident, pages - 1024) << "4 MiB went out with O_DIRECT";
+      EXPECT_GE(resident, 256u) << "the first MiB is cached";
+    }
+    EXPECT_EQ(s.get(path), data);
+    // appending to an object written directly
+    auto a = s.openWriter(path, true);
+    a.write("tail");
+    a.commit();
+    EXPECT_EQ(s.get(path), data + "tail");
+  }
+  if (directIoWorksIn(root_)) {
+    EXPECT_GT(cached[false], cached[true] + 1000);
+  }
+}
+
+// tmpfs refuses O_DIRECT before Linux 6.6 (the writer then falls back to buffered writes) and
+// takes it since: either way the object is intact.
+TEST_F(FsDriverTest, DirectIoOnTmpfsKeepsObjectsIntact) {
+  if (::access("/dev/shm", W_OK) != 0) GTEST_SKIP() << "no writable /dev/shm (tmpfs) here";
+  const std::string root = "/dev/shm/wharf-direct-" + std::to_string(::getpid());
+  auto s = make({{"root", root}, {"direct_io", "true"}, {"direct_io_from", "0"}});
+  const std::string data = pattern((3u << 20) + 5);
+  auto w = s.openWriter("o");
+  w.write(data.substr(0, 1000));
+  w.write(data.substr(1000));
+  w.commit();
+  EXPECT_EQ(s.get("o"), data);
+  stdfs::remove_all(root);
 }
 
 TEST_F(FsDriverTest, HealthReportsAMissingRoot) {
