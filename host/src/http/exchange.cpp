@@ -1,7 +1,6 @@
 #include "http/exchange.hpp"
 
 #include <Poco/Net/HTTPChunkedStream.h>
-#include <Poco/Net/HTTPFixedLengthStream.h>
 #include <Poco/Net/HTTPHeaderStream.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
@@ -31,7 +30,7 @@ std::string url_decode(const std::string& s) {
 }
 }  // namespace
 
-HttpExchange::HttpExchange(Poco::Net::HTTPServerSession& session, Poco::Net::StreamSocket& socket,
+HttpExchange::HttpExchange(ServerSession& session, Poco::Net::StreamSocket& socket,
                            std::string client_addr, bool tls, ExchangeLimits limits)
     : session_(session),
       socket_(socket),
@@ -73,7 +72,7 @@ void HttpExchange::read_head(int max_header_fields, uint64_t max_header_bytes) {
     body_ = std::make_unique<Poco::Net::HTTPChunkedInputStream>(session_);
   } else if (request_.hasContentLength()) {
     content_length_ = request_.getContentLength64();
-    body_ = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(session_, content_length_);
+    body_done_ = content_length_ == 0;
   } else {
     content_length_ = 0;
     body_done_ = true;
@@ -119,10 +118,21 @@ int64_t HttpExchange::read(void* buf, size_t size) {
     if (!send_raw(kContinue, sizeof kContinue - 1)) return -1;
   }
   try {
-    body_->read(static_cast<char*>(buf), static_cast<std::streamsize>(size));
-    std::streamsize n = body_->gcount();
+    std::streamsize n = 0;
+    if (body_) {
+      body_->read(static_cast<char*>(buf), static_cast<std::streamsize>(size));
+      n = body_->gcount();
+    } else {
+      const uint64_t left = static_cast<uint64_t>(content_length_) - body_read_;
+      if (left == 0) {
+        body_done_ = true;
+        return 0;
+      }
+      n = session_.read(static_cast<char*>(buf),
+                        static_cast<std::streamsize>(std::min<uint64_t>(size, left)));
+    }
     if (n <= 0) {
-      if (body_->bad()) {
+      if (body_ && body_->bad()) {
         broken_ = true;
         return -1;
       }

@@ -1,11 +1,11 @@
 // One HTTP request/response on a listener connection: the host side of wharf_http_exchange.
-// The request head is parsed by Poco; the body is read through Poco's fixed-length or chunked
-// streams; the response is written straight to the socket with our own framing so that bodies can
-// be streamed, chunked, or sent with sendfile(2).
+// The request head is parsed by Poco; a fixed-length body is read from the session in the
+// caller's chunk size, a chunked one through Poco's chunked stream; the response is written
+// straight to the socket with our own framing so that bodies can be streamed, chunked, or sent with
+// sendfile(2).
 #pragma once
 
 #include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/StreamSocket.h>
 
 #include <istream>
@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/server_session.hpp"
 #include "wharf/http_service.h"
 
 namespace wharf::host {
@@ -25,8 +26,8 @@ struct ExchangeLimits {
 
 class HttpExchange {
  public:
-  HttpExchange(Poco::Net::HTTPServerSession& session, Poco::Net::StreamSocket& socket,
-               std::string client_addr, bool tls, ExchangeLimits limits);
+  HttpExchange(ServerSession& session, Poco::Net::StreamSocket& socket, std::string client_addr,
+               bool tls, ExchangeLimits limits);
   ~HttpExchange();
 
   // Reads the request head (Poco exceptions propagate) and prepares the body stream.
@@ -85,7 +86,7 @@ class HttpExchange {
   bool flush_out();
   bool body_allowed() const;
 
-  Poco::Net::HTTPServerSession& session_;
+  ServerSession& session_;
   Poco::Net::StreamSocket& socket_;
   std::string client_addr_;
   bool tls_;
@@ -95,7 +96,7 @@ class HttpExchange {
   std::string path_, raw_path_, query_;
   std::optional<std::vector<std::pair<std::string, std::string>>> params_;
   int64_t content_length_ = -1;
-  std::unique_ptr<std::istream> body_;
+  std::unique_ptr<std::istream> body_;  // chunked bodies; fixed-length ones use session_.read()
   bool expect_continue_ = false;
   uint64_t body_read_ = 0;
   bool body_done_ = false;

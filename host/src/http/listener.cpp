@@ -49,7 +49,7 @@ class Connection : public Poco::Net::TCPServerConnection {
       Poco::Net::StreamSocket* s;
       ~Untrack() { l.track(s, false); }
     } untrack{listener_, &socket()};
-    Poco::Net::HTTPServerSession session(socket(), params_);
+    ServerSession session(socket(), params_);
     while (session.hasMoreRequests()) {
       HttpExchange ex(session, socket(), client, listener_.tls(), ExchangeLimits{cfg.max_body});
       try {

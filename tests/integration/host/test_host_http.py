@@ -131,6 +131,22 @@ def test_keep_alive_and_pipelining(wharfd):
     assert b'"path":"/echo/p"' in reply
 
 
+def test_pipelined_bodies_are_read_exactly(wharfd):
+    # Three requests with fixed-length bodies (one large, read in pieces) in one send: each body
+    # must end where its Content-Length says, leaving the next request intact.
+    w = wharfd(BASE, LISTENERS)
+    big = b"b" * 700_000
+    reply = raw_request(w.ports["api"],
+                        b"POST /echo/body HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+                        b"POST /echo/body HTTP/1.1\r\nHost: x\r\nContent-Length: 700000\r\n\r\n"
+                        + big +
+                        b"POST /echo/body HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                        b"Connection: close\r\n\r\nxyz")
+    assert reply.count(b"HTTP/1.1 200 OK") == 3, reply[:300]
+    bodies = [part.split(b"\r\n\r\n", 1)[1] for part in reply.split(b"HTTP/1.1 ")[1:]]
+    assert bodies == [b"5\n", b"700000\n", b"3\n"]
+
+
 def test_allow_list_refuses_with_403(wharfd):
     w = wharfd(BASE, LISTENERS)
     status, _, body = http("GET", w.url("walled", "/health"))

@@ -141,12 +141,18 @@ TEST(Engine, CancelAbortsAndFreesBlocks) {
   Collector c;
   auto params = test::greedyParams(100000);
   params.ignore_eos = 1;
-  // Too long to finish (max_tokens above the context is allowed; length ends it at 512).
-  uint64_t id = f.engine->submit(c.request(bytes("a"), &params));
-  f.engine->cancel(id);
+  // Too long to finish (max_tokens above the context is allowed; length ends it at 512). The
+  // runner is held while the request is submitted and cancelled, so that a loaded machine cannot
+  // let the engine run to the length limit first.
+  uint64_t id = 0;
+  {
+    std::lock_guard<std::mutex> hold(f.fake->mutex_);
+    id = f.engine->submit(c.request(bytes("a"), &params));
+    f.engine->cancel(id);
+  }
   auto r = c.wait(id);
   EXPECT_EQ(r.finish_reason, "abort");
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 1000; ++i) {  // up to 10 s on a loaded machine
     Json s = Json::parse(f.engine->stats());
     if (s["kv_blocks_used"].asInt() == 0 && s["num_requests_running"].asInt() == 0) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -161,12 +167,15 @@ TEST(Engine, BoundedWaitingQueue) {
   params.ignore_eos = 1;
   std::vector<uint64_t> ids;
   bool rejected = false;
-  for (int i = 0; i < 10 && !rejected; ++i) {
-    try {
-      ids.push_back(f.engine->submit(c.request(bytes("a"), &params)));
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), WHARF_ERR_UNAVAILABLE);
-      rejected = true;
+  {
+    std::lock_guard<std::mutex> hold(f.fake->mutex_);  // nothing finishes while we submit
+    for (int i = 0; i < 10 && !rejected; ++i) {
+      try {
+        ids.push_back(f.engine->submit(c.request(bytes("a"), &params)));
+      } catch (const Error& e) {
+        EXPECT_EQ(e.code(), WHARF_ERR_UNAVAILABLE);
+        rejected = true;
+      }
     }
   }
   EXPECT_TRUE(rejected);
