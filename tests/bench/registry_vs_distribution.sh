@@ -7,7 +7,9 @@
 #
 # Usage: tests/bench/registry_vs_distribution.sh [BUILD_DIR]
 # Env:   BLOB_MB (512), CHUNK_MB (16), WRK_SECONDS (10), WRK_CONNECTIONS (64), FSYNC (true),
-#        DIRECT_IO (true: storage-fs writes what blobs hold beyond 64 MiB with O_DIRECT)
+#        DIRECT_IO (true: storage-fs writes what blobs hold beyond 64 MiB with O_DIRECT),
+#        CACHE (1: storage-cache, 64 MiB, between the registry and storage-fs, as config/registry.ini
+#        has it; 0: the registry on storage-fs alone)
 # Needs: curl, wrk, skopeo, umoci, docker-registry, python3 (tests/integration/install-deps.sh
 # installs the clients; wrk comes from Debian's wrk package).
 set -euo pipefail
@@ -23,6 +25,7 @@ wrk_s=${WRK_SECONDS:-10}
 wrk_c=${WRK_CONNECTIONS:-64}
 fsync=${FSYNC:-true}
 direct_io=${DIRECT_IO:-true}
+cache=${CACHE:-1}
 
 for tool in curl wrk skopeo umoci docker-registry python3 sha256sum; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
@@ -76,10 +79,14 @@ module = storage-fs
 root = $dir/storage
 fsync = $fsync
 direct_io = $direct_io
+[plugin.cache]
+module = storage-cache
+backend = fs
+max_bytes = 64M
 [plugin.registry]
 module = registry
 listener = api
-storage = fs
+storage = $([[ $cache == 1 ]] && echo cache || echo fs)
 INI
   "$wharfd" --config "$dir/wharf.ini" >"$dir/log" 2>&1 &
   pids+=($!)
@@ -221,4 +228,4 @@ row "small blob GET req/s" small_rps 1
 row "small blob GET p99 ms" small_p99 0
 row "skopeo push s (3x32 MiB)" skopeo_push 0
 row "skopeo pull s (3x32 MiB)" skopeo_pull 0
-echo "(ratios: how many times better wharf is; wharf with fsync=$fsync direct_io=$direct_io, distribution never fsyncs)"
+echo "(ratios: how many times better wharf is; wharf with fsync=$fsync direct_io=$direct_io cache=$cache, distribution never fsyncs)"
