@@ -250,6 +250,28 @@ std::vector<std::vector<double>> reference(const Synthetic& m, const std::vector
   return logits;
 }
 
+// Runs `tokens` through the runner: the first `prefill` in one step (logits for all), then one
+// decode step per token; returns the logits of every position.
+std::vector<std::vector<float>> runnerLogits(CpuLlamaRunner& runner, std::vector<int32_t>& table,
+                                             const std::vector<int32_t>& tokens, int prefill) {
+  std::vector<std::vector<float>> got;
+  std::vector<float> logits;
+  ForwardBatch b;
+  b.block_tables.push_back(&table);
+  for (int i = 0; i < prefill; ++i) b.add(tokens[static_cast<size_t>(i)], i, 0, true);
+  runner.forward(b, logits);
+  for (int i = 0; i < prefill; ++i)
+    got.emplace_back(logits.begin() + i * kVocab, logits.begin() + (i + 1) * kVocab);
+  for (int i = prefill; i < static_cast<int>(tokens.size()); ++i) {
+    ForwardBatch d;
+    d.block_tables.push_back(&table);
+    d.add(tokens[static_cast<size_t>(i)], i, 0, true);
+    runner.forward(d, logits);
+    got.emplace_back(logits.begin(), logits.end());
+  }
+  return got;
+}
+
 struct Case {
   std::string arch;
   GgmlType type;
@@ -279,21 +301,7 @@ TEST_P(SyntheticModel, MatchesTheDoublePrecisionReference) {
   auto want = reference(m, tokens, c.arch == "qwen2");
 
   // Prefill 20 tokens in one step (logits for all), then 17 single-token decode steps.
-  std::vector<std::vector<float>> got;
-  ForwardBatch b;
-  b.block_tables.push_back(&table);
-  for (int i = 0; i < 20; ++i) b.add(tokens[static_cast<size_t>(i)], i, 0, true);
-  std::vector<float> logits;
-  runner.forward(b, logits);
-  for (int i = 0; i < 20; ++i)
-    got.emplace_back(logits.begin() + i * kVocab, logits.begin() + (i + 1) * kVocab);
-  for (int i = 20; i < 37; ++i) {
-    ForwardBatch d;
-    d.block_tables.push_back(&table);
-    d.add(tokens[static_cast<size_t>(i)], i, 0, true);
-    runner.forward(d, logits);
-    got.emplace_back(logits.begin(), logits.end());
-  }
+  const auto got = runnerLogits(runner, table, tokens, 20);
   double worst = 0, scale = 0;
   for (size_t p = 0; p < tokens.size(); ++p) {
     for (int v = 0; v < kVocab; ++v) {
@@ -323,21 +331,7 @@ TEST(SyntheticModelWindow, SlidingWindowMatchesTheReference) {
   const auto full = reference(m, tokens, false);
 
   // Prefill 23 tokens in one step, then one token at a time.
-  std::vector<std::vector<float>> got;
-  std::vector<float> logits;
-  ForwardBatch b;
-  b.block_tables.push_back(&table);
-  for (int i = 0; i < 23; ++i) b.add(tokens[static_cast<size_t>(i)], i, 0, true);
-  runner.forward(b, logits);
-  for (int i = 0; i < 23; ++i)
-    got.emplace_back(logits.begin() + i * kVocab, logits.begin() + (i + 1) * kVocab);
-  for (int i = 23; i < 37; ++i) {
-    ForwardBatch d;
-    d.block_tables.push_back(&table);
-    d.add(tokens[static_cast<size_t>(i)], i, 0, true);
-    runner.forward(d, logits);
-    got.emplace_back(logits.begin(), logits.end());
-  }
+  const auto got = runnerLogits(runner, table, tokens, 23);
   double worst = 0, scale = 0, window_effect = 0;
   for (size_t p = 0; p < tokens.size(); ++p) {
     for (size_t v = 0; v < static_cast<size_t>(kVocab); ++v) {
