@@ -43,7 +43,7 @@ class DirectAppender {
   bool direct_refused_ = false;
   std::unique_ptr<char, FreeDeleter> stage_;
   size_t staged_ = 0;
-  uint64_t offset_ = 0;  // bytes of the file written so far
+  uint64_t offset_ = 0;  // the file offset of the stage's first byte
 };
 
 }  // namespace wharf::fs

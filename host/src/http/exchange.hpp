@@ -30,9 +30,9 @@ class HttpExchange {
                bool tls, ExchangeLimits limits);
   ~HttpExchange();
 
-  // Reads the request head (Poco exceptions propagate) and prepares the body stream.
-  // Reads the request line and header; a Poco MessageException when they are malformed or over
-  // the limits (field count, field size, `max_header_bytes` in all).
+  // Reads the request line and header and prepares the body; Poco exceptions propagate, a
+  // MessageException when they are malformed or over the limits (field count, field size,
+  // `max_header_bytes` in all).
   void read_head(int max_header_fields, uint64_t max_header_bytes);
 
   // --- request ---
