@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the registry integration tests drive: real clients and Debian's docker-registry
-# (apt), wrk for tests/bench/registry_vs_distribution.sh, and pytest, requests and cryptography
+# (apt), wrk for tests/bench/registry_vs_distribution.sh, gdb for the stacks of a wharfd that does
+# not stop, and pytest, requests and cryptography
 # (pip). Idempotent: skips what is already present. Run as root.
 set -euo pipefail
 
-packages=(skopeo umoci podman buildah docker.io docker-registry apache2-utils uidmap fuse-overlayfs wrk)
+packages=(skopeo umoci podman buildah docker.io docker-registry apache2-utils uidmap fuse-overlayfs wrk gdb)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -60,7 +60,7 @@ class Wharfd:
     """One wharfd process serving a registry over storage-fs in `workdir`."""
 
     def __init__(self, workdir, registry=None, listener=None, sections=None, storage_root=None,
-                 storage=None, log_level="warning"):
+                 storage=None, log_level="information"):
         self.workdir = pathlib.Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -108,9 +108,31 @@ class Wharfd:
 
     def log_text(self):
         try:
-            return self.log_path.read_text(errors="replace")[-4000:]
+            text = self.log_path.read_text(errors="replace")[-4000:]
         except OSError:
-            return ""
+            text = ""
+        stacks = self.workdir / "wharfd-stacks.txt"
+        if stacks.exists():
+            text += "\n--- threads of wharfd when it did not stop ---\n"
+            text += stacks.read_text(errors="replace")[-12000:]
+        return text
+
+    def _dump_stacks(self):
+        """Writes every thread's stack (gdb, else the kernel's wait channels) for the failure
+        message of a wharfd that does not stop."""
+        out = self.workdir / "wharfd-stacks.txt"
+        pid = self.proc.pid
+        if shutil.which("gdb"):
+            r = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "thread apply all bt"],
+                               capture_output=True, text=True, timeout=60, check=False)
+            out.write_text("\n".join(l for l in r.stdout.splitlines()
+                                     if l.startswith(("Thread ", "#"))))
+            return
+        lines = []
+        for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+            wchan = (task / "wchan").read_text(errors="replace")
+            lines.append(f"{task.name} {(task / 'comm').read_text().strip()} {wchan}")
+        out.write_text("\n".join(lines))
 
     def stop(self, timeout=20.0):
         """SIGTERM and wait; returns the exit code."""
@@ -120,6 +142,10 @@ class Wharfd:
         try:
             rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
+            try:
+                self._dump_stacks()
+            except (OSError, subprocess.SubprocessError):
+                pass
             self.proc.kill()
             self.proc.wait()
             rc = -9

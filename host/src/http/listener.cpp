@@ -241,6 +241,25 @@ void Listener::serve(HttpExchange& ex, const std::string& client) {
   auto start = std::chrono::steady_clock::now();
   ++in_flight_;
   metrics_.started();
+  // However the request ends (a handler may throw), it is no longer in flight: a leaked count
+  // would hold every later drain for its whole drain_timeout.
+  struct Done {
+    Listener& l;
+    HttpExchange& ex;
+    const std::string& client;
+    std::chrono::steady_clock::time_point start;
+    ~Done() {
+      try {
+        double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        l.metrics_.finished(ex.method(), ex.route(), ex.status(), seconds);
+        if (l.access_log_) l.log_access(ex, client, seconds);
+      } catch (...) {
+      }
+      l.last_done_ns_ = now_ns();
+      --l.in_flight_;
+    }
+  } done{*this, ex, client, start};
   ex.add_header("Server", "wharf");
   const Route* route = nullptr;
   if (!allows(client)) {
@@ -279,11 +298,6 @@ void Listener::serve(HttpExchange& ex, const std::string& client) {
     }
   }
   if (draining_.load()) ex.set_keep_alive(false);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  metrics_.finished(ex.method(), ex.route(), ex.status(), seconds);
-  if (access_log_) log_access(ex, client, seconds);
-  last_done_ns_ = now_ns();
-  --in_flight_;
 }
 
 void Listener::log_access(HttpExchange& ex, const std::string& client, double seconds) {
