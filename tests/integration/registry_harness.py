@@ -77,6 +77,8 @@ class Wharfd:
             "plugin_path": PLUGIN_DIR,
             "data_dir": self.workdir / "data",
             "log_level": log_level,
+            # stop() waits longer than this: wharfd may use all of it before it exits 0
+            "drain_timeout": "10s",
             "metrics_listener": "metrics",
             "admin_listener": "admin",
         })
@@ -134,8 +136,8 @@ class Wharfd:
             lines.append(f"{task.name} {(task / 'comm').read_text().strip()} {wchan}")
         out.write_text("\n".join(lines))
 
-    def stop(self, timeout=20.0):
-        """SIGTERM and wait; returns the exit code."""
+    def stop(self, timeout=30.0):
+        """SIGTERM and wait (longer than drain_timeout); returns the exit code."""
         if self.proc is None:
             return 0
         self.proc.send_signal(signal.SIGTERM)

@@ -26,7 +26,8 @@ class Wharfd:
         self.data = tmp_path / "data"
         self.config = tmp_path / "wharf.ini"
         self.log_path = tmp_path / "wharfd.log"
-        head = f"[host]\nplugin_path = {PLUGIN_DIRS}\ndata_dir = {self.data}\n"
+        # drain_timeout stays below stop()'s wait, so a clean stop is never cut short
+        head = f"[host]\nplugin_path = {PLUGIN_DIRS}\ndata_dir = {self.data}\ndrain_timeout = 10s\n"
         self.config.write_text(head + ini_body.format(**ports, tmp=tmp_path))
         self.proc = None
 
@@ -58,7 +59,7 @@ class Wharfd:
         self.log.flush()
         return self.log_path.read_text(errors="replace")
 
-    def stop(self, sig=signal.SIGTERM, timeout=15):
+    def stop(self, sig=signal.SIGTERM, timeout=20):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:

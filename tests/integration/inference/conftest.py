@@ -31,6 +31,7 @@ class Server:
 [host]
 plugin_path = {PLUGIN_DIR}
 data_dir = {tmp}/data
+drain_timeout = 10s
 metrics_listener = api
 admin_listener = admin
 [listener.api]
