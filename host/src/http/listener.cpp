@@ -220,7 +220,10 @@ void Listener::start() {
   params->setMaxKeepAliveRequests(config_.max_keep_alive_requests);
   params->setMaxThreads(config_.max_threads);
   params->setMaxQueued(config_.max_queued);
-  params->setThreadIdleTime(Poco::Timespan(60, 0));
+  // A dispatcher thread that misses Poco's stop notification (a race in TCPServerDispatcher, seen
+  // as shutdowns hanging for the whole idle time under load) notices the stop when its idle wait
+  // ends, so keep that wait short; idle dispatchers just go back to the pool and are reused.
+  params->setThreadIdleTime(Poco::Timespan(1, 0));
   server_ = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(*this, params), *pool_,
                                                    *socket_, params);
   server_->start();
