@@ -96,7 +96,7 @@ uint32_t HtpasswdBackend::allowed(const Snapshot& s, const std::string& user,
   return out;
 }
 
-void HtpasswdBackend::authorize(const AuthRequest& r, wharf_auth_decision& out) {
+void HtpasswdBackend::authorize(const AuthRequest& r, AuthDecision& out) {
   auto snap = current();
   const uint32_t wanted = r.actions();
   const std::string challenge = "Basic realm=\"" + realm_ + "\"";
@@ -109,8 +109,8 @@ void HtpasswdBackend::authorize(const AuthRequest& r, wharf_auth_decision& out) 
       return;
     }
     out.outcome = WHARF_AUTH_UNAUTHENTICATED;
-    set_field(out.challenge, challenge);
-    set_field(out.message, "authentication required");
+    out.challenge = challenge;
+    out.message = "authentication required";
     return;
   }
   auto creds = parseBasicAuthorization(*header);
@@ -128,19 +128,19 @@ void HtpasswdBackend::authorize(const AuthRequest& r, wharf_auth_decision& out) 
   }
   if (!ok) {
     out.outcome = WHARF_AUTH_UNAUTHENTICATED;
-    set_field(out.challenge, challenge);
-    set_field(out.message, "invalid username or password");
+    out.challenge = challenge;
+    out.message = "invalid username or password";
     return;
   }
-  set_field(out.principal, creds->user);
+  out.principal = creds->user;
   out.granted = allowed(*snap, creds->user, r) & wanted;
   if (out.granted == wanted) {
     out.outcome = WHARF_AUTH_GRANTED;
     return;
   }
   out.outcome = WHARF_AUTH_DENIED;
-  set_field(out.message, "user '" + creds->user + "' may not " +
-                             action_names(wanted & ~out.granted) + " " + r.resourceName());
+  out.message = "user '" + creds->user + "' may not " +
+                             action_names(wanted & ~out.granted) + " " + r.resourceName();
 }
 
 }  // namespace wharf::auth

@@ -21,7 +21,7 @@ class HtpasswdBackend : public AuthBackend {
  public:
   HtpasswdBackend(const Config& config, const Host& host);
 
-  void authorize(const AuthRequest& request, wharf_auth_decision& out) override;
+  void authorize(const AuthRequest& request, AuthDecision& out) override;
   void reload() override;
   void health() override;
 

@@ -9,9 +9,11 @@ namespace wharf::auth {
 IpAllowBackend::IpAllowBackend(const Config& config, const Host&)
     : repositories_(config.str("repositories", "*")) {
   for (auto& n : config.list("networks")) {
-    auto c = Cidr::parse(n);
-    if (!c) throw Error(WHARF_ERR_INVALID_ARGUMENT, "'" + n + "' is not a network (CIDR)");
-    networks_.push_back(*c);
+    try {
+      networks_.add(CidrBlock::parse(n));
+    } catch (const std::invalid_argument& e) {
+      throw Error(WHARF_ERR_INVALID_ARGUMENT, "'" + n + "' is not a network (CIDR): " + e.what());
+    }
   }
   if (networks_.empty()) throw Error(WHARF_ERR_INVALID_ARGUMENT, "'networks' lists no network");
   try {
@@ -21,11 +23,9 @@ IpAllowBackend::IpAllowBackend(const Config& config, const Host&)
   }
 }
 
-void IpAllowBackend::authorize(const AuthRequest& r, wharf_auth_decision& out) {
+void IpAllowBackend::authorize(const AuthRequest& r, AuthDecision& out) {
   const std::string addr = r.clientAddr();
-  bool inside = false;
-  for (auto& n : networks_)
-    if (n.contains(addr)) inside = true;
+  const bool inside = networks_.allows(addr);
   const uint32_t wanted = r.actions();
   if (inside) {
     uint32_t may = 0;
@@ -34,15 +34,15 @@ void IpAllowBackend::authorize(const AuthRequest& r, wharf_auth_decision& out) {
     else if (globMatch(repositories_, r.resourceName()))
       may = actions_ & ~static_cast<uint32_t>(WHARF_ACTION_CATALOG);
     out.granted = may & wanted;
-    set_field(out.principal, "ip:" + addr);
+    out.principal = "ip:" + addr;
     if (out.granted == wanted) {
       out.outcome = WHARF_AUTH_GRANTED;
       return;
     }
   }
   out.outcome = WHARF_AUTH_DENIED;
-  set_field(out.message, inside ? "this network may not " + action_names(wanted & ~out.granted)
-                                : "client " + addr + " is not in an allowed network");
+  out.message = inside ? "this network may not " + action_names(wanted & ~out.granted)
+                                : "client " + addr + " is not in an allowed network";
 }
 
 }  // namespace wharf::auth

@@ -6,18 +6,18 @@
 #include <string>
 #include <vector>
 
-#include "cidr.hpp"
 #include "wharf/cpp/auth.hpp"
+#include "wharf/cpp/cidr.hpp"
 
 namespace wharf::auth {
 
 class IpAllowBackend : public AuthBackend {
  public:
   IpAllowBackend(const Config& config, const Host& host);
-  void authorize(const AuthRequest& request, wharf_auth_decision& out) override;
+  void authorize(const AuthRequest& request, AuthDecision& out) override;
 
  private:
-  std::vector<Cidr> networks_;
+  CidrList networks_;
   uint32_t actions_;
   std::string repositories_;
 };

@@ -52,12 +52,12 @@ std::string TokenBackend::challenge(const AuthRequest& r, const std::string& err
   return c;
 }
 
-void TokenBackend::authorize(const AuthRequest& r, wharf_auth_decision& out) {
+void TokenBackend::authorize(const AuthRequest& r, AuthDecision& out) {
   auto header = r.header("Authorization");
   if (!header || header->size() < 7 || ::strncasecmp(header->c_str(), "bearer ", 7) != 0) {
     out.outcome = WHARF_AUTH_UNAUTHENTICATED;
-    set_field(out.challenge, challenge(r, ""));
-    set_field(out.message, "a bearer token is required");
+    out.challenge = challenge(r, "");
+    out.message = "a bearer token is required";
     return;
   }
   std::string token = header->substr(7);
@@ -75,11 +75,11 @@ void TokenBackend::authorize(const AuthRequest& r, wharf_auth_decision& out) {
                checkClaims(jwt->claims, policy_, std::time(nullptr), why);
   if (!valid) {
     out.outcome = WHARF_AUTH_UNAUTHENTICATED;
-    set_field(out.challenge, challenge(r, "invalid_token"));
-    set_field(out.message, "invalid token: " + why);
+    out.challenge = challenge(r, "invalid_token");
+    out.message = "invalid token: " + why;
     return;
   }
-  set_field(out.principal, subjectOf(jwt->claims));
+  out.principal = subjectOf(jwt->claims);
   const uint32_t wanted = r.actions();
   out.granted = grantedByAccess(jwt->claims, r.resourceType(), r.resourceName()) & wanted;
   if (out.granted == wanted) {
@@ -87,9 +87,9 @@ void TokenBackend::authorize(const AuthRequest& r, wharf_auth_decision& out) {
     return;
   }
   out.outcome = WHARF_AUTH_DENIED;
-  set_field(out.challenge, challenge(r, "insufficient_scope"));
-  set_field(out.message, "the token does not grant " + action_names(wanted & ~out.granted) +
-                             " on " + r.resourceName());
+  out.challenge = challenge(r, "insufficient_scope");
+  out.message = "the token does not grant " + action_names(wanted & ~out.granted) +
+                             " on " + r.resourceName();
 }
 
 }  // namespace wharf::auth

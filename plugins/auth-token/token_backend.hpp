@@ -22,7 +22,7 @@ class TokenBackend : public AuthBackend {
  public:
   TokenBackend(const Config& config, const Host& host);
 
-  void authorize(const AuthRequest& request, wharf_auth_decision& out) override;
+  void authorize(const AuthRequest& request, AuthDecision& out) override;
   void reload() override;
 
   // The challenge for a request (scope from its resource and actions; `error` may be empty).

@@ -226,12 +226,11 @@ std::vector<std::vector<int32_t>> InferenceService::prepare_prompts(
             std::to_string(longest + static_cast<size_t>(max_tokens)) + " tokens (" +
             std::to_string(longest) + " in the prompt, " + std::to_string(max_tokens) +
             " in the completion). Please reduce the length of the prompt or completion.",
-        req.chat ? "max_tokens" : "max_tokens");
+        "max_tokens");
   return prompts;
 }
 
 void InferenceService::generate(Exchange& ex, bool chat) {
-  auto start = std::chrono::steady_clock::now();
   std::string body = read_body(ex);
   GenerationRequest req = chat ? parse_chat_request(body) : parse_completion_request(body);
   check_model(req.model);
@@ -259,19 +258,26 @@ void InferenceService::generate(Exchange& ex, bool chat) {
     respond_stream(ex, req, gen, out, echo_texts, prompt_lengths);
   else
     respond_whole(ex, req, gen, out, echo_texts, prompt_lengths);
-  (void)start;
 }
 
 namespace {
 
 // Collects deltas until every choice finished, polling the client so that a client that went
 // away cancels its generations. Calls `on_delta` for each; returns false when the client left.
+// Once the host is stopping (the drain deadline passed), every choice is cancelled and its last
+// event ("abort") still goes to `on_delta`, so that the response ends cleanly.
 template <class OnDelta>
-bool drive(Exchange& ex, Generation& gen, OnDelta&& on_delta) {
+bool drive(const Host& host, Exchange& ex, Generation& gen, OnDelta&& on_delta) {
+  bool aborted = false;
   while (!gen.all_finished()) {
+    if (!aborted && host.stopping()) {
+      aborted = true;
+      gen.cancel_all();
+    }
     auto d = gen.next(100);
     if (!d) {
-      if (!ex.clientConnected()) {
+      // In this order: the host sets stopping before it shuts the connections' read side.
+      if (!aborted && !ex.clientConnected() && !host.stopping()) {
         gen.cancel_all();
         return false;
       }
@@ -296,7 +302,7 @@ void InferenceService::respond_whole(Exchange& ex, const GenerationRequest& req,
   std::vector<double> first_token(gen.size(), -1);
   std::string error;
   Usage usage;
-  bool ok = drive(ex, gen, [&](Delta& d) {
+  bool ok = drive(host_, ex, gen, [&](Delta& d) {
     ChoiceResult& r = results[d.choice];
     if (first_token[d.choice] < 0 && !d.tokens.empty())
       first_token[d.choice] =
@@ -345,7 +351,7 @@ void InferenceService::respond_stream(Exchange& ex, const GenerationRequest& req
   Usage usage;
   for (size_t i = 0; i < prompt_lengths.size(); i += static_cast<size_t>(req.n))
     usage.prompt_tokens += prompt_lengths[i];
-  bool ok = drive(ex, gen, [&](Delta& d) {
+  bool ok = drive(host_, ex, gen, [&](Delta& d) {
     std::string text = d.text;
     if (!opened[d.choice]) {
       opened[d.choice] = true;

@@ -35,7 +35,7 @@ AuthOutcome AuthGate::ask(Exchange& ex, const char* resource_type, const std::st
   req.resource_name = resource_name.c_str();
   req.actions = actions;
   for (auto& backend : backends_) {
-    wharf_auth_decision d;
+    AuthDecision d;
     try {
       d = backend.authorize(req);
     } catch (const std::exception& e) {
@@ -50,9 +50,9 @@ AuthOutcome AuthGate::ask(Exchange& ex, const char* resource_type, const std::st
       out.authenticated = true;
       if (out.principal.empty()) out.principal = d.principal;
     }
-    if (d.outcome != WHARF_AUTH_GRANTED && out.challenge.empty() && d.challenge[0])
+    if (d.outcome != WHARF_AUTH_GRANTED && out.challenge.empty() && !d.challenge.empty())
       out.challenge = d.challenge;
-    if (out.message.empty() && d.message[0]) out.message = d.message;
+    if (out.message.empty() && !d.message.empty()) out.message = d.message;
     if (actions == 0 ? out.anyGranted : (out.granted & actions) == actions) break;
   }
   return out;

@@ -6,11 +6,12 @@ import os
 import pathlib
 import shutil
 import signal
-import socket
 import subprocess
 import time
 
 import requests
+
+from wharf_testing import free_port
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -26,12 +27,6 @@ def _default_build_file(*parts):
 
 WHARFD = os.environ.get("WHARFD") or _default_build_file("bin", "wharfd")
 PLUGIN_DIR = os.environ.get("WHARF_PLUGIN_DIR") or _default_build_file("lib", "wharf", "plugins")
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url, timeout=20.0, verify=False, proc=None):
@@ -60,7 +55,7 @@ class Wharfd:
     """One wharfd process serving a registry over storage-fs in `workdir`."""
 
     def __init__(self, workdir, registry=None, listener=None, sections=None, storage_root=None,
-                 storage=None, log_level="information"):
+                 storage=None, log_level="information", drain_timeout="10s"):
         self.workdir = pathlib.Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -78,7 +73,7 @@ class Wharfd:
             "data_dir": self.workdir / "data",
             "log_level": log_level,
             # stop() waits longer than this: wharfd may use all of it before it exits 0
-            "drain_timeout": "10s",
+            "drain_timeout": drain_timeout,
             "metrics_listener": "metrics",
             "admin_listener": "admin",
         })

@@ -2,30 +2,13 @@
 
 #include <dlfcn.h>
 
-#include <cctype>
-#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 
+#include "config/plugin_keys.hpp"
 #include "wharf/cpp/error.hpp"
 
 namespace wharf::test {
-namespace {
-
-// Splits "<number><suffix>" and scales it by the suffix's factor from `units`.
-uint64_t scaled(const std::string& value, const std::map<std::string, uint64_t>& units,
-                const std::string& what) {
-  size_t i = 0;
-  while (i < value.size() && std::isdigit(static_cast<unsigned char>(value[i]))) ++i;
-  if (i == 0) throw std::invalid_argument("invalid " + what + " '" + value + "'");
-  std::string suffix = value.substr(i);
-  for (auto& ch : suffix) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  auto unit = units.find(suffix);
-  if (unit == units.end()) throw std::invalid_argument("invalid " + what + " '" + value + "'");
-  return std::stoull(value.substr(0, i)) * unit->second;
-}
-
-}  // namespace
 
 const wharf_plugin& loadPlugin(const std::string& path, const wharf_host_api* api) {
   static std::mutex mu;
@@ -50,28 +33,7 @@ const wharf_plugin& loadPlugin(const std::string& path, const wharf_host_api* ap
 }
 
 std::string normaliseValue(const wharf_config_key& key, const std::string& value) {
-  switch (key.type) {
-    case WHARF_KEY_BOOL: {
-      std::string v = value;
-      for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      if (v == "true" || v == "yes" || v == "on" || v == "1") return "true";
-      if (v == "false" || v == "no" || v == "off" || v == "0") return "false";
-      throw std::invalid_argument("key '" + std::string(key.name) + "': not a boolean");
-    }
-    case WHARF_KEY_SIZE:
-      return std::to_string(scaled(
-          value,
-          {{"", 1}, {"k", 1ull << 10}, {"m", 1ull << 20}, {"g", 1ull << 30}, {"t", 1ull << 40}},
-          "size"));
-    case WHARF_KEY_DURATION:
-      if (value.size() > 2 && value.ends_with("ms"))
-        return std::to_string(scaled(value.substr(0, value.size() - 2), {{"", 1}}, "duration") /
-                              1000);
-      return std::to_string(
-          scaled(value, {{"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}}, "duration"));
-    default:
-      return value;
-  }
+  return host::normalize_plugin_value(key, value);
 }
 
 PluginConfig::PluginConfig(const wharf_plugin& plugin, std::string instance,
@@ -97,7 +59,6 @@ PluginConfig::PluginConfig(const wharf_plugin& plugin, std::string instance,
       continue;
     }
     value = normaliseValue(key, value);
-    if (key.type == WHARF_KEY_DIR) std::filesystem::create_directories(value);
     values_.emplace_back(key.name, std::move(value));
   }
   for (auto& [k, v] : values_) items_.push_back(wharf_kv{k.c_str(), v.c_str()});

@@ -16,8 +16,9 @@ namespace wharf::test {
 // std::runtime_error naming the file when it cannot be loaded or its ABI does not match.
 const wharf_plugin& loadPlugin(const std::string& path, const wharf_host_api* api);
 
-// Normalises one value as the host does: BOOL -> "true"/"false", SIZE -> bytes, DURATION ->
-// seconds. Throws std::invalid_argument on a malformed value.
+// Normalises one value with the host's own validator (host/src/config/plugin_keys.cpp): BOOL ->
+// "true"/"false", SIZE -> bytes, DURATION -> seconds, FILE/PATH checked, DIR created, ENUM and
+// LIST checked. Throws std::invalid_argument on a malformed value.
 std::string normaliseValue(const wharf_config_key& key, const std::string& value);
 
 // A wharf_config for `plugin`: every declared key that is set or has a default, in declaration

@@ -92,7 +92,7 @@ TEST(PluginConfigTest, NormalisesLikeTheHost) {
   EXPECT_EQ(normaliseValue(size, "1k"), "1024");
   EXPECT_EQ(normaliseValue(size, "12"), "12");
   EXPECT_EQ(normaliseValue(dur, "2h"), "7200");
-  EXPECT_EQ(normaliseValue(dur, "1500ms"), "1");
+  EXPECT_EQ(normaliseValue(dur, "1500ms"), "1.5");  // as wharfd: not truncated to 1
   EXPECT_EQ(normaliseValue(b, "Yes"), "true");
   EXPECT_EQ(normaliseValue(b, "off"), "false");
   EXPECT_THROW(normaliseValue(size, "lots"), std::invalid_argument);

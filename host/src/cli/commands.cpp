@@ -56,8 +56,8 @@ int command_plugins(const std::string& config_file) {
     }
   }
   MetricsHub metrics;
-  std::atomic<bool> draining{false};
-  HostApi api(metrics, draining);
+  std::atomic<bool> draining{false}, stopping{false};
+  HostApi api(metrics, draining, stopping);
   ModuleLoader loader(path, api.api());
   int bad = 0;
   std::cout << "search path:";

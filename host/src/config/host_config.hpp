@@ -11,7 +11,7 @@
 
 #include "config/ini_source.hpp"
 #include "config/value_parsers.hpp"
-#include "net/cidr.hpp"
+#include "wharf/cpp/cidr.hpp"
 
 namespace wharf::host {
 

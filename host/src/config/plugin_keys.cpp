@@ -1,6 +1,7 @@
 #include "config/plugin_keys.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -33,6 +34,8 @@ const char* key_type_name(wharf_key_type type) {
       return "listener";
     case WHARF_KEY_ENUM:
       return "enum";
+    case WHARF_KEY_PATH:
+      return "path";
   }
   return "value";
 }
@@ -47,7 +50,9 @@ namespace {
 
 std::string format_number(double v) {
   if (std::floor(v) == v && std::fabs(v) < 9e15) return std::to_string(static_cast<long long>(v));
-  return std::to_string(v);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);  // 0.5, not to_string's 0.500000
+  return buf;
 }
 
 std::string normalize_one(const wharf_config_key& key, const std::string& v) {
@@ -69,6 +74,18 @@ std::string normalize_one(const wharf_config_key& key, const std::string& v) {
       if (!fs::exists(v, ec)) throw std::invalid_argument("file '" + v + "' does not exist");
       if (fs::is_directory(v, ec))
         throw std::invalid_argument("'" + v + "' is a directory, expected a file");
+      std::ifstream probe(v);
+      if (!probe) throw std::invalid_argument("file '" + v + "' is not readable");
+      return v;
+    }
+    case WHARF_KEY_PATH: {
+      std::error_code ec;
+      if (!fs::exists(v, ec)) throw std::invalid_argument("path '" + v + "' does not exist");
+      if (fs::is_directory(v, ec)) {
+        fs::directory_iterator probe(v, ec);
+        if (ec) throw std::invalid_argument("directory '" + v + "' is not readable");
+        return v;
+      }
       std::ifstream probe(v);
       if (!probe) throw std::invalid_argument("file '" + v + "' is not readable");
       return v;

@@ -191,19 +191,21 @@ void Listener::track(Poco::Net::StreamSocket* socket, bool add) {
     connections_.erase(socket);
 }
 
-void Listener::stop() {
-  stop_accepting();
-  {
-    std::lock_guard lock(connections_mutex_);
-    for (auto* s : connections_) {
-      // shutdown(2) on the descriptor itself: a TLS socket's shutdownReceive() does not wake a
-      // worker blocked in SSL_read on an idle keep-alive connection.
-      try {
-        ::shutdown(s->impl()->sockfd(), SHUT_RD);
-      } catch (...) {
-      }
+void Listener::cancel_reads() {
+  std::lock_guard lock(connections_mutex_);
+  for (auto* s : connections_) {
+    // shutdown(2) on the descriptor itself: a TLS socket's shutdownReceive() does not wake a
+    // worker blocked in SSL_read on an idle keep-alive connection.
+    try {
+      ::shutdown(s->impl()->sockfd(), SHUT_RD);
+    } catch (...) {
     }
   }
+}
+
+void Listener::stop() {
+  stop_accepting();
+  cancel_reads();
   if (pool_) pool_->joinAll();
   server_.reset();
 }

@@ -35,6 +35,9 @@ class Listener {
   void start();
   // Stops accepting; connections in progress go on until they finish.
   void stop_accepting();
+  // Shuts down the read side of every connection: idle keep-alive connections close, a body being
+  // read fails; responses can still be written.
+  void cancel_reads();
   // Stops accepting, closes idle keep-alive connections and joins the workers.
   void stop();
   void track(Poco::Net::StreamSocket* socket, bool add);

@@ -40,8 +40,9 @@ std::vector<std::string> strings(const char* const* items, size_t n) {
 
 }  // namespace
 
-HostApi::HostApi(MetricsHub& metrics, const std::atomic<bool>& draining)
-    : metrics_(metrics), draining_(draining) {
+HostApi::HostApi(MetricsHub& metrics, const std::atomic<bool>& draining,
+                 const std::atomic<bool>& stopping)
+    : metrics_(metrics), draining_(draining), stopping_(stopping) {
   api_.abi_major = WHARF_ABI_MAJOR;
   api_.abi_minor = WHARF_ABI_MINOR;
   api_.struct_size = sizeof(wharf_host_api);
@@ -88,6 +89,7 @@ HostApi::HostApi(MetricsHub& metrics, const std::atomic<bool>& draining)
   };
   api_.http = http_api();
   api_.draining = [](void* ctx) -> int { return self(ctx)->draining_.load() ? 1 : 0; };
+  api_.stopping = [](void* ctx) -> int { return self(ctx)->stopping_.load() ? 1 : 0; };
 }
 
 }  // namespace wharf::host

@@ -66,6 +66,42 @@ class Watchdog {
   bool stop_ = false;
 };
 
+// After drain_timeout, in-flight work gets this long to end once asked, and stopping the listeners
+// and instances this long more: wharfd exits within drain_timeout + 2 s.
+constexpr double kAbortGraceSeconds = 1.0;
+constexpr double kStopSeconds = 0.8;
+
+// Ends the process if it is still running `seconds` from now (something ignored the stop), unless
+// disarmed first.
+class LastResort {
+ public:
+  explicit LastResort(double seconds)
+      : thread_([this, seconds] {
+          std::unique_lock lock(mutex_);
+          if (cv_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return done_; }))
+            return;
+          host_logger().error("stop did not complete in time; exiting without waiting");
+          std::_Exit(EXIT_FAILURE);
+        }) {}
+  ~LastResort() {
+    disarm();
+    thread_.join();
+  }
+  void disarm() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 }  // namespace
 
 void block_lifecycle_signals() {
@@ -98,10 +134,21 @@ int run_until_stopped(Server& server) {
   sd_notify(0, "STOPPING=1\nSTATUS=draining");
   server.begin_drain();
   int left = server.wait_for_idle(server.config().drain_timeout);
-  if (left > 0)
+  if (left > 0) {
     host_logger().warning(std::to_string(left) +
-                          " request(s) still in flight after drain_timeout; stopping anyway");
-  server.stop();
+                          " request(s) still in flight after drain_timeout; ending them now");
+    // Generations end with finish_reason "abort", uploads are cancelled. Whatever still runs once
+    // the grace period has passed does not hold the exit.
+    LastResort last_resort(kAbortGraceSeconds + kStopSeconds);
+    server.abort_in_flight();
+    left = server.wait_for_idle(kAbortGraceSeconds);
+    if (left > 0)
+      host_logger().error(std::to_string(left) + " request(s) did not end when asked to");
+    server.stop();
+    last_resort.disarm();
+  } else {
+    server.stop();
+  }
   host_logger().information("stopped");
   return EXIT_SUCCESS;
 }

@@ -15,7 +15,7 @@ namespace wharf::host {
 Server::Server(const std::string& config_path)
     : ini_(IniSource::load(config_path)),
       config_(parse_host_config(ini_)),
-      host_api_(metrics_, draining_) {
+      host_api_(metrics_, draining_, stopping_) {
   loader_ = std::make_unique<ModuleLoader>(config_.plugin_path, host_api_.api());
   instances_ = std::make_unique<InstanceManager>(config_, ini_, *loader_);
   instances_->validate();
@@ -110,6 +110,12 @@ int Server::wait_for_idle(double seconds) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return in_flight();
+}
+
+void Server::abort_in_flight() {
+  begin_drain();
+  stopping_ = true;
+  for (auto& l : listeners_) l->cancel_reads();
 }
 
 void Server::stop() {

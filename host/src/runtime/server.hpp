@@ -34,6 +34,10 @@ class Server {
   void begin_drain();
   // Waits until no request is in flight or the deadline passes; returns the requests left.
   int wait_for_idle(double seconds);
+  // The drain deadline has passed: plugins see wharf_host_api.stopping and end their work (running
+  // generations finish with "abort"), and request bodies still being read fail (uploads are
+  // cancelled) because every connection's read side is shut down.
+  void abort_in_flight();
   // Stops the listeners and destroys the instances (reverse order).
   void stop();
   // Asks every instance to re-read its files (SIGHUP).
@@ -62,6 +66,7 @@ class Server {
   HostConfig config_;
   MetricsHub metrics_;
   std::atomic<bool> draining_{false};
+  std::atomic<bool> stopping_{false};
   HostApi host_api_;
   std::unique_ptr<ModuleLoader> loader_;
   std::unique_ptr<InstanceManager> instances_;

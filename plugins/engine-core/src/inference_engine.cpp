@@ -49,9 +49,7 @@ InferenceEngine::InferenceEngine(std::unique_ptr<Tokenizer> tokenizer,
       vocab_(static_cast<size_t>(runner_->config().vocab_size)),
       blocks_(blocksFromBudget(options_.kv_cache_bytes, runner_->kvBytesPerBlock()),
               options_.prefix_caching),
-      scheduler_(SchedulerLimits{options_.max_num_seqs, options_.max_num_batched_tokens,
-                                 static_cast<size_t>(-1)},
-                 blocks_),
+      scheduler_(SchedulerLimits{options_.max_num_seqs, options_.max_num_batched_tokens}, blocks_),
       sampler_(tokenizer_->endOfGenerationIds()) {
   const size_t per_block = runner_->kvBytesPerBlock();
   if (max_model_len_ > static_cast<size_t>(runner_->config().context_length)) {
@@ -245,7 +243,7 @@ void InferenceEngine::loop() {
     if (stopping) {
       for (auto& [id, r] : requests_) {
         scheduler_.remove(id);
-        finish(*r, "abort", r->text.finish(), nullptr, "", {});
+        finish(*r, "abort", r->text.finish());
       }
       requests_.clear();
       publishStats();
@@ -255,7 +253,7 @@ void InferenceEngine::loop() {
       auto it = requests_.find(id);
       if (it == requests_.end()) continue;
       scheduler_.remove(id);
-      finish(*it->second, "abort", it->second->text.finish(), nullptr, "", {});
+      finish(*it->second, "abort", it->second->text.finish());
       requests_.erase(it);
     }
     if (!scheduler_.idle()) step();
@@ -269,7 +267,7 @@ void InferenceEngine::step() {
     auto it = requests_.find(s->id);
     if (it == requests_.end()) continue;
     scheduler_.remove(s->id);
-    finish(*it->second, "error", "", nullptr, "the sequence does not fit in the KV cache", {});
+    finish(*it->second, "error", "", "the sequence does not fit in the KV cache");
     requests_.erase(it);
   }
   if (plan.work.empty()) return;
@@ -291,8 +289,7 @@ void InferenceEngine::step() {
       auto it = requests_.find(w.seq->id);
       if (it == requests_.end()) continue;
       scheduler_.remove(w.seq->id);
-      finish(*it->second, "error", "", nullptr, std::string("forward pass failed: ") + e.what(),
-             {});
+      finish(*it->second, "error", "", std::string("forward pass failed: ") + e.what());
       requests_.erase(it);
     }
     return;
@@ -381,20 +378,16 @@ void InferenceEngine::emitToken(Request& r, int32_t token, const SampledToken& s
 }
 
 void InferenceEngine::finish(Request& r, const char* reason, std::string text,
-                             const char* stop_reason, const std::string& error,
-                             const std::vector<int32_t>& tokens) {
+                             const std::string& error) {
   if (r.done) return;
   r.done = true;
   wharf_generation_event ev{};
   ev.struct_size = sizeof ev;
   ev.request_id = r.id;
-  ev.tokens = tokens.data();
-  ev.token_count = tokens.size();
   ev.text = text.c_str();
   ev.text_length = text.size();
   ev.finished = 1;
   ev.finish_reason = reason;
-  ev.stop_reason = stop_reason;
   ev.prompt_tokens = static_cast<uint32_t>(r.prompt_length);
   ev.completion_tokens = static_cast<uint32_t>(r.generated);
   ev.cached_tokens = r.seq->cached_tokens;

@@ -12,11 +12,8 @@ Value Value::fromJson(const Json& j) {
       return none();
     case Json::Type::Bool:
       return boolean(j.asBool());
-    case Json::Type::Number: {
-      double d = j.asNumber();
-      if (d == std::floor(d) && std::fabs(d) < 9e15) return integer(static_cast<int64_t>(d));
-      return number(d);
-    }
+    case Json::Type::Number:
+      return j.isInteger() ? integer(j.asInt()) : number(j.asNumber());
     case Json::Type::String:
       return string(j.asString());
     case Json::Type::Array: {
@@ -58,18 +55,7 @@ bool Value::truthy() const {
 
 namespace {
 
-std::string formatFloat(double d) {
-  if (std::isnan(d)) return "nan";
-  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
-  char buf[40];
-  for (int prec = 1; prec <= 17; ++prec) {
-    std::snprintf(buf, sizeof buf, "%.*g", prec, d);
-    if (std::strtod(buf, nullptr) == d) break;
-  }
-  std::string s = buf;
-  if (s.find_first_of(".en") == std::string::npos) s += ".0";
-  return s;
-}
+std::string formatFloat(double d) { return pythonFloatRepr(d); }
 
 std::string quote(const std::string& s) {
   char q = (s.find('\'') != std::string::npos && s.find('"') == std::string::npos) ? '"' : '\'';

@@ -1,5 +1,6 @@
 #include "engine/json.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -128,7 +129,12 @@ class Parser {
       if (digits() == 0) fail("bad number");
     }
     std::string text(s_.substr(start, pos_ - start));
-    return Json(std::strtod(text.c_str(), nullptr));
+    if (text.find_first_of(".eE") == std::string::npos) {
+      int64_t n = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec == std::errc() && end == text.data() + text.size()) return Json(n);
+    }
+    return Json(std::strtod(text.c_str(), nullptr));  // a float, or an integer beyond int64
   }
 
   uint32_t hex4() {
@@ -228,16 +234,16 @@ void dumpTo(const Json& v, std::string& out) {
       out += v.asBool() ? "true" : "false";
       break;
     case Json::Type::Number: {
+      if (v.isInteger()) {
+        out += std::to_string(v.asInt());
+        break;
+      }
       double d = v.asNumber();
       if (!std::isfinite(d)) {
         out += "null";
-      } else if (d == std::floor(d) && std::fabs(d) < 9e15) {
-        out += std::to_string(static_cast<int64_t>(d));
-      } else {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.9g", d);
-        out += buf;
+        break;
       }
+      out += pythonFloatRepr(d);
       break;
     }
     case Json::Type::String:
@@ -308,5 +314,37 @@ std::string Json::dump() const {
 }
 
 void appendJsonString(std::string& out, std::string_view s) { append_json_string(out, s); }
+
+std::string pythonFloatRepr(double d) {
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  char buf[40];
+  for (int precision = 0; precision <= 16; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*e", precision, d);
+    if (std::strtod(buf, nullptr) == d) break;
+  }
+  // buf is [-]D[.DDD]e(+|-)XX: split it into sign, significant digits and decimal exponent.
+  std::string_view text(buf);
+  const size_t e = text.find('e');
+  int exponent = 0;
+  std::from_chars(text.data() + e + (text[e + 1] == '+' ? 2 : 1), text.data() + text.size(),
+                  exponent);
+  std::string out = text[0] == '-' ? "-" : "";
+  std::string digits;
+  for (char c : text.substr(0, e))
+    if (c >= '0' && c <= '9') digits += c;
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  if (exponent >= -4 && exponent < 16) {
+    if (exponent < 0) return out + "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
+    const size_t whole = static_cast<size_t>(exponent) + 1;
+    if (digits.size() <= whole) return out + digits + std::string(whole - digits.size(), '0') + ".0";
+    return out + digits.substr(0, whole) + "." + digits.substr(whole);
+  }
+  out += digits.substr(0, 1);
+  if (digits.size() > 1) out += "." + digits.substr(1);
+  char exp_text[16];
+  std::snprintf(exp_text, sizeof exp_text, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+  return out + exp_text;
+}
 
 }  // namespace wharf::engine

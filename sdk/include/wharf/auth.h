@@ -39,14 +39,28 @@ typedef enum wharf_auth_outcome {
                                    token auth, where a new token may carry more scope) */
 } wharf_auth_outcome;
 
+/* ABI 1.0's decision, with fixed-size fields that truncate: callers use `decide` where a backend
+ * has it (every backend built with the C++ helpers of ABI 1.1 or later does). */
 typedef struct wharf_auth_decision {
   uint32_t struct_size;
   wharf_auth_outcome outcome;
-  uint32_t granted;         /* the subset of wanted actions granted */
-  char principal[128];      /* user or subject name; "" for anonymous */
-  char challenge[1024];     /* WWW-Authenticate value to send with 401 ("" = none) */
-  char message[256];        /* why, for the error body and the log */
+  uint32_t granted;     /* the subset of wanted actions granted */
+  char principal[128];  /* user or subject name; "" for anonymous */
+  char challenge[1024]; /* WWW-Authenticate value to send with 401 ("" = none) */
+  char message[256];    /* why, for the error body and the log */
 } wharf_auth_decision;
+
+/* (1.1) Where a backend writes its decision, the way the rest of the ABI passes strings out: each
+ * string (any length, borrowed for the call) goes to a callback. Nothing called: outcome GRANTED
+ * with no action granted, empty strings. */
+typedef struct wharf_auth_result {
+  uint32_t struct_size;
+  void* ctx; /* the first argument of every callback */
+  void (*set_outcome)(void* ctx, wharf_auth_outcome outcome, uint32_t granted);
+  wharf_string_fn set_principal; /* user or subject name; anonymous when never called */
+  wharf_string_fn set_challenge; /* WWW-Authenticate value to send with 401 */
+  wharf_string_fn set_message;   /* why, for the error body and the log */
+} wharf_auth_result;
 
 typedef struct wharf_auth_v1 {
   uint32_t struct_size;
@@ -54,6 +68,10 @@ typedef struct wharf_auth_v1 {
    * could not decide (e.g. its file vanished): the caller answers 503. */
   wharf_status (*authorize)(void* inst, const wharf_auth_request* req, wharf_auth_decision* out,
                             wharf_error** err);
+  /* (1.1; check struct_size, may be NULL) The same decision written to `out` without limits on
+   * its strings; callers prefer it to `authorize`. */
+  wharf_status (*decide)(void* inst, const wharf_auth_request* req, const wharf_auth_result* out,
+                         wharf_error** err);
 } wharf_auth_v1;
 
 #ifdef __cplusplus

@@ -27,7 +27,11 @@ extern "C" {
 #endif
 
 #define WHARF_ABI_MAJOR 1
-#define WHARF_ABI_MINOR 0
+/* Minor versions (each appends to tables; the host accepts plugins of any minor up to its own):
+ *  1.0  the first ABI
+ *  1.1  WHARF_KEY_PATH; wharf_host_api.stopping; wharf_auth_v1.decide (strings of any length);
+ *       wharf_quant_v1.run_cpu (linear layers on the engine's CPU threads) */
+#define WHARF_ABI_MINOR 1
 
 #if defined(_WIN32)
 #define WHARF_EXPORT __declspec(dllexport)
@@ -124,7 +128,9 @@ typedef enum wharf_key_type {
   WHARF_KEY_DIR = 6,      /* a directory path; created by the host when missing */
   WHARF_KEY_INSTANCE = 7, /* the name of another [plugin.<instance>] of kind `ref_kind` */
   WHARF_KEY_LISTENER = 8, /* the name of a [listener.<name>] section */
-  WHARF_KEY_ENUM = 9      /* one of the '|'-separated words in `choices` */
+  WHARF_KEY_ENUM = 9,     /* one of the '|'-separated words in `choices` */
+  WHARF_KEY_PATH = 10     /* (1.1) a path to an existing readable file or directory, e.g. a model
+                             that is a GGUF file or a Hugging Face directory */
 } wharf_key_type;
 
 enum wharf_key_flags {
@@ -233,6 +239,12 @@ typedef struct wharf_host_api {
   /* Non-zero once the host has begun draining (POST /admin/drain or SIGTERM): refuse new long
    * work, finish what is in flight. Any thread. */
   int (*draining)(void* ctx);
+
+  /* (1.1; check struct_size) Non-zero once the drain deadline has passed (drain_timeout after
+   * SIGTERM): end what is in flight now, e.g. finish running generations with finish_reason
+   * "abort" and close their streams cleanly. Request bodies still being read fail from then on.
+   * Any thread; cheap enough to ask once per streamed event. */
+  int (*stopping)(void* ctx);
 } wharf_host_api;
 
 /* ---- the plugin descriptor ------------------------------------------------------------------ */

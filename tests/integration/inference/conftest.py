@@ -2,36 +2,45 @@
 tests of a module (loading the model once)."""
 import json
 import os
+import pathlib
 import signal
-import socket
 import subprocess
-import time
+import sys
 import urllib.request
 
 import pytest
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from wharf_testing import free_port, wait_until  # noqa: E402
+
 WHARFD = os.environ.get("WHARFD", "wharfd")
 PLUGIN_DIR = os.environ.get("WHARF_PLUGIN_DIR", "")
 MODEL = os.environ.get("WHARF_TEST_MODEL", "")
+HF_MODEL = os.environ.get("WHARF_TEST_HF_MODEL", "")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def ready(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1) as r:
+        return r.status == 200
 
 
 class Server:
-    def __init__(self, tmp, extra_engine="", extra_api=""):
-        if not MODEL or not os.path.exists(MODEL):
-            pytest.skip(f"model not found: set WHARF_TEST_MODEL (packaging/fetch-model.sh models); got '{MODEL}'")
+    """wharfd with [plugin.engine] (engine-cpu over `model`) and [plugin.openai] (inference-api,
+    served as "smollm2"); `drain_timeout` stays below stop()'s wait so a clean stop is never cut
+    short."""
+
+    def __init__(self, tmp, extra_engine="", extra_api="", model=None, drain_timeout="10s"):
+        model = MODEL if model is None else model
+        if not model or not os.path.exists(model):
+            pytest.skip(f"model not found: set WHARF_TEST_MODEL / WHARF_TEST_HF_MODEL "
+                        f"(packaging/fetch-model.sh models, tests/fixtures/make_hf_model.sh); got '{model}'")
         self.api_port, self.admin_port = free_port(), free_port()
         self.config = tmp / "inference.ini"
         self.config.write_text(f"""
 [host]
 plugin_path = {PLUGIN_DIR}
 data_dir = {tmp}/data
-drain_timeout = 10s
+drain_timeout = {drain_timeout}
 metrics_listener = api
 admin_listener = admin
 [listener.api]
@@ -40,7 +49,7 @@ bind = 127.0.0.1:{self.api_port}
 bind = 127.0.0.1:{self.admin_port}
 [plugin.engine]
 module = engine-cpu
-model = {MODEL}
+model = {model}
 threads = 2
 {extra_engine}
 [plugin.openai]
@@ -54,18 +63,10 @@ admin_listener = admin
         self.log_path = tmp / "wharfd.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([WHARFD, "--config", str(self.config)], stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"wharfd exited with {self.proc.returncode}:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.api_port}/ready", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("wharfd did not become ready:\n" + self.output())
+        try:
+            wait_until(lambda: ready(self.api_port), timeout=60, what="/ready", proc=self.proc)
+        except AssertionError as e:
+            raise AssertionError(f"{e}:\n{self.output()}") from None
         self.base_url = f"http://127.0.0.1:{self.api_port}/v1"
 
     def output(self):
@@ -80,13 +81,14 @@ admin_listener = admin
         with urllib.request.urlopen(f"http://127.0.0.1:{self.api_port}/metrics", timeout=5) as r:
             return r.read().decode()
 
-    def stop(self):
+    def stop(self, timeout=30):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=30)
+                self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
                 raise AssertionError("wharfd did not stop after SIGTERM:\n" + self.output())
         return self.proc.returncode
 

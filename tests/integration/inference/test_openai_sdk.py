@@ -1,11 +1,12 @@
 """The openai Python SDK against a real wharfd serving SmolLM2 (engine-cpu + inference-api)."""
+import contextlib
 import json
 import threading
-import time
 import urllib.request
 
 import openai
 import pytest
+from wharf_testing import wait_until
 
 
 def test_models_list(client):
@@ -145,16 +146,17 @@ def test_disconnect_mid_stream_frees_kv_blocks(server):
                                  data=json.dumps({"model": "smollm2", "prompt": "Write a long essay.",
                                                   "max_tokens": 2000, "stream": True, "ignore_eos": True}).encode(),
                                  headers={"Content-Type": "application/json"})
-    r = urllib.request.urlopen(req, timeout=30)
-    r.readline()
-    busy = server.engine_stats()
-    assert busy["kv_blocks_used"] > idle["kv_blocks_used"]
-    r.close()  # the client goes away mid-stream
-    deadline = time.time() + 10
-    while time.time() < deadline and server.engine_stats()["kv_blocks_used"] > idle["kv_blocks_used"]:
-        time.sleep(0.1)
-    after = server.engine_stats()
-    assert after["kv_blocks_used"] == idle["kv_blocks_used"] and after["num_requests_running"] == 0
+    with contextlib.closing(urllib.request.urlopen(req, timeout=30)) as r:
+        r.readline()
+        # The engine publishes its stats once a step: wait for the state, not for the first line.
+        wait_until(lambda: server.engine_stats()["kv_blocks_used"] > idle["kv_blocks_used"], timeout=20,
+                   what="the stream's KV blocks in /admin/engine")
+    # The client has gone away mid-stream.
+    def freed():
+        stats = server.engine_stats()
+        return stats["kv_blocks_used"] == idle["kv_blocks_used"] and stats["num_requests_running"] == 0
+
+    wait_until(freed, timeout=20, what="the KV blocks to be freed and no request running")
 
 
 def test_vllm_metrics(client, server):

@@ -93,5 +93,29 @@ TEST(Jinja, ErrorsAreReported) {
   EXPECT_THROW(render("{{ 1 + 'a' }}"), Error);
 }
 
+// Python's json.dumps keeps 1.0 a float: a tool call's arguments render as transformers' do.
+TEST(ChatTemplate, ToJsonKeepsFloatsAndIntegersApart) {
+  const std::string messages =
+      R"([{"role": "assistant", "args": {"a": 1.0, "b": 1, "c": 2.5, "d": 1e3, "e": -0.0,)"
+      R"( "f": 0.0001, "g": 0.00001, "h": 1e16, "i": 123456789012, "j": 0.1}}])";
+  EXPECT_EQ(render("{{ messages[0].args | tojson }}", messages),
+            R"({"a": 1.0, "b": 1, "c": 2.5, "d": 1000.0, "e": -0.0, "f": 0.0001, "g": 1e-05,)"
+            R"( "h": 1e+16, "i": 123456789012, "j": 0.1})");
+  EXPECT_EQ(render("{{ messages[0].args.a }} {{ messages[0].args.b }}", messages), "1.0 1");
+}
+
+TEST(Json, NumbersKeepTheirType) {
+  Json j = Json::parse(R"({"i": 3, "f": 3.0, "e": 3e0, "big": 9007199254740993, "neg": -7})");
+  EXPECT_TRUE(j["i"].isInteger());
+  EXPECT_FALSE(j["f"].isInteger());
+  EXPECT_FALSE(j["e"].isInteger());
+  EXPECT_EQ(j["big"].asInt(), 9007199254740993);  // beyond a double's 53 bits
+  EXPECT_EQ(j["neg"].asInt(), -7);
+  EXPECT_EQ(j.dump(), R"({"i":3,"f":3.0,"e":3.0,"big":9007199254740993,"neg":-7})");
+  EXPECT_EQ(pythonFloatRepr(1.5e-7), "1.5e-07");
+  EXPECT_EQ(pythonFloatRepr(123.456), "123.456");
+  EXPECT_EQ(pythonFloatRepr(1e15), "1000000000000000.0");
+}
+
 }  // namespace
 }  // namespace wharf::engine

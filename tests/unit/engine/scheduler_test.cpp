@@ -28,10 +28,10 @@ SchedulerStep runStep(Scheduler& sched) {
 
 TEST(Scheduler, ChunkedPrefillRespectsTheTokenBudget) {
   BlockManager blocks(64);
-  Scheduler sched({.max_num_seqs = 8, .max_num_batched_tokens = 64, .max_waiting = 8}, blocks);
+  Scheduler sched({.max_num_seqs = 8, .max_num_batched_tokens = 64}, blocks);
   auto a = sequence(1, 100), b = sequence(2, 10, 1000);
-  ASSERT_TRUE(sched.enqueue(a));
-  ASSERT_TRUE(sched.enqueue(b));
+  sched.enqueue(a);
+  sched.enqueue(b);
   SchedulerStep s1 = runStep(sched);
   ASSERT_EQ(s1.work.size(), 1u);  // a's first chunk takes the whole budget
   EXPECT_EQ(s1.work[0].num_tokens, 64u);
@@ -47,11 +47,11 @@ TEST(Scheduler, ChunkedPrefillRespectsTheTokenBudget) {
   EXPECT_TRUE(blocks.consistent());
 }
 
-TEST(Scheduler, LimitsRunningSequencesAndWaitingQueue) {
+// The waiting queue's bound is the engine's admission control (InferenceEngine::submit).
+TEST(Scheduler, LimitsRunningSequences) {
   BlockManager blocks(64);
-  Scheduler sched({.max_num_seqs = 2, .max_num_batched_tokens = 512, .max_waiting = 3}, blocks);
-  for (SequenceId i = 1; i <= 3; ++i) ASSERT_TRUE(sched.enqueue(sequence(i, 5)));
-  EXPECT_FALSE(sched.enqueue(sequence(4, 5)));
+  Scheduler sched({.max_num_seqs = 2, .max_num_batched_tokens = 512}, blocks);
+  for (SequenceId i = 1; i <= 3; ++i) sched.enqueue(sequence(i, 5));
   runStep(sched);
   EXPECT_EQ(sched.running(), 2u);
   EXPECT_EQ(sched.waiting(), 1u);
@@ -63,7 +63,7 @@ TEST(Scheduler, LimitsRunningSequencesAndWaitingQueue) {
 
 TEST(Scheduler, PreemptsTheNewestWhenBlocksRunOut) {
   BlockManager blocks(4, /*prefix_caching=*/false);  // 64 token slots
-  Scheduler sched({.max_num_seqs = 4, .max_num_batched_tokens = 256, .max_waiting = 8}, blocks);
+  Scheduler sched({.max_num_seqs = 4, .max_num_batched_tokens = 256}, blocks);
   auto a = sequence(1, 30), b = sequence(2, 30, 500);
   sched.enqueue(a);
   sched.enqueue(b);
@@ -89,7 +89,7 @@ TEST(Scheduler, PreemptsTheNewestWhenBlocksRunOut) {
 
 TEST(Scheduler, RejectsWhatCanNeverFit) {
   BlockManager blocks(2);
-  Scheduler sched({.max_num_seqs = 4, .max_num_batched_tokens = 256, .max_waiting = 8}, blocks);
+  Scheduler sched({.max_num_seqs = 4, .max_num_batched_tokens = 256}, blocks);
   sched.enqueue(sequence(1, 40));
   SchedulerStep s = sched.schedule();
   ASSERT_EQ(s.rejected.size(), 1u);
@@ -99,14 +99,15 @@ TEST(Scheduler, RejectsWhatCanNeverFit) {
 TEST(Scheduler, RandomWorkloadKeepsInvariants) {
   std::mt19937 rng(11);
   BlockManager blocks(24);
-  Scheduler sched({.max_num_seqs = 5, .max_num_batched_tokens = 40, .max_waiting = 100}, blocks);
+  Scheduler sched({.max_num_seqs = 5, .max_num_batched_tokens = 40}, blocks);
   std::vector<std::shared_ptr<ScheduledSequence>> all;
   SequenceId next = 1;
   size_t processed = 0;
   for (int step = 0; step < 2000; ++step) {
     if (rng() % 3 == 0) {
       auto s = sequence(next++, 1 + rng() % 60, static_cast<int32_t>(rng() % 3) * 16);
-      if (sched.enqueue(s)) all.push_back(s);
+      sched.enqueue(s);
+      all.push_back(s);
     }
     SchedulerStep st = runStep(sched);
     ASSERT_LE(st.num_tokens, 40u);

@@ -16,8 +16,8 @@ namespace {
 struct Managed {
   TempDir dir;
   MetricsHub metrics;
-  std::atomic<bool> draining{false};
-  HostApi api{metrics, draining};
+  std::atomic<bool> draining{false}, stopping{false};
+  HostApi api{metrics, draining, stopping};
   std::unique_ptr<IniSource> ini;
   std::unique_ptr<HostConfig> config;
   std::unique_ptr<ModuleLoader> loader;

@@ -11,8 +11,8 @@ namespace {
 
 struct LoaderFixture : ::testing::Test {
   MetricsHub metrics;
-  std::atomic<bool> draining{false};
-  HostApi api{metrics, draining};
+  std::atomic<bool> draining{false}, stopping{false};
+  HostApi api{metrics, draining, stopping};
   ModuleLoader loader{{WHARF_TEST_PLUGIN_DIR, WHARF_PLUGIN_BUILD_DIR}, api.api()};
 
   std::string load_error(const std::string& module) {

@@ -70,8 +70,9 @@ class InferenceEngine {
   struct Request;
   void loop();
   void step();
-  void finish(Request& r, const char* reason, std::string text, const char* stop_reason,
-              const std::string& error, const std::vector<int32_t>& tokens);
+  // Ends a request without a new token: "abort" (cancelled, shutting down) with the text held
+  // back so far, or "error" with `error`.
+  void finish(Request& r, const char* reason, std::string text, const std::string& error = "");
   void emitToken(Request& r, int32_t token, const SampledToken& sampled);
   void publishStats();
 

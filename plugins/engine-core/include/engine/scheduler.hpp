@@ -1,4 +1,4 @@
-// Continuous batching (device-independent): a bounded waiting queue and a running set; every step
+// Continuous batching (device-independent): a waiting queue and a running set; every step
 // gives each running sequence its next tokens (one for a decode, a chunk for an unfinished
 // prompt) and admits waiting sequences while the token budget (max_num_batched_tokens), the
 // sequence limit (max_num_seqs) and the KV blocks allow. When blocks run out, the most recently
@@ -20,7 +20,6 @@ namespace wharf::engine {
 struct SchedulerLimits {
   size_t max_num_seqs = 256;
   size_t max_num_batched_tokens = 2048;
-  size_t max_waiting = 1024;
 };
 
 // What the scheduler knows of a sequence.
@@ -51,8 +50,8 @@ class Scheduler {
  public:
   Scheduler(SchedulerLimits limits, BlockManager& blocks);
 
-  // False when the waiting queue is full.
-  bool enqueue(std::shared_ptr<ScheduledSequence> seq);
+  // Appends to the waiting queue; the engine bounds it (max_waiting) before it gets here.
+  void enqueue(std::shared_ptr<ScheduledSequence> seq);
   SchedulerStep schedule();
   // Marks tokens of a scheduled step as computed (after the forward pass).
   void commit(const StepWork& work);

@@ -1,6 +1,7 @@
 // Auth plugins in C++: the AuthBackend base class with WHARF_AUTH_PLUGIN, and AuthClient.
 #pragma once
 
+#include <cstddef>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -33,13 +34,46 @@ class AuthRequest {
   const wharf_auth_request* r_;
 };
 
-// Copies `value` into a fixed decision field, truncating safely.
+// What an auth backend decided about one request.
+struct AuthDecision {
+  wharf_auth_outcome outcome = WHARF_AUTH_GRANTED;
+  uint32_t granted = 0;   // the subset of wanted actions granted
+  std::string principal;  // user or subject name; "" for anonymous
+  std::string challenge;  // WWW-Authenticate value to send with 401 ("" = none)
+  std::string message;    // why, for the error body and the log
+};
+
+namespace detail {
+
+// Copies `value` into a fixed ABI 1.0 decision field, truncating safely.
 template <size_t N>
-inline void set_field(char (&field)[N], const std::string& value) {
+inline void copy_field(char (&field)[N], const std::string& value) {
   size_t n = value.size() < N - 1 ? value.size() : N - 1;
   std::memcpy(field, value.data(), n);
   field[n] = '\0';
 }
+
+inline wharf_auth_result result_sink(AuthDecision& d) {
+  wharf_auth_result r{};
+  r.struct_size = sizeof r;
+  r.ctx = &d;
+  r.set_outcome = [](void* ctx, wharf_auth_outcome outcome, uint32_t granted) {
+    static_cast<AuthDecision*>(ctx)->outcome = outcome;
+    static_cast<AuthDecision*>(ctx)->granted = granted;
+  };
+  r.set_principal = [](void* ctx, const char* v) {
+    static_cast<AuthDecision*>(ctx)->principal = v ? v : "";
+  };
+  r.set_challenge = [](void* ctx, const char* v) {
+    static_cast<AuthDecision*>(ctx)->challenge = v ? v : "";
+  };
+  r.set_message = [](void* ctx, const char* v) {
+    static_cast<AuthDecision*>(ctx)->message = v ? v : "";
+  };
+  return r;
+}
+
+}  // namespace detail
 
 // Names of the action bits, "pull,push".
 inline std::string action_names(uint32_t actions) {
@@ -58,8 +92,8 @@ inline std::string action_names(uint32_t actions) {
 
 class AuthBackend : public Instance {
  public:
-  // Fill `out` (zeroed, struct_size set by the caller). Throw only when no decision is possible.
-  virtual void authorize(const AuthRequest& request, wharf_auth_decision& out) = 0;
+  // Fill `out` (default-constructed by the caller). Throw only when no decision is possible.
+  virtual void authorize(const AuthRequest& request, AuthDecision& out) = 0;
 
   static const wharf_auth_v1* table() {
     static const wharf_auth_v1 t = [] {
@@ -67,8 +101,26 @@ class AuthBackend : public Instance {
       t.struct_size = sizeof(wharf_auth_v1);
       t.authorize = [](void* inst, const wharf_auth_request* req, wharf_auth_decision* out,
                        wharf_error** err) {
-        return detail::guard(
-            err, [&] { static_cast<AuthBackend*>(inst)->authorize(AuthRequest(req), *out); });
+        return detail::guard(err, [&] {
+          AuthDecision d;
+          static_cast<AuthBackend*>(inst)->authorize(AuthRequest(req), d);
+          out->outcome = d.outcome;
+          out->granted = d.granted;
+          detail::copy_field(out->principal, d.principal);
+          detail::copy_field(out->challenge, d.challenge);
+          detail::copy_field(out->message, d.message);
+        });
+      };
+      t.decide = [](void* inst, const wharf_auth_request* req, const wharf_auth_result* out,
+                    wharf_error** err) {
+        return detail::guard(err, [&] {
+          AuthDecision d;
+          static_cast<AuthBackend*>(inst)->authorize(AuthRequest(req), d);
+          out->set_outcome(out->ctx, d.outcome, d.granted);
+          if (!d.principal.empty()) out->set_principal(out->ctx, d.principal.c_str());
+          if (!d.challenge.empty()) out->set_challenge(out->ctx, d.challenge.c_str());
+          if (!d.message.empty()) out->set_message(out->ctx, d.message.c_str());
+        });
       };
       return t;
     }();
@@ -86,11 +138,23 @@ class AuthClient {
   }
   explicit operator bool() const { return t_ != nullptr; }
 
-  wharf_auth_decision authorize(const wharf_auth_request& req) const {
-    wharf_auth_decision d{};
-    d.struct_size = sizeof(d);
+  // Through `decide` where the backend has it (ABI 1.1), else through ABI 1.0's fixed fields.
+  AuthDecision authorize(const wharf_auth_request& req) const {
+    AuthDecision d;
     wharf_error* err = nullptr;
-    check(t_->authorize(inst_, &req, &d, &err), err, "authorize");
+    if (t_->struct_size >= offsetof(wharf_auth_v1, decide) + sizeof(t_->decide) && t_->decide) {
+      wharf_auth_result sink = detail::result_sink(d);
+      check(t_->decide(inst_, &req, &sink, &err), err, "authorize");
+      return d;
+    }
+    wharf_auth_decision fixed{};
+    fixed.struct_size = sizeof(fixed);
+    check(t_->authorize(inst_, &req, &fixed, &err), err, "authorize");
+    d.outcome = fixed.outcome;
+    d.granted = fixed.granted;
+    d.principal.assign(fixed.principal, strnlen(fixed.principal, sizeof fixed.principal));
+    d.challenge.assign(fixed.challenge, strnlen(fixed.challenge, sizeof fixed.challenge));
+    d.message.assign(fixed.message, strnlen(fixed.message, sizeof fixed.message));
     return d;
   }
 

@@ -1,6 +1,7 @@
 // Plugin-side wrapper of wharf_host_api: logging, metrics and instance lookup.
 #pragma once
 
+#include <cstddef>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -108,6 +109,11 @@ class Host {
   }
 
   bool draining() const { return api_->draining && api_->draining(api_->ctx); }
+  // The drain deadline has passed: end in-flight work now (a host older than ABI 1.1 never says so).
+  bool stopping() const {
+    return api_->struct_size >= offsetof(wharf_host_api, stopping) + sizeof(api_->stopping) &&
+           api_->stopping && api_->stopping(api_->ctx);
+  }
 
  private:
   const wharf_host_api* api_;

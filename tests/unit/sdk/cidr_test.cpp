@@ -1,8 +1,10 @@
-#include "net/cidr.hpp"
+// The one CIDR implementation, shared by the host's listener allow-lists and auth-ipallow.
+#include "wharf/cpp/cidr.hpp"
 
 #include <gtest/gtest.h>
 
-using namespace wharf::host;
+using wharf::CidrBlock;
+using wharf::CidrList;
 
 TEST(Cidr, Ipv4Blocks) {
   auto list = CidrList::parse("10.0.0.0/8, 192.168.1.0/24, 127.0.0.1");
@@ -40,4 +42,12 @@ TEST(Cidr, Errors) {
   EXPECT_THROW(CidrBlock::parse("300.1.1.1"), std::invalid_argument);
   EXPECT_THROW(CidrBlock::parse("10.0.0.0/x"), std::invalid_argument);
   EXPECT_FALSE(CidrBlock::parse("10.0.0.0/8").contains("not-an-ip"));
+  for (const char* s : {"", "10.0.0/8", "a.b.c.d", "10.0.0.0/", "1/x", "10.0.0.0/-1", "::/+8"})
+    EXPECT_THROW(CidrBlock::parse(s), std::invalid_argument) << s;
+}
+
+TEST(Cidr, ZoneIdsAreIgnored) {
+  EXPECT_TRUE(CidrBlock::parse("fe80::/10").contains("fe80::1%eth0"));
+  EXPECT_EQ(CidrBlock::parse("fe80::1%lo/128").str(), "fe80::1/128");
+  EXPECT_TRUE(CidrList::parse("::1").allows("::1%1"));
 }
