@@ -139,8 +139,8 @@ void HtpasswdBackend::authorize(const AuthRequest& r, AuthDecision& out) {
     return;
   }
   out.outcome = WHARF_AUTH_DENIED;
-  out.message = "user '" + creds->user + "' may not " +
-                             action_names(wanted & ~out.granted) + " " + r.resourceName();
+  out.message = "user '" + creds->user + "' may not " + action_names(wanted & ~out.granted) + " " +
+                r.resourceName();
 }
 
 }  // namespace wharf::auth

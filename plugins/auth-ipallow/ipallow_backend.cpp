@@ -42,7 +42,7 @@ void IpAllowBackend::authorize(const AuthRequest& r, AuthDecision& out) {
   }
   out.outcome = WHARF_AUTH_DENIED;
   out.message = inside ? "this network may not " + action_names(wanted & ~out.granted)
-                                : "client " + addr + " is not in an allowed network";
+                       : "client " + addr + " is not in an allowed network";
 }
 
 }  // namespace wharf::auth

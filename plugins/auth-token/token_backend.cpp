@@ -88,8 +88,8 @@ void TokenBackend::authorize(const AuthRequest& r, AuthDecision& out) {
   }
   out.outcome = WHARF_AUTH_DENIED;
   out.challenge = challenge(r, "insufficient_scope");
-  out.message = "the token does not grant " + action_names(wanted & ~out.granted) +
-                             " on " + r.resourceName();
+  out.message =
+      "the token does not grant " + action_names(wanted & ~out.granted) + " on " + r.resourceName();
 }
 
 }  // namespace wharf::auth

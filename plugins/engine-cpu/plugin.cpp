@@ -10,7 +10,8 @@ const wharf_config_key kKeys[] = {
      "GGUF model file (F32/F16/BF16/Q8_0/Q4_0/Q4_1) or Hugging Face model directory "
      "(config.json, safetensors, tokenizer.json); llama, mistral or qwen2 architecture"},
     {"model_id", WHARF_KEY_STRING, 0, kNoKind, nullptr, nullptr,
-     "model name reported to clients (default: the file name without .gguf, or the directory name)"},
+     "model name reported to clients (default: the file name without .gguf, or the directory "
+     "name)"},
     {"threads", WHARF_KEY_INT, 0, kNoKind, "0", nullptr,
      "compute threads (0 = one per hardware thread)"},
     {"kv_cache_bytes", WHARF_KEY_SIZE, 0, kNoKind, "512M", nullptr,

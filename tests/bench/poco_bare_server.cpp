@@ -20,7 +20,8 @@ namespace {
 class FixedBody : public Poco::Net::HTTPRequestHandler {
  public:
   explicit FixedBody(const std::string& body) : body_(body) {}
-  void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
+  void handleRequest(Poco::Net::HTTPServerRequest&,
+                     Poco::Net::HTTPServerResponse& response) override {
     response.setContentType("application/json");
     response.sendBuffer(body_.data(), body_.size());
   }
@@ -32,7 +33,8 @@ class FixedBody : public Poco::Net::HTTPRequestHandler {
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit Factory(std::string body) : body_(std::move(body)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new FixedBody(body_);
   }
 
@@ -60,7 +62,8 @@ int main(int argc, char** argv) {
   params->setMaxThreads(threads);
   params->setMaxQueued(512);
   params->setKeepAlive(true);
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)), 1024);
+  Poco::Net::ServerSocket socket(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)), 1024);
   Poco::Net::HTTPServer server(new Factory(std::string(bytes, 'x')), pool, socket, params);
   server.start();
   int sig = 0;

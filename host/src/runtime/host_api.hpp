@@ -1,5 +1,6 @@
 // The wharf_host_api handed to every plugin: logging through Poco loggers, metrics through the
-// host's registry, instance lookup, owned errors, the HTTP exchange table and the drain and stop flags.
+// host's registry, instance lookup, owned errors, the HTTP exchange table and the drain and stop
+// flags.
 #pragma once
 
 #include <atomic>

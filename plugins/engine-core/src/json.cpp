@@ -335,9 +335,11 @@ std::string pythonFloatRepr(double d) {
     if (c >= '0' && c <= '9') digits += c;
   while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
   if (exponent >= -4 && exponent < 16) {
-    if (exponent < 0) return out + "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
+    if (exponent < 0)
+      return out + "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
     const size_t whole = static_cast<size_t>(exponent) + 1;
-    if (digits.size() <= whole) return out + digits + std::string(whole - digits.size(), '0') + ".0";
+    if (digits.size() <= whole)
+      return out + digits + std::string(whole - digits.size(), '0') + ".0";
     return out + digits.substr(0, whole) + "." + digits.substr(whole);
   }
   out += digits.substr(0, 1);

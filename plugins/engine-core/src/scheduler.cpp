@@ -10,7 +10,9 @@ Scheduler::Scheduler(SchedulerLimits limits, BlockManager& blocks)
   limits_.max_num_batched_tokens = std::max<size_t>(1, limits_.max_num_batched_tokens);
 }
 
-void Scheduler::enqueue(std::shared_ptr<ScheduledSequence> seq) { waiting_.push_back(std::move(seq)); }
+void Scheduler::enqueue(std::shared_ptr<ScheduledSequence> seq) {
+  waiting_.push_back(std::move(seq));
+}
 
 void Scheduler::preempt(size_t index, SchedulerStep& step) {
   std::shared_ptr<ScheduledSequence> s = running_[index];

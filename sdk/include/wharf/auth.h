@@ -22,10 +22,10 @@ typedef const char* (*wharf_header_fn)(void* ctx, const char* name);
 
 typedef struct wharf_auth_request {
   uint32_t struct_size;
-  const char* method;        /* HTTP method */
-  const char* path;          /* request path */
-  const char* client_addr;   /* "ip" of the peer, IPv4 dotted or IPv6 without brackets */
-  wharf_header_fn header;    /* request headers */
+  const char* method;      /* HTTP method */
+  const char* path;        /* request path */
+  const char* client_addr; /* "ip" of the peer, IPv4 dotted or IPv6 without brackets */
+  wharf_header_fn header;  /* request headers */
   void* header_ctx;
   const char* resource_type; /* "repository", "registry" (catalog), "model", ... */
   const char* resource_name; /* e.g. "library/alpine"; "catalog" for the registry catalog */
@@ -33,10 +33,10 @@ typedef struct wharf_auth_request {
 } wharf_auth_request;
 
 typedef enum wharf_auth_outcome {
-  WHARF_AUTH_GRANTED = 0,       /* every wanted action granted */
+  WHARF_AUTH_GRANTED = 0,         /* every wanted action granted */
   WHARF_AUTH_UNAUTHENTICATED = 1, /* no or bad credentials: 401 with `challenge` */
-  WHARF_AUTH_DENIED = 2         /* known principal lacking an action: 403 (or 401 + challenge for
-                                   token auth, where a new token may carry more scope) */
+  WHARF_AUTH_DENIED = 2           /* known principal lacking an action: 403 (or 401 + challenge for
+                                     token auth, where a new token may carry more scope) */
 } wharf_auth_outcome;
 
 /* ABI 1.0's decision, with fixed-size fields that truncate: callers use `decide` where a backend

@@ -16,12 +16,12 @@ typedef void (*wharf_tokens_fn)(void* ctx, const int32_t* tokens, size_t count);
 
 typedef struct wharf_sampling_params {
   uint32_t struct_size;
-  int32_t max_tokens;       /* > 0 */
-  int32_t min_tokens;       /* EOS and stop tokens are suppressed until this many were made */
-  float temperature;        /* 0 = greedy */
-  float top_p;              /* (0, 1] */
-  int32_t top_k;            /* <= 0 = off */
-  float min_p;              /* [0, 1] */
+  int32_t max_tokens; /* > 0 */
+  int32_t min_tokens; /* EOS and stop tokens are suppressed until this many were made */
+  float temperature;  /* 0 = greedy */
+  float top_p;        /* (0, 1] */
+  int32_t top_k;      /* <= 0 = off */
+  float min_p;        /* [0, 1] */
   float presence_penalty;
   float frequency_penalty;
   float repetition_penalty; /* 1 = off */
@@ -46,8 +46,8 @@ typedef struct wharf_generation_event {
   uint64_t request_id;
   const int32_t* tokens; /* tokens accepted since the last event */
   size_t token_count;
-  const char* text;      /* the new UTF-8 text, never a partial code point or a held-back stop
-                            prefix */
+  const char* text; /* the new UTF-8 text, never a partial code point or a held-back stop
+                       prefix */
   size_t text_length;
   const float* logprobs;  /* per token, when requested, else NULL */
   const int32_t* top_ids; /* token_count * top_count, when requested */
@@ -58,7 +58,7 @@ typedef struct wharf_generation_event {
   const char* stop_reason;   /* the stop string or token that ended it, else NULL */
   uint32_t prompt_tokens;
   uint32_t completion_tokens;
-  uint32_t cached_tokens; /* prompt tokens served from the prefix cache */
+  uint32_t cached_tokens;    /* prompt tokens served from the prefix cache */
   const char* error_message; /* when finish_reason is "error" */
 } wharf_generation_event;
 

@@ -11,8 +11,8 @@
  *
  * Conventions used on every function below:
  *  - Strings are NUL-terminated UTF-8. A `const char*` argument is borrowed for the call only.
- *  - A function that can fail returns wharf_status and, when it is not WHARF_OK and `err` is not
- *    NULL, stores an owned wharf_error in *err which the caller releases with wharf_error_release().
+ *  - A function that can fail returns wharf_status and, when it is not WHARF_OK and `err` is
+ *    not NULL, stores an owned wharf_error in *err, released with wharf_error_release().
  *  - Exceptions never cross the boundary (the C++ helpers in wharf/cpp catch them).
  *  - "Threading:" notes say from which threads the host may call a function concurrently.
  */
@@ -74,18 +74,30 @@ static inline void wharf_error_release(wharf_error* e) {
 /* Human-readable name of a status code (static string). */
 static inline const char* wharf_status_name(wharf_status s) {
   switch (s) {
-    case WHARF_OK: return "ok";
-    case WHARF_ERR_INVALID_ARGUMENT: return "invalid argument";
-    case WHARF_ERR_NOT_FOUND: return "not found";
-    case WHARF_ERR_EXISTS: return "already exists";
-    case WHARF_ERR_PERMISSION: return "permission denied";
-    case WHARF_ERR_IO: return "i/o error";
-    case WHARF_ERR_NO_SPACE: return "no space";
-    case WHARF_ERR_UNSUPPORTED: return "unsupported";
-    case WHARF_ERR_UNAVAILABLE: return "unavailable";
-    case WHARF_ERR_CANCELLED: return "cancelled";
-    case WHARF_ERR_DATA: return "data error";
-    case WHARF_ERR_INTERNAL: return "internal error";
+    case WHARF_OK:
+      return "ok";
+    case WHARF_ERR_INVALID_ARGUMENT:
+      return "invalid argument";
+    case WHARF_ERR_NOT_FOUND:
+      return "not found";
+    case WHARF_ERR_EXISTS:
+      return "already exists";
+    case WHARF_ERR_PERMISSION:
+      return "permission denied";
+    case WHARF_ERR_IO:
+      return "i/o error";
+    case WHARF_ERR_NO_SPACE:
+      return "no space";
+    case WHARF_ERR_UNSUPPORTED:
+      return "unsupported";
+    case WHARF_ERR_UNAVAILABLE:
+      return "unavailable";
+    case WHARF_ERR_CANCELLED:
+      return "cancelled";
+    case WHARF_ERR_DATA:
+      return "data error";
+    case WHARF_ERR_INTERNAL:
+      return "internal error";
   }
   return "unknown";
 }
@@ -105,11 +117,16 @@ typedef enum wharf_plugin_kind {
 
 static inline const char* wharf_kind_name(wharf_plugin_kind k) {
   switch (k) {
-    case WHARF_KIND_STORAGE: return "storage";
-    case WHARF_KIND_AUTH: return "auth";
-    case WHARF_KIND_HTTP_SERVICE: return "http-service";
-    case WHARF_KIND_QUANT: return "quant";
-    case WHARF_KIND_ENGINE: return "engine";
+    case WHARF_KIND_STORAGE:
+      return "storage";
+    case WHARF_KIND_AUTH:
+      return "auth";
+    case WHARF_KIND_HTTP_SERVICE:
+      return "http-service";
+    case WHARF_KIND_QUANT:
+      return "quant";
+    case WHARF_KIND_ENGINE:
+      return "engine";
   }
   return "unknown";
 }
@@ -142,7 +159,7 @@ enum wharf_key_flags {
 typedef struct wharf_config_key {
   const char* name;
   wharf_key_type type;
-  uint32_t flags;           /* wharf_key_flags */
+  uint32_t flags;             /* wharf_key_flags */
   wharf_plugin_kind ref_kind; /* for WHARF_KEY_INSTANCE, 0 = any kind */
   const char* default_value;  /* NULL = no default; normalised like a configured value */
   const char* choices;        /* for WHARF_KEY_ENUM: "a|b|c" */
@@ -215,7 +232,8 @@ typedef struct wharf_host_api {
    * label_names); created on first use, then cached. Owned by the host. Any thread. */
   wharf_metric* (*metric)(void* ctx, wharf_metric_family* family, const char* const* label_values,
                           size_t label_count);
-  /* Counter: add `v` (>= 0). Gauge: add `v` (any sign). Histogram: ignored. Any thread, lock-free.*/
+  /* Counter: add `v` (>= 0). Gauge: add `v` (any sign). Histogram: ignored. Any thread,
+   * lock-free.*/
   void (*metric_add)(wharf_metric* m, double v);
   /* Gauge: set to `v`. Others: ignored. Any thread. */
   void (*metric_set)(wharf_metric* m, double v);
@@ -281,7 +299,8 @@ typedef struct wharf_plugin {
    * command-line words ("--dry-run", ...). Output lines go to `out`. WHARF_ERR_UNSUPPORTED when
    * this plugin has no such command. Threading: the main thread; no requests run meanwhile. */
   wharf_status (*run_command)(void* instance, const char* command, const char* const* args,
-                              size_t arg_count, wharf_string_fn out, void* out_ctx, wharf_error** err);
+                              size_t arg_count, wharf_string_fn out, void* out_ctx,
+                              wharf_error** err);
 } wharf_plugin;
 
 typedef const wharf_plugin* (*wharf_plugin_init_fn)(const wharf_host_api* host);

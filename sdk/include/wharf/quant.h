@@ -15,8 +15,8 @@ typedef struct wharf_quant_layer wharf_quant_layer; /* opaque, owned by the back
 
 typedef struct wharf_linear_info {
   uint32_t struct_size;
-  int64_t in_features;  /* K */
-  int64_t out_features; /* N */
+  int64_t in_features;   /* K */
+  int64_t out_features;  /* N */
   uint64_t device_bytes; /* memory held by the repacked layer */
 } wharf_linear_info;
 
@@ -32,8 +32,9 @@ typedef struct wharf_quant_v1 {
   const char* const* (*tensor_suffixes)(void* inst, const char* quant_config_json);
   /* Repacks one layer from its checkpoint tensors (host memory, named by suffix) for `device`.
    * The tensors are borrowed for the call. */
-  wharf_status (*load_linear)(void* inst, const char* quant_config_json, const wharf_tensor* tensors,
-                              size_t tensor_count, wharf_device_type device, int32_t device_index,
+  wharf_status (*load_linear)(void* inst, const char* quant_config_json,
+                              const wharf_tensor* tensors, size_t tensor_count,
+                              wharf_device_type device, int32_t device_index,
                               wharf_quant_layer** layer, wharf_linear_info* info,
                               wharf_error** err);
   /* y[rows, N] = x[rows, K] * W^T on the layer's device. x and y are F32 or F16 (x->dtype ==

@@ -22,9 +22,9 @@ extern "C" {
 
 typedef struct wharf_storage_stat {
   uint32_t struct_size;
-  uint64_t size;        /* bytes; 0 for directories */
-  int64_t mtime_ns;     /* modification time, nanoseconds since the Unix epoch */
-  int is_dir;           /* non-zero for a directory (a prefix with children) */
+  uint64_t size;    /* bytes; 0 for directories */
+  int64_t mtime_ns; /* modification time, nanoseconds since the Unix epoch */
+  int is_dir;       /* non-zero for a directory (a prefix with children) */
 } wharf_storage_stat;
 
 /* Receives data read from storage. Return 0 to continue, non-zero to stop the read early (the
@@ -86,8 +86,8 @@ typedef struct wharf_storage_v1 {
 
   /* Optional (NULL or WHARF_ERR_UNSUPPORTED): a URL a client may be redirected to for `method`
    * ("GET" or "HEAD") on `path`, e.g. a pre-signed object store URL. */
-  wharf_status (*redirect_url)(void* inst, const char* path, const char* method,
-                               wharf_string_fn fn, void* fn_ctx, wharf_error** err);
+  wharf_status (*redirect_url)(void* inst, const char* path, const char* method, wharf_string_fn fn,
+                               void* fn_ctx, wharf_error** err);
 } wharf_storage_v1;
 
 #ifdef __cplusplus

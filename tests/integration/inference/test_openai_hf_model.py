@@ -6,6 +6,7 @@ import subprocess
 import pytest
 
 from conftest import HF_MODEL, WHARFD, Server
+from wharf_testing import free_port
 
 
 @pytest.fixture(scope="module")
@@ -21,16 +22,23 @@ def hf_client(hf_server):
     return OpenAI(base_url=hf_server.base_url, api_key="unused", max_retries=0, timeout=120)
 
 
-def test_check_config_accepts_the_directory(hf_server):
-    r = subprocess.run([WHARFD, "check-config", str(hf_server.config)], capture_output=True, text=True,
-                       timeout=60)
+def check_config(server, path, model):
+    """`wharfd check-config` on the server's configuration with `model` and ports of its own (the
+    check binds them)."""
+    text = server.config.read_text().replace(HF_MODEL, model)
+    for port in (server.api_port, server.admin_port):
+        text = text.replace(f"127.0.0.1:{port}", f"127.0.0.1:{free_port()}")
+    path.write_text(text)
+    return subprocess.run([WHARFD, "check-config", str(path)], capture_output=True, text=True, timeout=60)
+
+
+def test_check_config_accepts_the_directory(tmp_path, hf_server):
+    r = check_config(hf_server, tmp_path / "hf.ini", HF_MODEL)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_check_config_refuses_a_missing_path(tmp_path, hf_server):
-    bad = tmp_path / "bad.ini"
-    bad.write_text(hf_server.config.read_text().replace(HF_MODEL, str(tmp_path / "no-such-model")))
-    r = subprocess.run([WHARFD, "check-config", str(bad)], capture_output=True, text=True, timeout=60)
+    r = check_config(hf_server, tmp_path / "bad.ini", str(tmp_path / "no-such-model"))
     assert r.returncode == 78 and "does not exist" in r.stdout + r.stderr, r.stdout + r.stderr
 
 

@@ -1,10 +1,11 @@
 // Plugin sections: key validation against the plugin's declared keys, dependency order, reverse
 // destruction, and failures that name the instance.
+#include "plugins/instance_manager.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "plugins/instance_manager.hpp"
 #include "runtime/host_api.hpp"
 #include "temp_files.hpp"
 
@@ -24,12 +25,13 @@ struct Managed {
   std::unique_ptr<InstanceManager> manager;
 
   explicit Managed(const std::string& plugins) {
-    std::string text = "[host]\nmetrics_listener = none\nadmin_listener = none\ndata_dir = " + dir.path() +
-                       "\n[listener.api]\nbind = 127.0.0.1:0\n" + plugins;
+    std::string text =
+        "[host]\nmetrics_listener = none\nadmin_listener = none\ndata_dir = " + dir.path() +
+        "\n[listener.api]\nbind = 127.0.0.1:0\n" + plugins;
     ini = std::make_unique<IniSource>(IniSource::load(dir.write("t.ini", text)));
     config = std::make_unique<HostConfig>(parse_host_config(*ini));
-    loader = std::make_unique<ModuleLoader>(std::vector<std::string>{WHARF_TEST_PLUGIN_DIR, WHARF_PLUGIN_BUILD_DIR},
-                                            api.api());
+    loader = std::make_unique<ModuleLoader>(
+        std::vector<std::string>{WHARF_TEST_PLUGIN_DIR, WHARF_PLUGIN_BUILD_DIR}, api.api());
     manager = std::make_unique<InstanceManager>(*config, *ini, *loader);
   }
   std::string validate_error() {
@@ -48,27 +50,31 @@ struct Managed {
 };
 
 std::string echo(const std::string& name, const std::string& extra, const std::string& log) {
-  return "[plugin." + name + "]\nmodule = test-echo\nlistener = api\nprefix = /" + name + "\norder_log = " + log +
-         "\n" + extra;
+  return "[plugin." + name + "]\nmodule = test-echo\nlistener = api\nprefix = /" + name +
+         "\norder_log = " + log + "\n" + extra;
 }
 
 }  // namespace
 
 TEST(InstanceManager, UnknownKeyIsRefusedWithItsLine) {
   Managed m("[plugin.mem]\nmodule = storage-memory\nmax_bytes = 1M\nroot = /tmp\n");
-  EXPECT_EQ(m.validate_error().rfind("t.ini:10: [plugin.mem] root: unknown key for module storage-memory", 0), 0u)
+  EXPECT_EQ(m.validate_error().rfind(
+                "t.ini:10: [plugin.mem] root: unknown key for module storage-memory", 0),
+            0u)
       << m.validate_error();
 }
 
 TEST(InstanceManager, TypedValuesAreChecked) {
   Managed m("[plugin.mem]\nmodule = storage-memory\nmax_bytes = huge\n");
-  EXPECT_EQ(m.validate_error(), "t.ini:9: [plugin.mem] max_bytes: expected a size such as 64M, got 'huge'");
+  EXPECT_EQ(m.validate_error(),
+            "t.ini:9: [plugin.mem] max_bytes: expected a size such as 64M, got 'huge'");
 }
 
 TEST(InstanceManager, UnknownModule) {
   Managed m("[plugin.x]\nmodule = storage-nothing\n");
-  EXPECT_NE(m.validate_error().find("t.ini:8: [plugin.x] module: module 'storage-nothing' not found"),
-            std::string::npos)
+  EXPECT_NE(
+      m.validate_error().find("t.ini:8: [plugin.x] module: module 'storage-nothing' not found"),
+      std::string::npos)
       << m.validate_error();
 }
 
@@ -85,20 +91,23 @@ TEST(InstanceManager, DanglingListener) {
 TEST(InstanceManager, HttpServicesNeedAListener) {
   Managed m("[plugin.a]\nmodule = test-echo\n");
   EXPECT_EQ(m.validate_error(),
-            "t.ini:7: [plugin.a] listener: missing required key: the [listener.<name>] this service answers on");
+            "t.ini:7: [plugin.a] listener: missing required key: the [listener.<name>] this "
+            "service answers on");
 }
 
 TEST(InstanceManager, CyclesAreRefused) {
-  Managed m("[plugin.a]\nmodule = test-echo\nlistener = api\ndepends = b\n"
-            "[plugin.b]\nmodule = test-echo\nlistener = api\nprefix = /b\ndepends = a\n");
-  EXPECT_NE(m.validate_error().find("dependency cycle: a -> b -> a"), std::string::npos) << m.validate_error();
+  Managed m(
+      "[plugin.a]\nmodule = test-echo\nlistener = api\ndepends = b\n"
+      "[plugin.b]\nmodule = test-echo\nlistener = api\nprefix = /b\ndepends = a\n");
+  EXPECT_NE(m.validate_error().find("dependency cycle: a -> b -> a"), std::string::npos)
+      << m.validate_error();
 }
 
 TEST(InstanceManager, CreatesInDependencyOrderAndDestroysInReverse) {
   TempDir logs;
   std::string log = logs.file("order.log");
-  Managed m(echo("web", "depends = mid, mem\n", log) + echo("mid", "depends = base\n", log) + echo("base", "", log) +
-            "[plugin.mem]\nmodule = storage-memory\n");
+  Managed m(echo("web", "depends = mid, mem\n", log) + echo("mid", "depends = base\n", log) +
+            echo("base", "", log) + "[plugin.mem]\nmodule = storage-memory\n");
   ASSERT_EQ(m.validate_error(), "");
   std::vector<std::string> order;
   for (auto& i : m.manager->instances()) order.push_back(i.name);
@@ -108,8 +117,10 @@ TEST(InstanceManager, CreatesInDependencyOrderAndDestroysInReverse) {
   void* handle = nullptr;
   std::string why;
   EXPECT_EQ(m.manager->lookup("mem", WHARF_KIND_STORAGE, &table, &handle, why), WHARF_OK);
-  EXPECT_EQ(m.manager->lookup("mem", WHARF_KIND_AUTH, &table, &handle, why), WHARF_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(m.manager->lookup("ghost", WHARF_KIND_STORAGE, &table, &handle, why), WHARF_ERR_NOT_FOUND);
+  EXPECT_EQ(m.manager->lookup("mem", WHARF_KIND_AUTH, &table, &handle, why),
+            WHARF_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(m.manager->lookup("ghost", WHARF_KIND_STORAGE, &table, &handle, why),
+            WHARF_ERR_NOT_FOUND);
   m.manager->destroy_all();
   std::ifstream in(log);
   std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -1,6 +1,6 @@
-#include "metrics/metrics_hub.hpp"
-
 #include <gtest/gtest.h>
+
+#include "metrics/metrics_hub.hpp"
 
 using namespace wharf::host;
 
@@ -8,7 +8,8 @@ TEST(Metrics, ExpositionOfEveryType) {
   MetricsHub hub;
   auto* c = hub.family(WHARF_METRIC_COUNTER, "test_requests_total", "Requests.", {"code"}, {});
   auto* g = hub.family(WHARF_METRIC_GAUGE, "test_in_flight", "In flight.", {}, {});
-  auto* h = hub.family(WHARF_METRIC_HISTOGRAM, "test_latency_seconds", "Latency.", {"route"}, {0.1, 1});
+  auto* h =
+      hub.family(WHARF_METRIC_HISTOGRAM, "test_latency_seconds", "Latency.", {"route"}, {0.1, 1});
   ASSERT_TRUE(c && g && h);
   MetricsHub::add(hub.metric(c, {"200"}), 3);
   MetricsHub::add(hub.metric(c, {"404"}), 1);

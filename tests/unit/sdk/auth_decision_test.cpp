@@ -12,8 +12,9 @@ class LongChallenge : public wharf::AuthBackend {
     out.outcome = WHARF_AUTH_UNAUTHENTICATED;
     out.granted = r.actions() & WHARF_ACTION_PULL;
     out.principal = std::string(300, 'p');
-    out.challenge = "Bearer realm=\"https://auth.example/token\",scope=\"repository:" +
-                    r.resourceName() + ":pull,push\"";
+    out.challenge =
+        "Bearer realm=\"https://auth.example/token\",scope=\"repository:" + r.resourceName() +
+        ":pull,push\"";
     out.message = std::string(600, 'm');
   }
 };

@@ -109,7 +109,8 @@ class Host {
   }
 
   bool draining() const { return api_->draining && api_->draining(api_->ctx); }
-  // The drain deadline has passed: end in-flight work now (a host older than ABI 1.1 never says so).
+  // The drain deadline has passed: end in-flight work now (a host older than ABI 1.1 never says
+  // so).
   bool stopping() const {
     return api_->struct_size >= offsetof(wharf_host_api, stopping) + sizeof(api_->stopping) &&
            api_->stopping && api_->stopping(api_->ctx);

@@ -13,7 +13,9 @@ wharf_status create(const wharf_config*, const wharf_host_api*, void** instance,
   return WHARF_OK;
 }
 void destroy(void*) {}
-wharf_status stat(void*, const char*, wharf_storage_stat*, wharf_error**) { return WHARF_ERR_NOT_FOUND; }
+wharf_status stat(void*, const char*, wharf_storage_stat*, wharf_error**) {
+  return WHARF_ERR_NOT_FOUND;
+}
 
 wharf_storage_v1 make_table() {
   wharf_storage_v1 t{};
