@@ -30,6 +30,8 @@ const wharf_config_key kKeys[] = {
 
 }  // namespace
 
-WHARF_ENGINE_PLUGIN(wharf::engine_cpu::CpuEngine, "engine-cpu", "0.1.0",
-                    "LLM inference on the CPU (GGUF llama-family models, AVX2/AVX-512 kernels)",
-                    kKeys)
+WHARF_ENGINE_PLUGIN(
+    wharf::engine_cpu::CpuEngine, "engine-cpu", "0.1.0",
+    "LLM inference on the CPU (llama-family GGUF files and Hugging Face directories; "
+    "AVX2/AVX-512 kernels)",
+    kKeys)

@@ -29,8 +29,7 @@ extern "C" {
 #define WHARF_ABI_MAJOR 1
 /* Minor versions (each appends to tables; the host accepts plugins of any minor up to its own):
  *  1.0  the first ABI
- *  1.1  WHARF_KEY_PATH; wharf_host_api.stopping; wharf_auth_v1.decide (strings of any length);
- *       wharf_quant_v1.run_cpu (linear layers on the engine's CPU threads) */
+ *  1.1  WHARF_KEY_PATH; wharf_host_api.stopping; wharf_auth_v1.decide (strings of any length) */
 #define WHARF_ABI_MINOR 1
 
 #if defined(_WIN32)
@@ -171,9 +170,9 @@ typedef struct wharf_kv {
   const char* value;
 } wharf_kv;
 
-/* The instance's validated INI section: every declared key that is set or has a default, in
- * declaration order, values normalised as described at wharf_key_type. Borrowed during create();
- * copy what you keep. */
+/* The instance's validated INI section: every declared key that is set (in file order), then every
+ * other one that has a default, values normalised as described at wharf_key_type; look keys up by
+ * name, not by position. Borrowed during create(); copy what you keep. */
 typedef struct wharf_config {
   uint32_t struct_size;
   const char* instance_name;
