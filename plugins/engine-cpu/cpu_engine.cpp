@@ -2,11 +2,11 @@
 
 #include <filesystem>
 
-#include "engine/cpu_llama_runner.hpp"
-#include "engine/gguf.hpp"
-#include "engine/hf_chat_template.hpp"
-#include "engine/hf_checkpoint.hpp"
-#include "engine/kernels.hpp"
+#include "engine/cpu/cpu_llama_runner.hpp"
+#include "engine/cpu/kernels.hpp"
+#include "engine/model/gguf.hpp"
+#include "engine/model/hf_checkpoint.hpp"
+#include "engine/text/hf_chat_template.hpp"
 
 namespace wharf::engine_cpu {
 
@@ -61,7 +61,9 @@ CpuEngine::CpuEngine(const Config& config, const Host& host) {
                                                         engine::readHfChatTemplate(path),
                                                         std::move(runner), o);
   } else {
-    engine_ = std::make_unique<engine::InferenceEngine>(gguf, std::move(runner), o);
+    engine_ = std::make_unique<engine::InferenceEngine>(
+        engine::Tokenizer::fromGguf(*gguf), gguf->stringValue("tokenizer.chat_template"),
+        std::move(runner), o);
   }
   host.info("engine-cpu: model '" + o.model_id + "' (" + path + "), " +
             std::to_string(engine_->maxModelLen()) + " tokens context, " +

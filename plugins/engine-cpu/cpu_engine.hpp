@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/inference_engine.hpp"
+#include "engine/sched/inference_engine.hpp"
 #include "wharf/cpp/config.hpp"
 #include "wharf/cpp/engine.hpp"
 #include "wharf/cpp/host.hpp"

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "engine/unicode.hpp"
+#include "engine/text/unicode.hpp"
 #include "wharf/cpp/error.hpp"
 #include "wharf/cpp/json_string.hpp"
 

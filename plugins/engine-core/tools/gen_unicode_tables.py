@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Generates src/unicode_tables.cpp: code point ranges of the Unicode categories the byte-level BPE
+"""Generates src/text/unicode_tables.cpp: code point ranges of the Unicode categories the byte-level BPE
 pre-tokenizer needs (\\p{L}, \\p{N}, White_Space), from Python's unicodedata.
 
-Usage: python3 tools/gen_unicode_tables.py > src/unicode_tables.cpp && clang-format -i src/unicode_tables.cpp
+Usage: python3 tools/gen_unicode_tables.py > src/text/unicode_tables.cpp && clang-format -i src/text/unicode_tables.cpp
 """
 import sys
 import unicodedata

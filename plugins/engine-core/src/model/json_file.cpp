@@ -1,0 +1,29 @@
+#include "engine/model/json_file.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "wharf/cpp/error.hpp"
+
+namespace wharf::engine {
+
+Json readJsonFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(WHARF_ERR_NOT_FOUND, "'" + path + "': cannot open");
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    return Json::parse(text.str());
+  } catch (const Error& e) {
+    throw Error(WHARF_ERR_DATA, "'" + path + "': not valid JSON: " + e.what());
+  }
+}
+
+std::optional<Json> readOptionalJsonFile(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  return readJsonFile(path);
+}
+
+}  // namespace wharf::engine

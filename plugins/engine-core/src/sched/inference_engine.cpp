@@ -1,0 +1,433 @@
+#include "engine/sched/inference_engine.hpp"
+
+#include <algorithm>
+
+#include "engine/json.hpp"
+#include "engine/text/chat_template.hpp"
+#include "wharf/cpp/error.hpp"
+
+namespace wharf::engine {
+
+struct InferenceEngine::Request {
+  uint64_t id = 0;
+  std::shared_ptr<ScheduledSequence> seq;
+  size_t prompt_length = 0;
+  SamplingParams params;
+  SamplerState sampler;
+  RequestText text;
+  wharf_generation_fn on_event = nullptr;
+  void* ctx = nullptr;
+  size_t generated = 0;
+  bool done = false;
+
+  Request(const Tokenizer& tok, SamplingParams p, const std::vector<int32_t>& prompt)
+      : params(std::move(p)), sampler(params, prompt), text(tok, params) {}
+};
+
+namespace {
+
+size_t blocksFromBudget(size_t bytes, size_t per_block) {
+  return per_block == 0 ? 0 : bytes / per_block;
+}
+
+}  // namespace
+
+InferenceEngine::InferenceEngine(std::unique_ptr<Tokenizer> tokenizer,
+                                 std::optional<std::string> chat_template,
+                                 std::unique_ptr<ModelRunner> runner, EngineOptions options)
+    : runner_(std::move(runner)),
+      tokenizer_(std::move(tokenizer)),
+      options_(std::move(options)),
+      max_model_len_(options_.max_model_len
+                         ? options_.max_model_len
+                         : static_cast<size_t>(runner_->config().context_length)),
+      vocab_(static_cast<size_t>(runner_->config().vocab_size)),
+      blocks_(blocksFromBudget(options_.kv_cache_bytes, runner_->kvBytesPerBlock()),
+              options_.prefix_caching),
+      scheduler_(SchedulerLimits{options_.max_num_seqs, options_.max_num_batched_tokens}, blocks_),
+      sampler_(tokenizer_->endOfGenerationIds()) {
+  const size_t per_block = runner_->kvBytesPerBlock();
+  if (max_model_len_ > static_cast<size_t>(runner_->config().context_length)) {
+    throw Error(WHARF_ERR_INVALID_ARGUMENT, "max_model_len " + std::to_string(max_model_len_) +
+                                                " is larger than the model's context length " +
+                                                std::to_string(runner_->config().context_length));
+  }
+  if (blocks_.totalBlocks() < BlockManager::blocksFor(max_model_len_)) {
+    throw Error(WHARF_ERR_INVALID_ARGUMENT,
+                "kv_cache_bytes " + std::to_string(options_.kv_cache_bytes) +
+                    " holds fewer tokens than one max_model_len (" +
+                    std::to_string(max_model_len_) + ") sequence needs (" +
+                    std::to_string(BlockManager::blocksFor(max_model_len_) * per_block) +
+                    " bytes); raise kv_cache_bytes or lower max_model_len");
+  }
+  if (options_.model_id.empty()) {
+    options_.model_id = runner_->config().name.empty() ? "model" : runner_->config().name;
+  }
+  if (chat_template) chat_template_ = std::make_unique<ChatTemplate>(*chat_template);
+  runner_->allocateKvCache(blocks_.totalBlocks());
+  publishStats();
+  thread_ = std::thread([this] { loop(); });
+}
+
+InferenceEngine::~InferenceEngine() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::vector<int32_t> InferenceEngine::tokenize(std::string_view text, bool add_special) const {
+  return tokenizer_->encode(text, add_special);
+}
+
+std::string InferenceEngine::detokenize(const std::vector<int32_t>& tokens, bool skip) const {
+  for (int32_t t : tokens) {
+    if (t < 0 || static_cast<size_t>(t) >= tokenizer_->vocabSize()) {
+      throw Error(WHARF_ERR_INVALID_ARGUMENT, "token id " + std::to_string(t) + " out of range");
+    }
+  }
+  return tokenizer_->decode(tokens, skip);
+}
+
+std::string InferenceEngine::applyChatTemplate(const std::string& messages_json,
+                                               bool add_generation_prompt) const {
+  if (!chat_template_) {
+    throw Error(WHARF_ERR_UNSUPPORTED, "the model has no chat template");
+  }
+  Json messages = Json::parse(messages_json);
+  if (!messages.isArray()) throw Error(WHARF_ERR_INVALID_ARGUMENT, "messages must be an array");
+  auto special = [&](int32_t id) { return id >= 0 ? tokenizer_->tokenText(id) : std::string(); };
+  return chat_template_->render(messages, add_generation_prompt, special(tokenizer_->bosId()),
+                                special(tokenizer_->eosId()));
+}
+
+std::string InferenceEngine::modelInfo() const {
+  const ModelConfig& c = runner_->config();
+  Json j;
+  j.set("id", options_.model_id);
+  j.set("object", "model");
+  j.set("name", c.name);
+  j.set("architecture", c.architecture);
+  j.set("max_model_len", static_cast<uint64_t>(max_model_len_));
+  j.set("context_length", c.context_length);
+  j.set("vocab_size", c.vocab_size);
+  j.set("embedding_length", c.embedding_length);
+  j.set("layers", c.block_count);
+  j.set("heads", c.head_count);
+  j.set("kv_heads", c.head_count_kv);
+  j.set("kv_block_size", static_cast<uint64_t>(kKvBlockSize));
+  j.set("kv_blocks", static_cast<uint64_t>(blocks_.totalBlocks()));
+  j.set("threads", runner_->parallelism());
+  j.set("has_chat_template", chat_template_ != nullptr);
+  j.set("bos_token_id", tokenizer_->bosId());
+  j.set("eos_token_id", tokenizer_->eosId());
+  return j.dump();
+}
+
+std::string InferenceEngine::stats() const {
+  Counters c;
+  {
+    std::lock_guard<std::mutex> lock(stats_mutex_);
+    c = counters_;
+  }
+  Json j;
+  j.set("model", options_.model_id);
+  j.set("kv_block_size", static_cast<uint64_t>(kKvBlockSize));
+  j.set("kv_blocks_total", static_cast<uint64_t>(blocks_.totalBlocks()));
+  j.set("kv_blocks_used", static_cast<uint64_t>(c.blocks_used));
+  j.set("kv_blocks_free", static_cast<uint64_t>(c.blocks_free));
+  j.set("kv_blocks_cached", static_cast<uint64_t>(c.cached_blocks));
+  double total = static_cast<double>(blocks_.totalBlocks());
+  j.set("kv_cache_usage", total > 0 ? static_cast<double>(c.blocks_used) / total : 0.0);
+  j.set("num_requests_running", static_cast<uint64_t>(c.running));
+  j.set("num_requests_waiting", static_cast<uint64_t>(c.waiting));
+  j.set("prefix_cache_queried_tokens", c.prefix_queried);
+  j.set("prefix_cache_hit_tokens", c.prefix_hits);
+  j.set("prefix_cache_hit_rate", c.prefix_queried ? static_cast<double>(c.prefix_hits) /
+                                                        static_cast<double>(c.prefix_queried)
+                                                  : 0.0);
+  j.set("num_preemptions_total", c.preemptions);
+  j.set("prompt_tokens_total", c.prompt_tokens);
+  j.set("generation_tokens_total", c.generation_tokens);
+  j.set("steps_total", c.steps);
+  Json finished;
+  finished.set("stop", c.finished_stop);
+  finished.set("length", c.finished_length);
+  finished.set("abort", c.finished_abort);
+  finished.set("error", c.finished_error);
+  j.set("request_success_total", std::move(finished));
+  j.set("max_num_seqs", static_cast<uint64_t>(options_.max_num_seqs));
+  j.set("max_num_batched_tokens", static_cast<uint64_t>(options_.max_num_batched_tokens));
+  j.set("max_waiting", static_cast<uint64_t>(options_.max_waiting));
+  const RunnerMemory m = runner_->memory();
+  Json memory;
+  memory.set("device", m.device);
+  memory.set("weights_bytes", m.weights_bytes);
+  memory.set("kv_cache_bytes", m.kv_cache_bytes);
+  memory.set("workspace_bytes", m.workspace_bytes);
+  memory.set("device_total_bytes", m.device_total_bytes);
+  memory.set("device_free_bytes", m.device_free_bytes);
+  j.set("memory", std::move(memory));
+  return j.dump();
+}
+
+uint64_t InferenceEngine::submit(const wharf_generation_request& req) {
+  if (!req.on_event) throw Error(WHARF_ERR_INVALID_ARGUMENT, "on_event is required");
+  if (req.prompt_length == 0 || !req.prompt_tokens) {
+    throw Error(WHARF_ERR_INVALID_ARGUMENT, "the prompt is empty");
+  }
+  std::vector<int32_t> prompt(req.prompt_tokens, req.prompt_tokens + req.prompt_length);
+  for (int32_t t : prompt) {
+    if (t < 0 || static_cast<size_t>(t) >= vocab_) {
+      throw Error(WHARF_ERR_INVALID_ARGUMENT,
+                  "prompt token id " + std::to_string(t) + " out of range");
+    }
+  }
+  if (prompt.size() >= max_model_len_) {
+    throw Error(WHARF_ERR_INVALID_ARGUMENT,
+                "the prompt has " + std::to_string(prompt.size()) +
+                    " tokens, but this model's maximum context length is " +
+                    std::to_string(max_model_len_) +
+                    " tokens (prompt plus at least one generated)");
+  }
+  SamplingParams params = SamplingParams::fromC(req.sampling, static_cast<int64_t>(vocab_));
+  auto r = std::make_unique<Request>(*tokenizer_, std::move(params), prompt);
+  r->id = next_id_.fetch_add(1);
+  r->prompt_length = prompt.size();
+  r->on_event = req.on_event;
+  r->ctx = req.on_event_ctx;
+  r->seq = std::make_shared<ScheduledSequence>();
+  r->seq->id = r->id;
+  r->seq->tokens = std::move(prompt);
+  uint64_t id = r->id;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stop_) throw Error(WHARF_ERR_UNAVAILABLE, "the engine is shutting down");
+    if (waiting_.load() + incoming_.size() >= options_.max_waiting) {
+      throw Error(WHARF_ERR_UNAVAILABLE, "the waiting queue is full (" +
+                                             std::to_string(options_.max_waiting) +
+                                             " requests); retry later");
+    }
+    incoming_.push_back(std::move(r));
+  }
+  wake_.notify_all();
+  return id;
+}
+
+void InferenceEngine::cancel(uint64_t id) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cancels_.push_back(id);
+  }
+  wake_.notify_all();
+}
+
+void InferenceEngine::loop() {
+  for (;;) {
+    std::deque<std::unique_ptr<Request>> incoming;
+    std::vector<uint64_t> cancels;
+    bool stopping;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] {
+        return stop_ || !incoming_.empty() || !cancels_.empty() || !scheduler_.idle();
+      });
+      stopping = stop_;
+      incoming.swap(incoming_);
+      cancels.swap(cancels_);
+    }
+    for (auto& r : incoming) {
+      scheduler_.enqueue(r->seq);
+      prompt_tokens_ += r->prompt_length;
+      uint64_t id = r->id;
+      requests_.emplace(id, std::move(r));
+    }
+    if (stopping) {
+      for (auto& [id, r] : requests_) {
+        scheduler_.remove(id);
+        finish(*r, "abort", r->text.finish());
+      }
+      requests_.clear();
+      publishStats();
+      return;
+    }
+    for (uint64_t id : cancels) {
+      auto it = requests_.find(id);
+      if (it == requests_.end()) continue;
+      scheduler_.remove(id);
+      finish(*it->second, "abort", it->second->text.finish());
+      requests_.erase(it);
+    }
+    if (!scheduler_.idle()) step();
+    publishStats();
+  }
+}
+
+void InferenceEngine::step() {
+  SchedulerStep plan = scheduler_.schedule();
+  for (ScheduledSequence* s : plan.rejected) {
+    auto it = requests_.find(s->id);
+    if (it == requests_.end()) continue;
+    scheduler_.remove(s->id);
+    finish(*it->second, "error", "", "the sequence does not fit in the KV cache");
+    requests_.erase(it);
+  }
+  if (plan.work.empty()) return;
+
+  ForwardBatch batch;
+  for (size_t i = 0; i < plan.work.size(); ++i) {
+    const StepWork& w = plan.work[i];
+    batch.block_tables.push_back(&blocks_.blockTable(w.seq->id));
+    size_t end = w.seq->num_computed + w.num_tokens;
+    for (size_t k = w.seq->num_computed; k < end; ++k) {
+      batch.add(w.seq->tokens[k], static_cast<int32_t>(k), static_cast<int32_t>(i),
+                w.wants_logits && k + 1 == end);
+    }
+  }
+  try {
+    // One sampling row per logit row, in batch order: every scheduled sequence has its request.
+    rows_.clear();
+    for (const StepWork& w : plan.work) {
+      if (!w.wants_logits) continue;
+      Request& r = *requests_.at(w.seq->id);
+      rows_.push_back(SamplingRow{&r.params, &r.sampler});
+    }
+    runner_->step(batch, rows_, sampler_, sampled_);
+  } catch (const std::exception& e) {
+    for (const StepWork& w : plan.work) {
+      auto it = requests_.find(w.seq->id);
+      if (it == requests_.end()) continue;
+      scheduler_.remove(w.seq->id);
+      finish(*it->second, "error", "", std::string("forward pass failed: ") + e.what());
+      requests_.erase(it);
+    }
+    return;
+  }
+  ++steps_;
+
+  size_t row = 0;
+  for (const StepWork& w : plan.work) {
+    scheduler_.commit(w);
+    if (!w.wants_logits) continue;
+    const SampledToken& sampled = sampled_[row++];
+    auto it = requests_.find(w.seq->id);
+    if (it == requests_.end()) continue;
+    Request& r = *it->second;
+    emitToken(r, sampled.id, sampled);
+    if (r.done) {
+      scheduler_.remove(r.id);
+      requests_.erase(it);
+    }
+  }
+}
+
+void InferenceEngine::emitToken(Request& r, int32_t token, const SampledToken& sampled) {
+  r.sampler.accept(token);
+  r.seq->tokens.push_back(token);
+  ++r.generated;
+  ++generation_tokens_;
+  const SamplingParams& p = r.params;
+
+  const char* reason = nullptr;
+  std::string stop_reason;
+  bool ends_by_token = false;
+  if (!p.ignore_eos && tokenizer_->isEndOfGeneration(token)) {
+    reason = "stop";
+    ends_by_token = true;
+  } else if (std::find(p.stop_token_ids.begin(), p.stop_token_ids.end(), token) !=
+             p.stop_token_ids.end()) {
+    reason = "stop";
+    stop_reason = std::to_string(token);
+    ends_by_token = true;
+  }
+  std::string text;
+  bool stopped_by_string = false;
+  if (!ends_by_token) {
+    RequestText::Piece piece = r.text.add(token);
+    text = std::move(piece.text);
+    if (piece.stop) {
+      reason = "stop";
+      stop_reason = *piece.stop;
+      stopped_by_string = true;
+    }
+  }
+  if (!reason && (r.generated >= static_cast<size_t>(p.max_tokens) ||
+                  r.seq->tokens.size() >= max_model_len_)) {
+    reason = "length";
+  }
+  // Ending for any reason but a stop string releases the text held back for stop matching.
+  if (reason && !stopped_by_string) text += r.text.finish();
+
+  wharf_generation_event ev{};
+  ev.struct_size = sizeof ev;
+  ev.request_id = r.id;
+  ev.tokens = &token;
+  ev.token_count = 1;
+  ev.text = text.c_str();
+  ev.text_length = text.size();
+  if (p.logprobs >= 0) {
+    ev.logprobs = &sampled.logprob;
+    ev.top_ids = sampled.top_ids.data();
+    ev.top_logprobs = sampled.top_logprobs.data();
+    ev.top_count = sampled.top_ids.size();
+  }
+  ev.prompt_tokens = static_cast<uint32_t>(r.prompt_length);
+  ev.completion_tokens = static_cast<uint32_t>(r.generated);
+  ev.cached_tokens = r.seq->cached_tokens;
+  if (reason) {
+    ev.finished = 1;
+    ev.finish_reason = reason;
+    ev.stop_reason = stop_reason.empty() ? nullptr : stop_reason.c_str();
+    r.done = true;
+    (std::string(reason) == "stop" ? finished_stop_ : finished_length_)++;
+  }
+  r.on_event(r.ctx, &ev);
+}
+
+void InferenceEngine::finish(Request& r, const char* reason, std::string text,
+                             const std::string& error) {
+  if (r.done) return;
+  r.done = true;
+  wharf_generation_event ev{};
+  ev.struct_size = sizeof ev;
+  ev.request_id = r.id;
+  ev.text = text.c_str();
+  ev.text_length = text.size();
+  ev.finished = 1;
+  ev.finish_reason = reason;
+  ev.prompt_tokens = static_cast<uint32_t>(r.prompt_length);
+  ev.completion_tokens = static_cast<uint32_t>(r.generated);
+  ev.cached_tokens = r.seq->cached_tokens;
+  ev.error_message = error.empty() ? nullptr : error.c_str();
+  std::string why = reason;
+  if (why == "abort")
+    ++finished_abort_;
+  else if (why == "error")
+    ++finished_error_;
+  r.on_event(r.ctx, &ev);
+}
+
+void InferenceEngine::publishStats() {
+  size_t waiting = scheduler_.waiting();
+  waiting_.store(waiting);
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  counters_.running = scheduler_.running();
+  counters_.waiting = waiting;
+  counters_.blocks_used = blocks_.usedBlocks();
+  counters_.blocks_free = blocks_.freeBlocks();
+  counters_.cached_blocks = blocks_.cachedBlocks();
+  counters_.prompt_tokens = prompt_tokens_;
+  counters_.generation_tokens = generation_tokens_;
+  counters_.preemptions = scheduler_.preemptions();
+  counters_.steps = steps_;
+  counters_.prefix_queried = blocks_.prefixQueriedTokens();
+  counters_.prefix_hits = blocks_.prefixHitTokens();
+  counters_.finished_stop = finished_stop_;
+  counters_.finished_length = finished_length_;
+  counters_.finished_abort = finished_abort_;
+  counters_.finished_error = finished_error_;
+}
+
+}  // namespace wharf::engine

@@ -1,0 +1,63 @@
+// The CPU model runner for llama-family models: RMSNorm, RoPE, grouped-query attention over the
+// paged f16 KV cache, SwiGLU MLP, with quantized matmuls from engine/matmul.hpp. One forward call
+// processes any mix of prefill chunks and decode tokens from many sequences.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "engine/cpu/kernels.hpp"
+#include "engine/cpu/matmul.hpp"
+#include "engine/cpu/thread_pool.hpp"
+#include "engine/model/gguf.hpp"
+#include "engine/model/hf_checkpoint.hpp"
+#include "engine/model/llama_weights.hpp"
+#include "engine/sched/model_runner.hpp"
+
+namespace wharf::engine {
+
+class CpuLlamaRunner : public ModelRunner {
+ public:
+  // threads <= 0: one per hardware thread.
+  CpuLlamaRunner(std::shared_ptr<const GgufFile> gguf, int threads);
+  // A Hugging Face checkpoint (its weights stay mapped while the runner lives).
+  CpuLlamaRunner(std::shared_ptr<const HfCheckpoint> hf, int threads);
+
+  const ModelConfig& config() const override { return config_; }
+  size_t kvBytesPerBlock() const override;
+  void allocateKvCache(size_t blocks) override;
+  void forward(const ForwardBatch& batch, std::vector<float>& logits) override;
+  RunnerMemory memory() const override;
+  int parallelism() const override { return pool_.size(); }
+
+ private:
+  void rmsNorm(const float* x, const std::vector<float>& w, float* out, size_t rows) const;
+  void rope(float* x, size_t heads, const float* cos_sin) const;
+  void storeKv(size_t layer, const ForwardBatch& batch);
+  void attention(size_t layer, const ForwardBatch& batch);
+  uint16_t* kvSlot(uint16_t* cache, size_t layer, int32_t block, size_t slot) const;
+
+  CpuLlamaRunner(std::shared_ptr<const void> storage, ModelConfig config, LlamaWeights weights,
+                 int threads);
+
+  std::shared_ptr<const void> storage_;  // the GGUF file or HF checkpoint the weights point into
+  ModelConfig config_;
+  LlamaWeights weights_;
+  const KernelTable& kern_;
+  ThreadPool pool_;
+  std::vector<float> inv_freq_;
+  size_t kv_blocks_ = 0;
+  uint64_t weights_bytes_ = 0;
+  std::atomic<uint64_t> kv_bytes_{0}, workspace_bytes_{0};  // memory() reads them from any thread
+  // [layer][block][slot][kv_dim], IEEE half. Left uninitialised: a slot is always written before
+  // it is read, and untouched pages of a large budget then cost no memory.
+  std::unique_ptr<uint16_t[]> k_cache_, v_cache_;
+
+  // Per-step scratch, grown as needed.
+  std::vector<float> x_, h_, q_, kproj_, vproj_, attn_, proj_, gate_, up_, cos_sin_, last_;
+  std::vector<std::vector<float>> scores_;  // per thread
+  MatmulInput input_;
+};
+
+}  // namespace wharf::engine
