@@ -6,6 +6,7 @@
 #include "engine/cpu/kernels.hpp"
 #include "engine/model/gguf.hpp"
 #include "engine/model/hf_checkpoint.hpp"
+#include "engine/model/quant_checkpoint.hpp"
 #include "engine/text/hf_chat_template.hpp"
 
 namespace wharf::engine_cpu {
@@ -35,6 +36,16 @@ CpuEngine::CpuEngine(const Config& config, const Host& host) {
   std::shared_ptr<const engine::HfCheckpoint> checkpoint;
   std::unique_ptr<engine::CpuLlamaRunner> runner;
   if (hf) {
+    if (auto quant = engine::readQuantizationConfig(path)) {
+      std::vector<QuantClient> backends;
+      for (const std::string& name : config.list("quantization"))
+        backends.push_back(QuantClient::lookup(host, name));
+      QuantClient backend = engine::selectQuantBackend(backends, *quant, "quantization");
+      throw Error(WHARF_ERR_UNSUPPORTED, "quant backend '" + backend.method() + "' matches " +
+                                             quant->source +
+                                             ", but the CPU runner does not run quantized linear "
+                                             "layers yet");
+    }
     checkpoint = engine::HfCheckpoint::open(path);
     runner = std::make_unique<engine::CpuLlamaRunner>(checkpoint, threads);
   } else {

@@ -26,6 +26,9 @@ const wharf_config_key kKeys[] = {
      "context length limit in tokens (0 = the model's)"},
     {"prefix_caching", WHARF_KEY_BOOL, 0, kNoKind, "true", nullptr,
      "share the KV blocks of common prompt prefixes"},
+    {"quantization", WHARF_KEY_INSTANCE, WHARF_KEY_LIST, WHARF_KIND_QUANT, nullptr, nullptr,
+     "quant backend instances for quantized checkpoints: the one whose method is the checkpoint's "
+     "quantization_config.quant_method (else the first that recognizes it) runs its layers"},
 };
 
 }  // namespace

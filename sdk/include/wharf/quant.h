@@ -1,7 +1,18 @@
 /* Quantization backends: recognise a checkpoint's quantization_config, repack a quantized linear
  * layer's tensors for a device, compute y = x * W^T with it, and quantize fp16 weights offline.
- * Threading: load_linear/free_linear from one thread at a time per instance; forward from any
- * thread, concurrently on distinct layers or streams. */
+ *
+ * How an engine uses one: its INI names quant instances (engine-cpu's `quantization` key, a list
+ * of WHARF_KEY_INSTANCE of kind quant); for a checkpoint with a quantization_config (config.json,
+ * or quant_config.json / quantize_config.json beside it) the engine takes the instance whose
+ * method() is the config's quant_method, else the first that recognizes() it, and refuses the
+ * model naming the method when none does. It then loads every quantized linear layer once
+ * (load_linear with the tensors named by tensor_suffixes, for its device) and calls the layer on
+ * each step: forward_cpu on the engine's CPU threads (a CPU backend splits its work with the
+ * wharf_cpu_pool it is lent, so that it runs on the threads the engine sized, never threads of
+ * its own), forward with a cudaStream_t on a device.
+ *
+ * Threading: load_linear/free_linear from one thread at a time per instance; forward and
+ * forward_cpu from any thread, concurrently on distinct layers or streams. */
 #ifndef WHARF_QUANT_H
 #define WHARF_QUANT_H
 
@@ -19,6 +30,20 @@ typedef struct wharf_linear_info {
   int64_t out_features;  /* N */
   uint64_t device_bytes; /* memory held by the repacked layer */
 } wharf_linear_info;
+
+/* (1.1) Receives one range of a parallel loop: items [begin, end), on worker `worker`
+ * (< wharf_cpu_pool.workers; per-worker scratch can be indexed by it). */
+typedef void (*wharf_range_fn)(void* ctx, size_t begin, size_t end, uint32_t worker);
+
+/* (1.1) The engine's CPU threads, lent to a backend for one call. */
+typedef struct wharf_cpu_pool {
+  uint32_t struct_size;
+  uint32_t workers; /* threads that may run ranges at once, the calling thread included */
+  void* ctx;        /* the first argument of parallel_for */
+  /* Calls fn(fn_ctx, begin, end, worker) over disjoint ranges that cover [0, count) exactly once
+   * and returns when all have run. Not re-entrant: fn must not call parallel_for. */
+  void (*parallel_for)(void* ctx, size_t count, wharf_range_fn fn, void* fn_ctx);
+} wharf_cpu_pool;
 
 typedef struct wharf_quant_v1 {
   uint32_t struct_size;
@@ -46,6 +71,12 @@ typedef struct wharf_quant_v1 {
    * {"group_size":128}); emits the checkpoint tensors through `sink`. */
   wharf_status (*quantize)(void* inst, const wharf_tensor* weight, const char* options_json,
                            wharf_tensor_sink_fn sink, void* sink_ctx, wharf_error** err);
+  /* (1.1; check struct_size, may be NULL) y[rows, N] = x[rows, K] * W^T for a layer loaded for
+   * WHARF_DEVICE_CPU, on the engine's threads: the backend splits the work with `pool` (rows 1-16
+   * are decode-shaped, GEMV-like; more are prefill-shaped, GEMM-like). x and y are host F32. An
+   * engine calls forward(stream = NULL) instead when a backend lacks it. */
+  wharf_status (*forward_cpu)(void* inst, wharf_quant_layer* layer, const wharf_tensor* x,
+                              wharf_tensor* y, const wharf_cpu_pool* pool, wharf_error** err);
 } wharf_quant_v1;
 
 #ifdef __cplusplus

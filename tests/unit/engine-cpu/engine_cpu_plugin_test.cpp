@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include "engine/json.hpp"
@@ -170,6 +171,22 @@ TEST(EngineCpuPlugin, ChatsWithTheModel) {
     EXPECT_EQ(e.code(), WHARF_ERR_INVALID_ARGUMENT);
     EXPECT_NE(std::string(e.what()).find("maximum context length"), std::string::npos) << e.what();
   }
+}
+
+// A quantized checkpoint needs a quant backend (the `quantization` key): without one the plugin
+// says so, naming the method, before it tries to read weights it could not use.
+TEST(EngineCpuPlugin, RefusesAQuantizedCheckpointWithoutABackend) {
+  Plugin p;
+  ASSERT_NE(p.plugin, nullptr);
+  const std::string dir = ::testing::TempDir() + "/engine_cpu_awq_hf";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/config.json")
+      << R"({"architectures": ["LlamaForCausalLM"], "quantization_config": )"
+      << R"({"quant_method": "awq", "bits": 4, "group_size": 128, "version": "gemm"}})";
+  Instance inst(p, {{"model", dir.c_str()}});
+  EXPECT_EQ(inst.status, WHARF_ERR_UNSUPPORTED) << inst.error();
+  EXPECT_NE(inst.error().find("quant_method 'awq'"), std::string::npos) << inst.error();
+  EXPECT_NE(inst.error().find("'quantization'"), std::string::npos) << inst.error();
 }
 
 TEST(EngineCpuPlugin, LoadsAHuggingFaceDirectory) {

@@ -2,8 +2,12 @@
 // QuantClient for engines that load quantized checkpoints.
 #pragma once
 
+#include <cstddef>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "wharf/cpp/plugin.hpp"
@@ -17,6 +21,43 @@ class QuantLayer {
   virtual ~QuantLayer() = default;
 };
 
+// The engine's CPU threads as lent to a backend (a view of wharf_cpu_pool).
+class CpuPool {
+ public:
+  explicit CpuPool(const wharf_cpu_pool* pool) : pool_(pool) {}
+  uint32_t workers() const { return pool_ ? pool_->workers : 1; }
+  // fn(begin, end, worker) over disjoint ranges covering [0, count); returns when all have run.
+  // Exceptions thrown by fn are rethrown here (the first one), after every range has ended.
+  template <class Fn>
+  void parallelFor(size_t count, Fn&& fn) const {
+    if (!pool_ || !pool_->parallel_for || pool_->workers <= 1) {
+      if (count) fn(size_t{0}, count, 0u);
+      return;
+    }
+    struct Ctx {
+      Fn* fn;
+      std::mutex mutex;
+      std::exception_ptr error;
+    } ctx{&fn, {}, nullptr};
+    pool_->parallel_for(
+        pool_->ctx, count,
+        [](void* c, size_t begin, size_t end, uint32_t worker) {
+          auto* x = static_cast<Ctx*>(c);
+          try {
+            (*x->fn)(begin, end, worker);
+          } catch (...) {
+            std::lock_guard lock(x->mutex);
+            if (!x->error) x->error = std::current_exception();
+          }
+        },
+        &ctx);
+    if (ctx.error) std::rethrow_exception(ctx.error);
+  }
+
+ private:
+  const wharf_cpu_pool* pool_;
+};
+
 class QuantBackend : public Instance {
  public:
   virtual const char* method() const = 0;
@@ -28,6 +69,12 @@ class QuantBackend : public Instance {
                                                  wharf_device_type device, int32_t device_index,
                                                  wharf_linear_info& info) = 0;
   virtual void forward(QuantLayer& layer, const wharf_tensor& x, wharf_tensor& y, void* stream) = 0;
+  // On the engine's CPU threads; a CPU backend overrides it (the default runs forward() on the
+  // calling thread).
+  virtual void forwardCpu(QuantLayer& layer, const wharf_tensor& x, wharf_tensor& y,
+                          const CpuPool& /*pool*/) {
+    forward(layer, x, y, nullptr);
+  }
   virtual void quantize(const wharf_tensor&, const std::string&, wharf_tensor_sink_fn, void*) {
     throw Error(WHARF_ERR_UNSUPPORTED,
                 std::string(method()) + ": offline quantization unsupported");
@@ -76,6 +123,12 @@ class QuantBackend : public Instance {
         return detail::guard(
             err, [&] { self(inst)->quantize(*w, options ? options : "{}", sink, ctx); });
       };
+      t.forward_cpu = [](void* inst, wharf_quant_layer* layer, const wharf_tensor* x,
+                         wharf_tensor* y, const wharf_cpu_pool* pool, wharf_error** err) {
+        return detail::guard(err, [&] {
+          self(inst)->forwardCpu(*reinterpret_cast<QuantLayer*>(layer), *x, *y, CpuPool(pool));
+        });
+      };
       return t;
     }();
     return &t;
@@ -84,6 +137,8 @@ class QuantBackend : public Instance {
  private:
   static QuantBackend* self(void* inst) { return static_cast<QuantBackend*>(inst); }
 };
+
+class QuantLinear;
 
 class QuantClient {
  public:
@@ -95,15 +150,90 @@ class QuantClient {
   }
   const wharf_quant_v1* table() const { return t_; }
   void* instance() const { return inst_; }
-  std::string method() const { return t_->method(inst_); }
+  explicit operator bool() const { return t_ != nullptr; }
+  std::string method() const {
+    const char* m = t_->method(inst_);
+    return m ? m : "";
+  }
   bool recognizes(const std::string& json) const {
     return t_->recognizes(inst_, json.c_str()) != 0;
   }
+  // The tensor name suffixes one linear layer needs ("qweight", "qzeros", "scales", ...).
+  std::vector<std::string> tensorSuffixes(const std::string& json) const {
+    std::vector<std::string> out;
+    const char* const* s = t_->tensor_suffixes(inst_, json.c_str());
+    for (; s && *s; ++s) out.emplace_back(*s);
+    return out;
+  }
+
+  // Repacks one layer from its checkpoint tensors for `device`.
+  QuantLinear loadLinear(const std::string& json, const std::vector<wharf_tensor>& tensors,
+                         wharf_device_type device, int32_t device_index) const;
 
  private:
   const wharf_quant_v1* t_ = nullptr;
   void* inst_ = nullptr;
 };
+
+// One layer loaded through a QuantClient; the backend frees it when the handle goes.
+class QuantLinear {
+ public:
+  QuantLinear() = default;
+  QuantLinear(const QuantClient& c, wharf_quant_layer* l, wharf_linear_info info)
+      : client_(c), layer_(l), info_(info) {}
+  QuantLinear(QuantLinear&& o) noexcept { *this = std::move(o); }
+  QuantLinear& operator=(QuantLinear&& o) noexcept {
+    if (this != &o) {
+      reset();
+      client_ = o.client_;
+      layer_ = o.layer_;
+      info_ = o.info_;
+      o.layer_ = nullptr;
+    }
+    return *this;
+  }
+  QuantLinear(const QuantLinear&) = delete;
+  QuantLinear& operator=(const QuantLinear&) = delete;
+  ~QuantLinear() { reset(); }
+  const wharf_linear_info& info() const { return info_; }
+  // y = x * W^T on the layer's device (`stream`: a cudaStream_t, NULL on the CPU).
+  void forward(const wharf_tensor& x, wharf_tensor& y, void* stream) const {
+    wharf_error* err = nullptr;
+    check(client_.table()->forward(client_.instance(), layer_, &x, &y, stream, &err), err,
+          "forward");
+  }
+  // On the engine's CPU threads; a backend without forward_cpu (ABI 1.0) runs forward().
+  void forwardCpu(const wharf_tensor& x, wharf_tensor& y, const wharf_cpu_pool& pool) const {
+    const wharf_quant_v1* t = client_.table();
+    if (t->struct_size < offsetof(wharf_quant_v1, forward_cpu) + sizeof(t->forward_cpu) ||
+        !t->forward_cpu)
+      return forward(x, y, nullptr);
+    wharf_error* err = nullptr;
+    check(t->forward_cpu(client_.instance(), layer_, &x, &y, &pool, &err), err, "forward_cpu");
+  }
+
+ private:
+  void reset() {
+    if (layer_) client_.table()->free_linear(client_.instance(), layer_);
+    layer_ = nullptr;
+  }
+  QuantClient client_;
+  wharf_quant_layer* layer_ = nullptr;
+  wharf_linear_info info_{};
+};
+
+inline QuantLinear QuantClient::loadLinear(const std::string& json,
+                                           const std::vector<wharf_tensor>& tensors,
+                                           wharf_device_type device, int32_t device_index) const {
+  wharf_quant_layer* layer = nullptr;
+  wharf_linear_info info{};
+  info.struct_size = sizeof info;
+  wharf_error* err = nullptr;
+  check(t_->load_linear(inst_, json.c_str(), tensors.data(), tensors.size(), device, device_index,
+                        &layer, &info, &err),
+        err, "load_linear");
+  return QuantLinear(*this, layer, info);
+}
 
 }  // namespace wharf
 
