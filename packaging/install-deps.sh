@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates unzip
   libpoco-dev prometheus-cpp-dev libboost-dev libboost-filesystem-dev libssl-dev libsystemd-dev
-  libcrypt-dev python3 python3-venv python3-pip
+  libcrypt-dev nlohmann-json3-dev python3 python3-venv python3-pip
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev wrk clang-format)

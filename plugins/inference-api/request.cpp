@@ -1,14 +1,9 @@
 #include "request.hpp"
 
-#include <Poco/Dynamic/Var.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
-
+#include <charconv>
 #include <cmath>
-#include <limits>
-#include <sstream>
+#include <cstdint>
+#include <nlohmann/json.hpp>
 
 #include "api_error.hpp"
 
@@ -16,91 +11,87 @@ namespace wharf::inference {
 
 namespace {
 
-using Poco::Dynamic::Var;
-using Poco::JSON::Array;
-using Poco::JSON::Object;
+// Insertion-ordered, with integers and floats apart: the messages reach the chat template exactly
+// as the client wrote them (Poco::JSON sorted members and wrote 1.0 as 1).
+using Json = nlohmann::ordered_json;
 
-Object::Ptr parse_object(const std::string& body) {
-  Var v;
+Json parse_object(const std::string& body) {
+  Json v;
   try {
-    v = Poco::JSON::Parser().parse(body);
-  } catch (const std::exception&) {
+    v = Json::parse(body);
+  } catch (const Json::exception&) {
     throw bad_request("The request body is not valid JSON.");
   }
-  if (v.type() != typeid(Object::Ptr)) throw bad_request("The request body must be a JSON object.");
-  return v.extract<Object::Ptr>();
+  if (!v.is_object()) throw bad_request("The request body must be a JSON object.");
+  return v;
 }
 
-bool present(const Object::Ptr& o, const std::string& k) {
-  return o->has(k) && !o->get(k).isEmpty();
+bool present(const Json& o, const std::string& k) {
+  auto it = o.find(k);
+  return it != o.end() && !it->is_null();
 }
 
-bool is_array(const Var& v) { return v.type() == typeid(Array::Ptr); }
-
-double number(const Object::Ptr& o, const std::string& k, double fallback) {
+double number(const Json& o, const std::string& k, double fallback) {
   if (!present(o, k)) return fallback;
-  Var v = o->get(k);
-  if (!v.isNumeric() || v.isBoolean()) throw bad_request("'" + k + "' must be a number.", k);
-  double d = v.convert<double>();
+  const Json& v = o.at(k);
+  if (!v.is_number()) throw bad_request("'" + k + "' must be a number.", k);
+  double d = v.get<double>();
   if (!std::isfinite(d)) throw bad_request("'" + k + "' must be finite.", k);
   return d;
 }
 
-std::optional<int64_t> integer(const Object::Ptr& o, const std::string& k) {
+std::optional<int64_t> integer(const Json& o, const std::string& k) {
   if (!present(o, k)) return std::nullopt;
-  Var v = o->get(k);
-  if (!v.isInteger() || v.isBoolean()) {
-    // 16.0 is accepted as 16 by pydantic; 16.5 is not.
-    if (v.isNumeric() && !v.isBoolean()) {
-      double d = v.convert<double>();
-      if (std::floor(d) == d && std::fabs(d) < 9e15) return static_cast<int64_t>(d);
-    }
-    throw bad_request("'" + k + "' must be an integer.", k);
+  const Json& v = o.at(k);
+  if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX})
+    throw bad_request("'" + k + "' is too large.", k);
+  if (v.is_number_integer()) return v.get<int64_t>();
+  // 16.0 is accepted as 16 by pydantic; 16.5 is not.
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (std::floor(d) == d && std::fabs(d) < 9e15) return static_cast<int64_t>(d);
   }
-  return v.convert<int64_t>();
+  throw bad_request("'" + k + "' must be an integer.", k);
 }
 
-bool boolean(const Object::Ptr& o, const std::string& k, bool fallback) {
+bool boolean(const Json& o, const std::string& k, bool fallback) {
   if (!present(o, k)) return fallback;
-  Var v = o->get(k);
-  if (!v.isBoolean()) throw bad_request("'" + k + "' must be a boolean.", k);
-  return v.convert<bool>();
+  const Json& v = o.at(k);
+  if (!v.is_boolean()) throw bad_request("'" + k + "' must be a boolean.", k);
+  return v.get<bool>();
 }
 
-std::string string(const Object::Ptr& o, const std::string& k, const std::string& fallback = {}) {
+std::string string(const Json& o, const std::string& k, const std::string& fallback = {}) {
   if (!present(o, k)) return fallback;
-  Var v = o->get(k);
-  if (!v.isString()) throw bad_request("'" + k + "' must be a string.", k);
-  return v.convert<std::string>();
+  const Json& v = o.at(k);
+  if (!v.is_string()) throw bad_request("'" + k + "' must be a string.", k);
+  return v.get<std::string>();
 }
 
-std::vector<int32_t> token_list(const Array::Ptr& a, const std::string& k) {
+std::vector<int32_t> token_list(const Json& a, const std::string& k) {
   std::vector<int32_t> out;
-  for (size_t i = 0; i < a->size(); ++i) {
-    Var v = a->get(i);
-    if (!v.isInteger() || v.isBoolean())
-      throw bad_request("'" + k + "' must be a list of token ids.", k);
-    int64_t t = v.convert<int64_t>();
-    if (t < 0 || t > std::numeric_limits<int32_t>::max())
+  for (const Json& v : a) {
+    if (!v.is_number_integer()) throw bad_request("'" + k + "' must be a list of token ids.", k);
+    if (v.is_number_unsigned() ? v.get<uint64_t>() > uint64_t{INT32_MAX}
+                               : (v.get<int64_t>() < 0 || v.get<int64_t>() > INT32_MAX))
       throw bad_request("token id out of range in '" + k + "'.", k);
-    out.push_back(static_cast<int32_t>(t));
+    out.push_back(static_cast<int32_t>(v.get<int64_t>()));
   }
   return out;
 }
 
 // Fields shared by both endpoints.
-void parse_common(const Object::Ptr& o, GenerationRequest& r) {
+void parse_common(const Json& o, GenerationRequest& r) {
   if (!present(o, "model")) throw bad_request("'model' is required.", "model");
   r.model = string(o, "model");
   r.stream = boolean(o, "stream", false);
   if (present(o, "stream_options")) {
-    Var so = o->get("stream_options");
-    if (so.type() != typeid(Object::Ptr))
-      throw bad_request("'stream_options' must be an object.", "stream_options");
+    const Json& so = o.at("stream_options");
+    if (!so.is_object()) throw bad_request("'stream_options' must be an object.", "stream_options");
     if (!r.stream)
       throw bad_request("'stream_options' is only allowed when 'stream' is true.",
                         "stream_options");
-    r.include_usage = boolean(so.extract<Object::Ptr>(), "include_usage", false);
+    r.include_usage = boolean(so, "include_usage", false);
   }
   int64_t n = integer(o, "n").value_or(1);
   if (n < 1 || n > 128) throw bad_request("'n' must be between 1 and 128.", "n");
@@ -110,9 +101,10 @@ void parse_common(const Object::Ptr& o, GenerationRequest& r) {
     throw bad_request("'temperature' must be in [0, 100].", "temperature");
   r.top_p = number(o, "top_p", 1.0);
   if (r.top_p <= 0 || r.top_p > 1) throw bad_request("'top_p' must be in (0, 1].", "top_p");
-  r.top_k = static_cast<int>(integer(o, "top_k").value_or(-1));
-  if (r.top_k < -1 || r.top_k == 0)
+  int64_t top_k = integer(o, "top_k").value_or(-1);
+  if (top_k < -1 || top_k == 0 || top_k > INT32_MAX)
     throw bad_request("'top_k' must be -1 (disabled) or at least 1.", "top_k");
+  r.top_k = static_cast<int>(top_k);
   r.min_p = number(o, "min_p", 0.0);
   if (r.min_p < 0 || r.min_p > 1) throw bad_request("'min_p' must be in [0, 1].", "min_p");
   r.presence_penalty = number(o, "presence_penalty", 0.0);
@@ -126,38 +118,37 @@ void parse_common(const Object::Ptr& o, GenerationRequest& r) {
     throw bad_request("'repetition_penalty' must be in (0, 2].", "repetition_penalty");
   if (auto s = integer(o, "seed")) r.seed = static_cast<uint64_t>(*s);
   if (present(o, "stop")) {
-    Var s = o->get("stop");
-    if (s.isString()) {
-      r.stop.push_back(s.convert<std::string>());
-    } else if (is_array(s)) {
-      auto a = s.extract<Array::Ptr>();
-      for (size_t i = 0; i < a->size(); ++i) {
-        if (!a->get(i).isString())
+    const Json& s = o.at("stop");
+    if (s.is_string()) {
+      r.stop.push_back(s.get<std::string>());
+    } else if (s.is_array()) {
+      for (const Json& item : s) {
+        if (!item.is_string())
           throw bad_request("'stop' must be a string or a list of strings.", "stop");
-        r.stop.push_back(a->get(i).convert<std::string>());
+        r.stop.push_back(item.get<std::string>());
       }
     } else {
       throw bad_request("'stop' must be a string or a list of strings.", "stop");
     }
-    for (auto& s : r.stop)
-      if (s.empty()) throw bad_request("'stop' strings must not be empty.", "stop");
+    for (auto& stop : r.stop)
+      if (stop.empty()) throw bad_request("'stop' strings must not be empty.", "stop");
   }
   if (present(o, "stop_token_ids")) {
-    if (!is_array(o->get("stop_token_ids")))
+    if (!o.at("stop_token_ids").is_array())
       throw bad_request("'stop_token_ids' must be a list of integers.", "stop_token_ids");
-    r.stop_token_ids = token_list(o->get("stop_token_ids").extract<Array::Ptr>(), "stop_token_ids");
+    r.stop_token_ids = token_list(o.at("stop_token_ids"), "stop_token_ids");
   }
   if (present(o, "logit_bias")) {
-    Var lb = o->get("logit_bias");
-    if (lb.type() != typeid(Object::Ptr))
+    const Json& lb = o.at("logit_bias");
+    if (!lb.is_object())
       throw bad_request("'logit_bias' must be an object of token id to bias.", "logit_bias");
-    auto obj = lb.extract<Object::Ptr>();
-    for (auto& [k, v] : *obj) {
-      char* end = nullptr;
-      long id = std::strtol(k.c_str(), &end, 10);
-      if (*end || id < 0 || !v.isNumeric())
+    for (auto& [k, v] : lb.items()) {
+      int64_t id = -1;
+      auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), id);
+      if (ec != std::errc() || end != k.data() + k.size() || id < 0 || id > INT32_MAX ||
+          !v.is_number())
         throw bad_request("'logit_bias' keys must be token ids and values numbers.", "logit_bias");
-      double b = v.convert<double>();
+      double b = v.get<double>();
       if (b < -100 || b > 100)
         throw bad_request("'logit_bias' values must be in [-100, 100].", "logit_bias");
       r.logit_bias.emplace_back(static_cast<int32_t>(id), static_cast<float>(b));
@@ -166,12 +157,14 @@ void parse_common(const Object::Ptr& o, GenerationRequest& r) {
   r.ignore_eos = boolean(o, "ignore_eos", false);
   r.include_stop_str_in_output = boolean(o, "include_stop_str_in_output", false);
   r.skip_special_tokens = boolean(o, "skip_special_tokens", true);
-  r.min_tokens = static_cast<int>(integer(o, "min_tokens").value_or(0));
-  if (r.min_tokens < 0) throw bad_request("'min_tokens' must be non-negative.", "min_tokens");
+  int64_t min_tokens = integer(o, "min_tokens").value_or(0);
+  if (min_tokens < 0 || min_tokens > 1'000'000'000)
+    throw bad_request("'min_tokens' must be non-negative.", "min_tokens");
+  r.min_tokens = static_cast<int>(min_tokens);
   r.user = present(o, "user") ? string(o, "user") : "";
 }
 
-void parse_max_tokens(const Object::Ptr& o, const std::string& key, GenerationRequest& r) {
+void parse_max_tokens(const Json& o, const std::string& key, GenerationRequest& r) {
   if (auto m = integer(o, key)) {
     if (*m < 1)
       throw bad_request("'" + key + "' must be at least 1, got " + std::to_string(*m) + ".", key);
@@ -226,26 +219,25 @@ GenerationRequest parse_completion_request(const std::string& body) {
   GenerationRequest r;
   parse_common(o, r);
   if (!present(o, "prompt")) throw bad_request("'prompt' is required.", "prompt");
-  Var p = o->get("prompt");
-  if (p.isString()) {
-    r.prompts.push_back({p.convert<std::string>(), {}});
-  } else if (is_array(p)) {
-    auto a = p.extract<Array::Ptr>();
-    if (a->size() == 0) throw bad_request("'prompt' must not be empty.", "prompt");
-    if (a->get(0).isString()) {
-      for (size_t i = 0; i < a->size(); ++i) {
-        if (!a->get(i).isString())
+  const Json& p = o.at("prompt");
+  if (p.is_string()) {
+    r.prompts.push_back({p.get<std::string>(), {}});
+  } else if (p.is_array()) {
+    if (p.empty()) throw bad_request("'prompt' must not be empty.", "prompt");
+    if (p[0].is_string()) {
+      for (const Json& item : p) {
+        if (!item.is_string())
           throw bad_request("'prompt' list items must all be strings.", "prompt");
-        r.prompts.push_back({a->get(i).convert<std::string>(), {}});
+        r.prompts.push_back({item.get<std::string>(), {}});
       }
-    } else if (is_array(a->get(0))) {
-      for (size_t i = 0; i < a->size(); ++i) {
-        if (!is_array(a->get(i)))
+    } else if (p[0].is_array()) {
+      for (const Json& item : p) {
+        if (!item.is_array())
           throw bad_request("'prompt' must be a list of token id lists.", "prompt");
-        r.prompts.push_back({std::nullopt, token_list(a->get(i).extract<Array::Ptr>(), "prompt")});
+        r.prompts.push_back({std::nullopt, token_list(item, "prompt")});
       }
     } else {
-      r.prompts.push_back({std::nullopt, token_list(a, "prompt")});
+      r.prompts.push_back({std::nullopt, token_list(p, "prompt")});
     }
   } else {
     throw bad_request("'prompt' must be a string, a list of strings, or token ids.", "prompt");
@@ -270,24 +262,18 @@ GenerationRequest parse_chat_request(const std::string& body) {
   GenerationRequest r;
   r.chat = true;
   parse_common(o, r);
-  if (!present(o, "messages") || !is_array(o->get("messages")))
+  if (!present(o, "messages") || !o.at("messages").is_array())
     throw bad_request("'messages' must be a list of messages.", "messages");
-  auto msgs = o->get("messages").extract<Array::Ptr>();
-  if (msgs->size() == 0) throw bad_request("'messages' must not be empty.", "messages");
-  for (size_t i = 0; i < msgs->size(); ++i) {
-    Var m = msgs->get(i);
-    if (m.type() != typeid(Object::Ptr))
-      throw bad_request("each message must be an object.", "messages");
-    auto mo = m.extract<Object::Ptr>();
-    if (!present(mo, "role") || !mo->get("role").isString())
+  const Json& msgs = o.at("messages");
+  if (msgs.empty()) throw bad_request("'messages' must not be empty.", "messages");
+  for (const Json& m : msgs) {
+    if (!m.is_object()) throw bad_request("each message must be an object.", "messages");
+    if (!present(m, "role") || !m.at("role").is_string())
       throw bad_request("each message needs a string 'role'.", "messages");
-    if (mo->has("content") && !mo->get("content").isEmpty() && !mo->get("content").isString() &&
-        !is_array(mo->get("content")))
+    if (present(m, "content") && !m.at("content").is_string() && !m.at("content").is_array())
       throw bad_request("message 'content' must be a string or a list of parts.", "messages");
   }
-  std::ostringstream s;
-  Poco::JSON::Stringifier::stringify(msgs, s);
-  r.messages_json = s.str();
+  r.messages_json = msgs.dump();
   r.add_generation_prompt = boolean(o, "add_generation_prompt", true);
   r.add_special_tokens = boolean(o, "add_special_tokens", false);
   if (present(o, "max_completion_tokens"))

@@ -1,0 +1,79 @@
+// The OpenAI response bodies: whole completions and chat completions, their streaming chunks and
+// the usage chunk, read back as JSON and checked field by field.
+#include "responses.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace wharf::inference {
+namespace {
+
+using nlohmann::json;
+
+ResponseWriter writer(bool chat) {
+  return ResponseWriter(chat, chat ? "chatcmpl-1" : "cmpl-1", 1700000000, "smollm2",
+                        [](int32_t t) { return "t" + std::to_string(t); });
+}
+
+}  // namespace
+
+TEST(Responses, CompletionWithUsageAndLogprobs) {
+  ChoiceResult c;
+  c.text = "ab";
+  c.finish_reason = "length";
+  c.completion_tokens = 2;
+  c.logprobs = {{1, -0.25f, {{1, -0.25f}, {2, -1.5f}}}, {22, -0.5f, {}}};
+  json j = json::parse(writer(false).full({c}, Usage{5, 2, 1}));
+  EXPECT_EQ(j["object"], "text_completion");
+  EXPECT_EQ(j["id"], "cmpl-1");
+  EXPECT_EQ(j["created"], 1700000000);
+  EXPECT_EQ(j["model"], "smollm2");
+  const json& choice = j["choices"][0];
+  EXPECT_EQ(choice["index"], 0);
+  EXPECT_EQ(choice["text"], "ab");
+  EXPECT_EQ(choice["finish_reason"], "length");
+  EXPECT_TRUE(choice["stop_reason"].is_null());
+  EXPECT_EQ(choice["logprobs"]["tokens"], json({"t1", "t22"}));
+  EXPECT_EQ(choice["logprobs"]["text_offset"], json({0, 2}));  // "t1" is 2 bytes
+  EXPECT_EQ(choice["logprobs"]["token_logprobs"][1], -0.5);
+  EXPECT_EQ(choice["logprobs"]["top_logprobs"][0]["t2"], -1.5);
+  EXPECT_EQ(j["usage"]["prompt_tokens"], 5);
+  EXPECT_EQ(j["usage"]["completion_tokens"], 2);
+  EXPECT_EQ(j["usage"]["total_tokens"], 7);
+  EXPECT_EQ(j["usage"]["prompt_tokens_details"]["cached_tokens"], 1);
+}
+
+TEST(Responses, ChatCompletionAndItsChunks) {
+  ChoiceResult c;
+  c.text = "Hello \"world\"\n";
+  c.finish_reason = "stop";
+  c.stop_reason = "</s>";
+  ResponseWriter w = writer(true);
+  json j = json::parse(w.full({c, c}, Usage{3, 4, 0}));
+  EXPECT_EQ(j["object"], "chat.completion");
+  ASSERT_EQ(j["choices"].size(), 2u);
+  EXPECT_EQ(j["choices"][1]["index"], 1);
+  EXPECT_EQ(j["choices"][0]["message"]["role"], "assistant");
+  EXPECT_EQ(j["choices"][0]["message"]["content"], "Hello \"world\"\n");
+  EXPECT_EQ(j["choices"][0]["stop_reason"], "</s>");
+  EXPECT_TRUE(j["choices"][0]["logprobs"].is_null());
+
+  json opening = json::parse(w.chunk(0, "", {}, std::nullopt, std::nullopt, true));
+  EXPECT_EQ(opening["object"], "chat.completion.chunk");
+  EXPECT_EQ(opening["choices"][0]["delta"]["role"], "assistant");
+  EXPECT_TRUE(opening["choices"][0]["finish_reason"].is_null());
+  json last = json::parse(w.chunk(1, "!", {{5, -0.1f, {}}}, std::string("abort"), std::nullopt));
+  EXPECT_EQ(last["choices"][0]["index"], 1);
+  EXPECT_FALSE(last["choices"][0]["delta"].contains("role"));
+  EXPECT_EQ(last["choices"][0]["delta"]["content"], "!");
+  EXPECT_EQ(last["choices"][0]["finish_reason"], "abort");
+  const json& lp = last["choices"][0]["logprobs"]["content"][0];
+  EXPECT_EQ(lp["token"], "t5");
+  EXPECT_EQ(lp["bytes"], json({'t', '5'}));
+  json usage = json::parse(w.usage_chunk(Usage{3, 4, 0}));
+  EXPECT_TRUE(usage["choices"].empty());
+  EXPECT_EQ(usage["usage"]["total_tokens"], 7);
+}
+
+}  // namespace wharf::inference
