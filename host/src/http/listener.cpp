@@ -12,6 +12,7 @@
 
 #include "config/config_error.hpp"
 #include "http/exchange.hpp"
+#include "json/json_body.hpp"
 #include "logging/logging.hpp"
 #include "tls/tls_context.hpp"
 
@@ -136,11 +137,6 @@ Poco::Timespan seconds_span(double s) {
 }
 
 }  // namespace
-
-std::string host_error_json(int status, const std::string& type, const std::string& message) {
-  return "{\"error\":{\"message\":\"" + json_escape(message) + "\",\"type\":\"" +
-         json_escape(type) + "\",\"code\":" + std::to_string(status) + "}}";
-}
 
 Listener::Listener(const ListenerConfig& config, const std::string& config_file,
                    const std::string& data_dir, MetricsHub& metrics,
@@ -307,14 +303,17 @@ void Listener::serve(HttpExchange& ex, const std::string& client) {
 
 void Listener::log_access(HttpExchange& ex, const std::string& client, double seconds) {
   const char* ua = ex.header("User-Agent");
-  std::string line =
-      "{\"ts\":\"" + Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y-%m-%dT%H:%M:%S.%iZ") +
-      "\",\"listener\":\"" + config_.name + "\",\"client\":\"" + client + "\",\"method\":\"" +
-      json_escape(ex.method()) + "\",\"path\":\"" + json_escape(ex.raw_path()) + "\",\"route\":\"" +
-      json_escape(ex.route()) + "\",\"status\":" + std::to_string(ex.status()) +
-      ",\"bytes\":" + std::to_string(ex.bytes_sent()) +
-      ",\"duration_ms\":" + std::to_string(seconds * 1000) + ",\"user_agent\":\"" +
-      json_escape(ua ? ua : "") + "\"}";
+  const std::string line = to_json_text(
+      {{"ts", Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y-%m-%dT%H:%M:%S.%iZ")},
+       {"listener", config_.name},
+       {"client", client},
+       {"method", ex.method()},
+       {"path", ex.raw_path()},
+       {"route", ex.route()},
+       {"status", ex.status()},
+       {"bytes", ex.bytes_sent()},
+       {"duration_ms", seconds * 1000},
+       {"user_agent", ua ? ua : ""}});
   access_log_->information(line);
 }
 

@@ -67,7 +67,4 @@ class Listener {
   std::atomic<int64_t> last_done_ns_{0};
 };
 
-// The host's small JSON error body: {"error":{"message":…,"type":…,"code":N}}.
-std::string host_error_json(int status, const std::string& type, const std::string& message);
-
 }  // namespace wharf::host

@@ -13,16 +13,9 @@
 #include <cstdio>
 #include <iostream>
 
-#include "wharf/cpp/json_string.hpp"
+#include "json/json_body.hpp"
 
 namespace wharf::host {
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  append_json_escaped(out, s);
-  return out;
-}
 
 namespace {
 
@@ -52,9 +45,11 @@ const char* level_name(Poco::Message::Priority p) {
 class JsonFormatter : public Poco::Formatter {
  public:
   void format(const Poco::Message& msg, std::string& text) override {
-    text = "{\"ts\":\"" + Poco::DateTimeFormatter::format(msg.getTime(), "%Y-%m-%dT%H:%M:%S.%iZ") +
-           "\",\"level\":\"" + level_name(msg.getPriority()) + "\",\"logger\":\"" +
-           json_escape(msg.getSource()) + "\",\"msg\":\"" + json_escape(msg.getText()) + "\"}";
+    text = to_json_text(
+        {{"ts", Poco::DateTimeFormatter::format(msg.getTime(), "%Y-%m-%dT%H:%M:%S.%iZ")},
+         {"level", level_name(msg.getPriority())},
+         {"logger", msg.getSource()},
+         {"msg", msg.getText()}});
   }
 };
 

@@ -18,7 +18,5 @@ Poco::Logger* make_access_logger(const std::string& listener, const std::string&
 // Sets the level of `logger` ("" = all loggers) — for PUT /admin/log-level. Throws on a bad level.
 void set_log_level(const std::string& logger, const std::string& level);
 Poco::Logger& host_logger();
-// JSON string escaping shared by the log formatter and the host's JSON answers.
-std::string json_escape(const std::string& s);
 
 }  // namespace wharf::host

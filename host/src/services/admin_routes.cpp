@@ -1,7 +1,5 @@
 // /admin/plugins, /admin/config, /admin/log-level, /admin/drain on the admin listener, guarded by
 // a bearer token when [host] admin_token_file is set.
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <openssl/crypto.h>
 
 #include <fstream>
@@ -10,6 +8,7 @@
 #include "config/plugin_keys.hpp"
 #include "config/value_parsers.hpp"
 #include "http/exchange.hpp"
+#include "json/json_body.hpp"
 #include "logging/logging.hpp"
 #include "runtime/server.hpp"
 #include "services/builtin_routes.hpp"
@@ -17,8 +16,6 @@
 namespace wharf::host {
 
 namespace {
-
-std::string q(const std::string& s) { return "\"" + json_escape(s) + "\""; }
 
 std::string read_token(const std::string& file) {
   if (file.empty()) return "";
@@ -36,53 +33,41 @@ bool authorized(HttpExchange& ex, const std::string& token) {
 }
 
 std::string plugins_json(Server& server) {
-  std::string out = "{\"instances\":[";
-  bool first = true;
+  Json instances = Json::array();
   for (auto& inst : server.instances().instances()) {
     const wharf_plugin& p = inst.plugin();
-    out += first ? "" : ",";
-    first = false;
-    out += "{\"instance\":" + q(inst.name) + ",\"module\":" + q(inst.module->name) +
-           ",\"kind\":" + q(wharf_kind_name(p.kind)) +
-           ",\"version\":" + q(p.version ? p.version : "") +
-           ",\"abi\":" + q(std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)) +
-           ",\"file\":" + q(inst.module->path);
-    if (!inst.listener.empty()) out += ",\"listener\":" + q(inst.listener);
-    out += "}";
+    Json i = {{"instance", inst.name},
+              {"module", inst.module->name},
+              {"kind", wharf_kind_name(p.kind)},
+              {"version", p.version ? p.version : ""},
+              {"abi", std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)},
+              {"file", inst.module->path}};
+    if (!inst.listener.empty()) i["listener"] = inst.listener;
+    instances.push_back(std::move(i));
   }
-  out += "],\"modules\":[";
-  first = true;
-  for (auto& [name, path] : server.modules().discover()) {
-    out += first ? "" : ",";
-    first = false;
-    out += "{\"module\":" + q(name) + ",\"file\":" + q(path) + "}";
-  }
-  return out + "]}";
+  Json modules = Json::array();
+  for (auto& [name, path] : server.modules().discover())
+    modules.push_back({{"module", name}, {"file", path}});
+  return to_json_text({{"instances", instances}, {"modules", modules}});
 }
 
 std::string config_json(Server& server) {
   std::map<std::string, const PluginInstance*> by_section;
   for (auto& inst : server.instances().instances()) by_section["plugin." + inst.name] = &inst;
   static const std::set<std::string> host_secrets = {"admin_token_file"};
-  std::string out = "{\"file\":" + q(server.config().file) + ",\"sections\":{";
-  bool first_section = true;
+  Json sections = Json::object();
   for (auto& s : server.ini().sections()) {
-    out += first_section ? "" : ",";
-    first_section = false;
-    out += q(s.name) + ":{";
     const PluginInstance* inst = by_section.count(s.name) ? by_section[s.name] : nullptr;
-    bool first = true;
+    Json entries = Json::object();
     for (auto& [key, value] : s.entries) {
       bool secret =
           inst ? inst->is_secret(key) : (host_secrets.count(key) == 0 && looks_secret(key));
       if (key == "tls_key") secret = false;  // a path, not the key itself
-      out += first ? "" : ",";
-      first = false;
-      out += q(key) + ":" + q(secret ? "<redacted>" : value);
+      entries[key] = secret ? "<redacted>" : value;
     }
-    out += "}";
+    sections[s.name] = std::move(entries);
   }
-  return out + "}}";
+  return to_json_text({{"file", server.config().file}, {"sections", sections}});
 }
 
 void set_level(HttpExchange& ex) {
@@ -96,9 +81,10 @@ void set_level(HttpExchange& ex) {
   if (const char* l = ex.query_param("logger")) logger = l;
   if (!trim(body).empty()) {
     try {
-      auto obj = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
-      level = obj->optValue<std::string>("level", level);
-      logger = obj->optValue<std::string>("logger", logger);
+      Json obj = Json::parse(body);
+      if (!obj.is_object()) throw std::invalid_argument("not an object");
+      level = obj.value("level", level);
+      logger = obj.value("logger", logger);
     } catch (const std::exception&) {
       ex.respond(400, "application/json",
                  host_error_json(400, "invalid_request",
@@ -117,9 +103,9 @@ void set_level(HttpExchange& ex) {
   }
   host_logger().notice("log level of " + (logger.empty() ? std::string("wharf") : logger) +
                        " set to " + level);
-  ex.respond(200, "application/json",
-             "{\"logger\":" + q(logger.empty() ? "wharf" : logger) +
-                 ",\"level\":" + q(to_lower(level)) + "}");
+  ex.respond(
+      200, "application/json",
+      to_json_text({{"logger", logger.empty() ? "wharf" : logger}, {"level", to_lower(level)}}));
 }
 
 }  // namespace
@@ -174,8 +160,8 @@ void install_admin_routes(Router& router, Server& server) {
                            if (!only(ex, "POST")) return;
                            server.begin_drain();
                            ex.respond(202, "application/json",
-                                      "{\"draining\":true,\"in_flight\":" +
-                                          std::to_string(server.in_flight() - 1) + "}");
+                                      to_json_text({{"draining", true},
+                                                    {"in_flight", server.in_flight() - 1}}));
                          }),
              true);
 }

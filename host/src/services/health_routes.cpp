@@ -1,12 +1,12 @@
 #include "http/exchange.hpp"
-#include "logging/logging.hpp"
+#include "json/json_body.hpp"
 #include "runtime/server.hpp"
 #include "services/builtin_routes.hpp"
 
 namespace wharf::host {
 
 void install_health_routes(Router& router, Server& server) {
-  static const std::string kHealthBody = "{\"status\":\"ok\"}";
+  static const std::string kHealthBody = to_json_text({{"status", "ok"}});
   router.add(
       "/health", "host",
       [](HttpExchange& ex) {
@@ -18,23 +18,15 @@ void install_health_routes(Router& router, Server& server) {
       "/ready", "host",
       [&server](HttpExchange& ex) {
         ex.add_header("Cache-Control", "no-store");
-        if (server.draining()) {
-          ex.respond(503, "application/json", "{\"status\":\"draining\",\"failing\":[]}");
-          return;
-        }
-        auto failing = server.unhealthy();
-        if (failing.empty()) {
-          ex.respond(200, "application/json", "{\"status\":\"ready\",\"failing\":[]}");
-          return;
-        }
-        std::string body = "{\"status\":\"unavailable\",\"failing\":[";
-        for (size_t i = 0; i < failing.size(); ++i) {
-          body += (i ? "," : "");
-          body += "{\"instance\":\"" + json_escape(failing[i].first) + "\",\"error\":\"" +
-                  json_escape(failing[i].second) + "\"}";
-        }
-        body += "]}";
-        ex.respond(503, "application/json", body);
+        Json failing = Json::array();
+        if (!server.draining())
+          for (auto& [instance, error] : server.unhealthy())
+            failing.push_back({{"instance", instance}, {"error", error}});
+        const char* status = server.draining() ? "draining"
+                             : failing.empty() ? "ready"
+                                               : "unavailable";
+        ex.respond(std::string(status) == "ready" ? 200 : 503, "application/json",
+                   to_json_text({{"status", status}, {"failing", failing}}));
       },
       true);
 }
