@@ -55,6 +55,11 @@ std::vector<StorageEntry> Store::list(const std::string& dir) const {
   return client_.list(dir);
 }
 
+std::vector<StorageListing> Store::listWithStats(const std::string& dir) const {
+  Timer t(*this, "ListPage");
+  return client_.listPage(dir);
+}
+
 std::vector<std::string> Store::listNames(const std::string& dir, bool dirs_only) const {
   std::vector<std::string> out;
   for (auto& e : list(dir))

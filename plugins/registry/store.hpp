@@ -24,6 +24,8 @@ class Store {
   StorageClient::Writer openWriter(const std::string& path) const;
   // Direct children; empty when absent.
   std::vector<StorageEntry> list(const std::string& dir) const;
+  // Direct children with their stats, sorted by name, in one storage call; empty when absent.
+  std::vector<StorageListing> listWithStats(const std::string& dir) const;
   // Names of the direct child directories (or files), sorted; empty when absent.
   std::vector<std::string> listNames(const std::string& dir, bool dirs_only = true) const;
   void move(const std::string& from, const std::string& to) const;

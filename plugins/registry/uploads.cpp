@@ -70,15 +70,16 @@ UploadState Uploads::state(const std::string& name, const std::string& id) const
   st.startedAt = parseRfc3339(*started).value_or(0);
   if (auto data = store_.stat(layout::uploadData(name, id)))
     st.pieces.push_back({0, data->size, layout::uploadData(name, id)});
+  // One listing with sizes for all the parts: a PATCH costs a constant number of storage calls,
+  // not one stat per earlier part (O(parts²) over an upload).
   std::string partsDir = layout::uploadPartsDir(name, id);
   std::vector<UploadPiece> later;
-  for (auto& e : store_.list(partsDir)) {
-    if (e.is_dir) continue;
+  for (auto& e : store_.listWithStats(partsDir)) {
+    if (e.stat.is_dir) continue;
     uint64_t offset = 0;
     auto [p, ec] = std::from_chars(e.name.data(), e.name.data() + e.name.size(), offset);
     if (ec != std::errc() || p != e.name.data() + e.name.size()) continue;
-    std::string path = partsDir + "/" + e.name;
-    if (auto s = store_.stat(path)) later.push_back({offset, s->size, path});
+    later.push_back({offset, e.stat.size, partsDir + "/" + e.name});
   }
   std::sort(later.begin(), later.end(),
             [](const UploadPiece& a, const UploadPiece& b) { return a.offset < b.offset; });

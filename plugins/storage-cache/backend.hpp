@@ -42,6 +42,9 @@ class Backend {
   void read(const std::string& path, uint64_t offset, uint64_t length, const ReadSink& sink) const;
   BackendWriter openWriter(const std::string& path, bool append) const;
   std::vector<StorageEntry> list(const std::string& dir) const;
+  // list_page, or list() and a stat per entry from a backend built before ABI 1.1.
+  std::vector<StorageListing> listPage(const std::string& dir, const std::string& start_after,
+                                       uint64_t limit) const;
   void move(const std::string& from, const std::string& to) const;
   void remove(const std::string& path) const;
   // nullopt when the backend does not support it.

@@ -139,6 +139,12 @@ std::vector<StorageEntry> CacheDriver::list(const std::string& dir) {
   return backend_.list(dir);
 }
 
+std::vector<StorageListing> CacheDriver::listPage(const std::string& dir,
+                                                  const std::string& start_after, uint64_t limit) {
+  validate_storage_path(dir, /*allow_root=*/true);
+  return backend_.listPage(dir, start_after, limit);
+}
+
 void CacheDriver::move(const std::string& from, const std::string& to) {
   validate_storage_path(from);
   validate_storage_path(to);

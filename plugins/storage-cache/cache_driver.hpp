@@ -35,6 +35,8 @@ class CacheDriver : public StorageDriver {
             const ReadSink& sink) override;
   std::unique_ptr<StorageWriter> openWriter(const std::string& path, bool append) override;
   std::vector<StorageEntry> list(const std::string& dir) override;
+  std::vector<StorageListing> listPage(const std::string& dir, const std::string& start_after,
+                                       uint64_t limit) override;
   void move(const std::string& from, const std::string& to) override;
   void remove(const std::string& path) override;
   std::optional<std::string> localPath(const std::string& path) override;

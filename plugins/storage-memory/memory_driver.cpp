@@ -126,6 +126,34 @@ std::vector<StorageEntry> MemoryDriver::list(const std::string& dir) {
   return out;
 }
 
+std::vector<StorageListing> MemoryDriver::listPage(const std::string& dir,
+                                                   const std::string& start_after, uint64_t limit) {
+  validate_storage_path(dir, /*allow_root=*/true);
+  std::string prefix = dir.empty() ? std::string() : dir + "/";
+  std::vector<StorageListing> out;
+  std::shared_lock lock(mu_);
+  if (!isDirLocked(dir)) notFound(dir);
+  // Keys are sorted, and so are the names below one prefix, but a directory "a" (keys "a/...")
+  // sorts after a sibling "a-b": collect, then sort by name.
+  auto it = objects_.upper_bound(prefix + start_after);
+  while (it != objects_.end() && startsWith(it->first, prefix)) {
+    std::string rest = it->first.substr(prefix.size());
+    size_t slash = rest.find('/');
+    if (slash == std::string::npos) {
+      out.push_back({rest, StorageStat{it->second.data->size(), it->second.mtime_ns, false}});
+      ++it;
+    } else {
+      std::string name = rest.substr(0, slash);
+      if (name > start_after) out.push_back({name, StorageStat{0, 0, true}});
+      it = objects_.lower_bound(prefix + name + "0");
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const StorageListing& a, const StorageListing& b) { return a.name < b.name; });
+  if (limit && out.size() > limit) out.resize(static_cast<size_t>(limit));
+  return out;
+}
+
 void MemoryDriver::move(const std::string& from, const std::string& to) {
   validate_storage_path(from);
   validate_storage_path(to);

@@ -4,6 +4,7 @@ code of the registry plugin, against a real wharfd over storage-fs."""
 import hashlib
 import json
 import os
+import re
 
 import pytest
 import requests
@@ -82,6 +83,34 @@ def test_chunked_upload_with_status_and_out_of_order(registry):
     assert r.status_code == 201, r.text
     got = requests.get(f"{registry.url}/v2/proto/chunked/blobs/{d}")
     assert got.content == data
+
+
+def _storage_calls(registry):
+    """Storage calls the registry made so far, by action (registry_storage_action_seconds)."""
+    text = requests.get(registry.metrics_url, timeout=5).text
+    calls = {}
+    for m in re.finditer(r'^registry_storage_action_seconds_count\{([^}]*)\} (\S+)$', text, re.M):
+        action = re.search(r'action="([^"]*)"', m.group(1)).group(1)
+        calls[action] = calls.get(action, 0) + float(m.group(2))
+    return calls
+
+
+def test_a_patch_costs_the_same_storage_calls_however_many_parts_came_before(registry):
+    r = requests.post(f"{registry.url}/v2/proto/manyparts/blobs/uploads/")
+    loc = registry.url + r.headers["Location"]
+    data = os.urandom(40 * 1000)
+    cost = []
+    for i in range(40):
+        before = _storage_calls(registry)
+        chunk = data[i * 1000:(i + 1) * 1000]
+        r = requests.patch(loc, data=chunk, headers={"Content-Range": f"{i * 1000}-{i * 1000 + 999}",
+                                                     "Content-Type": "application/octet-stream"})
+        assert r.status_code == 202, r.text
+        after = _storage_calls(registry)
+        cost.append(sum(after.values()) - sum(before.values()))
+    assert cost[-1] == cost[2], f"storage calls per PATCH grew with the parts before it: {cost}"
+    r = requests.put(loc, params={"digest": digest(data)})
+    assert r.status_code == 201, r.text
 
 
 def test_streamed_patch_without_content_range(registry):

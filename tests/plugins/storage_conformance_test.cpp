@@ -343,6 +343,44 @@ TEST_P(StorageConformance, ListSemantics) {
   EXPECT_EQ(seen, 1);
 }
 
+// list_page (ABI 1.1): sorted pages with stats, as an object store pages its listings; drivers
+// without it get the SDK's list-and-stat default, so every setup answers alike.
+TEST_P(StorageConformance, ListPagesWithStats) {
+  s_.put("up/parts/00000000000000000010", std::string(10, 'a'));
+  s_.put("up/parts/00000000000000000000", std::string(7, 'b'));
+  s_.put("up/parts/00000000000000000017", std::string(3, 'c'));
+  s_.put("up/parts/sub/x", "x");
+  s_.put("up/parts-neighbour", "n");
+  auto all = s_.listPage("up/parts");
+  std::vector<std::string> order;
+  for (auto& e : all) order.push_back(e.name + (e.stat.is_dir ? "/" : ""));
+  EXPECT_EQ(order, (std::vector<std::string>{"00000000000000000000", "00000000000000000010",
+                                             "00000000000000000017", "sub/"}));
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].stat.size, 7u);
+  EXPECT_EQ(all[1].stat.size, 10u);
+  EXPECT_EQ(all[2].stat.size, 3u);
+  EXPECT_GT(all[1].stat.mtime_ns, 0);
+  EXPECT_EQ(all[3].stat.size, 0u);
+
+  auto first = s_.listPage("up/parts", "", 2);
+  ASSERT_EQ(first.size(), 2u);
+  auto rest = s_.listPage("up/parts", first.back().name, 2);
+  ASSERT_EQ(rest.size(), 2u);  // a full page: ask again
+  EXPECT_EQ(rest[0].name, "00000000000000000017");
+  EXPECT_TRUE(s_.listPage("up/parts", rest.back().name, 2).empty());
+  EXPECT_EQ(s_.listPage("up", "parts").size(), 1u);  // "parts-neighbour" sorts after "parts"
+  EXPECT_TRUE(s_.listPage("up/missing").empty());
+
+  wharf_status missing = raw([&](const wharf_storage_v1* t, void* i, wharf_error** e) {
+    if (!WHARF_TABLE_HAS(t, list_page)) return WHARF_ERR_NOT_FOUND;  // an ABI 1.0 driver
+    return t->list_page(
+        i, "up/missing", "", 0, [](void*, const char*, const wharf_storage_stat*) { return 0; },
+        nullptr, e);
+  });
+  EXPECT_EQ(missing, WHARF_ERR_NOT_FOUND);
+}
+
 TEST_P(StorageConformance, NotFoundCodes) {
   s_.put("present/file", "x");
   for (const char* p : {"absent", "present/absent", "present/file/below"}) {

@@ -30,7 +30,8 @@ extern "C" {
 /* Minor versions (each appends to tables; the host accepts plugins of any minor up to its own):
  *  1.0  the first ABI
  *  1.1  WHARF_KEY_PATH; wharf_host_api.stopping; wharf_auth_v1.decide (strings of any length);
- *       wharf_quant_v1.forward_cpu with wharf_cpu_pool (the engine's CPU threads) */
+ *       wharf_quant_v1.forward_cpu with wharf_cpu_pool (the engine's CPU threads);
+ *       wharf_storage_v1.list_page (sorted, paged listings with stats) */
 #define WHARF_ABI_MINOR 1
 
 #if defined(_WIN32)

@@ -34,6 +34,10 @@ typedef int (*wharf_sink_fn)(void* ctx, const void* data, size_t size);
 /* Receives one entry of a listing: its name relative to the listed directory. */
 typedef int (*wharf_list_fn)(void* ctx, const char* name, int is_dir);
 
+/* (1.1) Receives one entry of a paged listing: its name relative to the listed directory and its
+ * stat (a directory: size 0, is_dir set). Return non-zero to stop the listing early. */
+typedef int (*wharf_list_stat_fn)(void* ctx, const char* name, const wharf_storage_stat* stat);
+
 typedef struct wharf_storage_writer wharf_storage_writer; /* opaque, owned by the driver */
 
 enum wharf_writer_flags {
@@ -88,6 +92,15 @@ typedef struct wharf_storage_v1 {
    * ("GET" or "HEAD") on `path`, e.g. a pre-signed object store URL. */
   wharf_status (*redirect_url)(void* inst, const char* path, const char* method, wharf_string_fn fn,
                                void* fn_ctx, wharf_error** err);
+
+  /* (1.1; check struct_size, may be NULL) A page of the direct children of `path` with their
+   * stats, in ascending byte order of name: at most `limit` of them (0 = no limit) whose names
+   * sort after `start_after` ("" = from the first). The next page starts after the last name of
+   * this one; a page shorter than `limit` is the last. This is what an object store answers in one
+   * request (S3 ListObjectsV2 with a delimiter), and it spares a caller one stat per entry.
+   * WHARF_ERR_NOT_FOUND when the directory does not exist. */
+  wharf_status (*list_page)(void* inst, const char* path, const char* start_after, uint64_t limit,
+                            wharf_list_stat_fn fn, void* fn_ctx, wharf_error** err);
 } wharf_storage_v1;
 
 #ifdef __cplusplus

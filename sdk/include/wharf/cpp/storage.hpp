@@ -2,6 +2,7 @@
 // StorageClient, which calls any storage instance through its C table.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,6 +27,38 @@ struct StorageEntry {
   std::string name;
   bool is_dir = false;
 };
+
+// One entry of a paged listing (list_page): its name and its stat.
+struct StorageListing {
+  std::string name;
+  StorageStat stat;
+};
+
+namespace detail {
+
+// A list_page answer made from list() and one stat per entry, for a driver without a cheaper
+// way: sorted by name, after `start_after`, at most `limit` (0 = all). `stat_of(path)` returns
+// std::optional<StorageStat>; an entry that vanished meanwhile (nullopt) is left out.
+template <class StatOf>
+std::vector<StorageListing> pageFromList(std::vector<StorageEntry> entries, const std::string& dir,
+                                         const std::string& start_after, uint64_t limit,
+                                         StatOf&& stat_of) {
+  std::sort(entries.begin(), entries.end(),
+            [](const StorageEntry& a, const StorageEntry& b) { return a.name < b.name; });
+  std::vector<StorageListing> out;
+  for (auto& e : entries) {
+    if (e.name <= start_after) continue;
+    if (limit && out.size() >= limit) break;
+    if (e.is_dir) {
+      out.push_back({e.name, StorageStat{0, 0, true}});
+    } else if (auto s = stat_of(dir.empty() ? e.name : dir + "/" + e.name)) {
+      out.push_back({e.name, *s});
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
 
 // Throws WHARF_ERR_INVALID_ARGUMENT unless `path` is a clean relative storage path ("" allowed
 // only when `allow_root`).
@@ -73,6 +106,21 @@ class StorageDriver : public Instance {
                     const ReadSink& sink) = 0;
   virtual std::unique_ptr<StorageWriter> openWriter(const std::string& path, bool append) = 0;
   virtual std::vector<StorageEntry> list(const std::string& dir) = 0;
+  // Up to `limit` (0 = all) direct children named after `start_after`, sorted by name, with their
+  // stats. The default lists and stats each entry (entries that vanish meanwhile are left out);
+  // drivers that get stats with the listing (readdir + fstatat, an object store's page) override.
+  virtual std::vector<StorageListing> listPage(const std::string& dir,
+                                               const std::string& start_after, uint64_t limit) {
+    return detail::pageFromList(list(dir), dir, start_after, limit,
+                                [this](const std::string& path) {
+                                  try {
+                                    return std::optional<StorageStat>(stat(path));
+                                  } catch (const Error& err) {
+                                    if (err.code() != WHARF_ERR_NOT_FOUND) throw;
+                                    return std::optional<StorageStat>();
+                                  }
+                                });
+  }
   virtual void move(const std::string& from, const std::string& to) = 0;
   virtual void remove(const std::string& path) = 0;
   virtual std::optional<std::string> localPath(const std::string&) { return std::nullopt; }
@@ -142,6 +190,19 @@ class StorageDriver : public Instance {
     };
     t.move = [](void* inst, const char* from, const char* to, wharf_error** err) {
       return detail::guard(err, [&] { self(inst)->move(from, to); });
+    };
+    t.list_page = [](void* inst, const char* path, const char* start_after, uint64_t limit,
+                     wharf_list_stat_fn fn, void* ctx, wharf_error** err) {
+      return detail::guard(err, [&] {
+        for (auto& e : self(inst)->listPage(path, start_after ? start_after : "", limit)) {
+          wharf_storage_stat s{};
+          s.struct_size = sizeof s;
+          s.size = e.stat.size;
+          s.mtime_ns = e.stat.mtime_ns;
+          s.is_dir = e.stat.is_dir ? 1 : 0;
+          if (fn(ctx, e.name.c_str(), &s) != 0) break;
+        }
+      });
     };
     t.remove = [](void* inst, const char* path, wharf_error** err) {
       return detail::guard(err, [&] { self(inst)->remove(path); });
@@ -294,6 +355,28 @@ class StorageClient {
       return {};
     }
     check(st, err, "storage list");
+    return out;
+  }
+  // A page of direct children with their stats (list_page); empty when the directory does not
+  // exist. A driver built before ABI 1.1 is asked list() and one stat per entry instead.
+  std::vector<StorageListing> listPage(const std::string& dir, const std::string& start_after = {},
+                                       uint64_t limit = 0) const {
+    if (!WHARF_TABLE_HAS(t_, list_page))
+      return detail::pageFromList(list(dir), dir, start_after, limit,
+                                  [this](const std::string& path) { return stat(path); });
+    std::vector<StorageListing> out;
+    auto fn = [](void* ctx, const char* name, const wharf_storage_stat* s) -> int {
+      static_cast<std::vector<StorageListing>*>(ctx)->push_back(
+          {name, StorageStat{s->size, s->mtime_ns, s->is_dir != 0}});
+      return 0;
+    };
+    wharf_error* err = nullptr;
+    wharf_status st = t_->list_page(inst_, dir.c_str(), start_after.c_str(), limit, fn, &out, &err);
+    if (st == WHARF_ERR_NOT_FOUND) {
+      wharf_error_release(err);
+      return {};
+    }
+    check(st, err, "storage list page");
     return out;
   }
   void move(const std::string& from, const std::string& to) const {
