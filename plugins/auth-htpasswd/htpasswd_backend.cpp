@@ -24,9 +24,9 @@ HtpasswdBackend::HtpasswdBackend(const Config& config, const Host& host)
     : host_(host),
       file_(config.required("file")),
       rules_file_(config.str("rules")),
-      realm_(config.str("realm", "wharf")),
-      anonymous_pull_(config.boolean("anonymous_pull", false)),
-      cache_(std::chrono::seconds(config.integer("cache_ttl", 60))) {
+      realm_(config.required("realm")),
+      anonymous_pull_(config.boolean("anonymous_pull")),
+      cache_(std::chrono::seconds(config.integer("cache_ttl"))) {
   snapshot_ = loadSnapshot();  // throws at start-up on a bad file
 }
 

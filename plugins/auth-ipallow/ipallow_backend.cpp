@@ -7,7 +7,7 @@
 namespace wharf::auth {
 
 IpAllowBackend::IpAllowBackend(const Config& config, const Host&)
-    : repositories_(config.str("repositories", "*")) {
+    : repositories_(config.required("repositories")) {
   for (auto& n : config.list("networks")) {
     try {
       networks_.add(CidrBlock::parse(n));
@@ -17,7 +17,7 @@ IpAllowBackend::IpAllowBackend(const Config& config, const Host&)
   }
   if (networks_.empty()) throw Error(WHARF_ERR_INVALID_ARGUMENT, "'networks' lists no network");
   try {
-    actions_ = parseActions(config.str("actions", "pull"));
+    actions_ = parseActions(config.required("actions"));
   } catch (const std::invalid_argument& e) {
     throw Error(WHARF_ERR_INVALID_ARGUMENT, std::string("actions: ") + e.what());
   }

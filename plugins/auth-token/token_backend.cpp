@@ -16,7 +16,7 @@ TokenBackend::TokenBackend(const Config& config, const Host& host)
       roots_file_(config.str("root_cert_bundle")) {
   policy_.issuer = config.required("issuer");
   policy_.service = config.required("service");
-  policy_.leeway = config.integer("leeway", 60);
+  policy_.leeway = config.integer("leeway");
   if (jwks_file_.empty() && roots_file_.empty())
     throw Error(WHARF_ERR_INVALID_ARGUMENT,
                 "set 'jwks' or 'root_cert_bundle' (or both): the keys that sign tokens");

@@ -13,14 +13,14 @@ namespace wharf::engine_cpu {
 
 namespace {
 
-size_t nonNegative(const Config& c, const std::string& key, int64_t fallback) {
-  int64_t v = c.integer(key, fallback);
+size_t nonNegative(const Config& c, const std::string& key) {
+  int64_t v = c.integer(key);
   if (v < 0) throw Error(WHARF_ERR_INVALID_ARGUMENT, "key '" + key + "' must not be negative");
   return static_cast<size_t>(v);
 }
 
-size_t positive(const Config& c, const std::string& key, int64_t fallback) {
-  size_t v = nonNegative(c, key, fallback);
+size_t positive(const Config& c, const std::string& key) {
+  size_t v = nonNegative(c, key);
   if (v == 0) throw Error(WHARF_ERR_INVALID_ARGUMENT, "key '" + key + "' must be positive");
   return v;
 }
@@ -29,7 +29,7 @@ size_t positive(const Config& c, const std::string& key, int64_t fallback) {
 
 CpuEngine::CpuEngine(const Config& config, const Host& host) {
   const std::string path = config.required("model");
-  int threads = static_cast<int>(nonNegative(config, "threads", 0));
+  int threads = static_cast<int>(nonNegative(config, "threads"));
   // A directory is a Hugging Face model (config.json, safetensors, tokenizer.json), else GGUF.
   const bool hf = engine::isHfModelDirectory(path);
   std::shared_ptr<const engine::GgufFile> gguf;
@@ -60,12 +60,12 @@ CpuEngine::CpuEngine(const Config& config, const Host& host) {
     if (hf && !p.has_filename()) p = p.parent_path();
     o.model_id = hf ? p.filename().string() : p.stem().string();
   }
-  o.kv_cache_bytes = positive(config, "kv_cache_bytes", 512ll << 20);
-  o.max_num_seqs = positive(config, "max_num_seqs", 256);
-  o.max_num_batched_tokens = positive(config, "max_num_batched_tokens", 2048);
-  o.max_waiting = positive(config, "max_waiting", 1024);
-  o.max_model_len = nonNegative(config, "max_model_len", 0);
-  o.prefix_caching = config.boolean("prefix_caching", true);
+  o.kv_cache_bytes = positive(config, "kv_cache_bytes");
+  o.max_num_seqs = positive(config, "max_num_seqs");
+  o.max_num_batched_tokens = positive(config, "max_num_batched_tokens");
+  o.max_waiting = positive(config, "max_waiting");
+  o.max_model_len = nonNegative(config, "max_model_len");
+  o.prefix_caching = config.boolean("prefix_caching");
   const int parallelism = runner->parallelism();
   if (hf) {
     engine_ = std::make_unique<engine::InferenceEngine>(engine::Tokenizer::fromHfDirectory(path),

@@ -62,7 +62,7 @@ InferenceService::InferenceService(const Config& config, const Host& host)
     : HttpService(host),
       host_(host),
       engine_(EngineClient::lookup(host, config.required("engine"))),
-      max_request_bytes_(static_cast<size_t>(config.integer("max_request_bytes", 16 << 20))),
+      max_request_bytes_(static_cast<size_t>(config.integer("max_request_bytes"))),
       api_key_(read_key(config.str("api_key_file"))),
       admin_routes_(config.has("admin_listener")) {
   auto info = Poco::JSON::Parser().parse(engine_.modelInfo()).extract<Poco::JSON::Object::Ptr>();

@@ -33,8 +33,8 @@ const wharf_config_key kKeys[] = {
      "look for stale uploads this often (0 = never)"},
 };
 
-std::chrono::seconds seconds(const Config& c, const char* key, int64_t fallback) {
-  return std::chrono::seconds(static_cast<int64_t>(c.number(key, static_cast<double>(fallback))));
+std::chrono::seconds seconds(const Config& c, const char* key) {
+  return std::chrono::seconds(static_cast<int64_t>(c.number(key)));
 }
 
 }  // namespace
@@ -43,15 +43,15 @@ Settings Settings::fromConfig(const Config& c) {
   Settings s;
   s.storage = c.required("storage");
   s.auth = c.list("auth");
-  s.deleteEnabled = c.boolean("delete", false);
-  s.readOnly = c.boolean("read_only", false);
-  s.maxManifestBytes = static_cast<size_t>(c.integer("max_manifest_bytes", 4 << 20));
-  s.catalogMaxEntries = static_cast<size_t>(c.integer("catalog_max_entries", 1000));
-  s.manifestCacheEntries = static_cast<size_t>(c.integer("manifest_cache_entries", 10000));
-  s.gcInterval = seconds(c, "gc_interval", 0);
-  s.gcGrace = seconds(c, "gc_grace", 3600);
-  s.uploadPurgeAge = seconds(c, "upload_purge_age", 7 * 24 * 3600);
-  s.uploadPurgeInterval = seconds(c, "upload_purge_interval", 3600);
+  s.deleteEnabled = c.boolean("delete");
+  s.readOnly = c.boolean("read_only");
+  s.maxManifestBytes = static_cast<size_t>(c.integer("max_manifest_bytes"));
+  s.catalogMaxEntries = static_cast<size_t>(c.integer("catalog_max_entries"));
+  s.manifestCacheEntries = static_cast<size_t>(c.integer("manifest_cache_entries"));
+  s.gcInterval = seconds(c, "gc_interval");
+  s.gcGrace = seconds(c, "gc_grace");
+  s.uploadPurgeAge = seconds(c, "upload_purge_age");
+  s.uploadPurgeInterval = seconds(c, "upload_purge_interval");
   return s;
 }
 

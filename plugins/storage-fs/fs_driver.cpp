@@ -40,17 +40,17 @@ struct DirCloser {
 
 FsDriver::FsDriver(const Config& config, const Host& host)
     : host_(host),
-      fsync_(config.boolean("fsync", true)),
-      direct_io_(config.boolean("direct_io", true)),
-      direct_io_from_((static_cast<uint64_t>(std::max<int64_t>(
-                           config.integer("direct_io_from", int64_t{64} << 20), 0)) +
-                       DirectAppender::kBlock - 1) /
-                      DirectAppender::kBlock * DirectAppender::kBlock) {
+      fsync_(config.boolean("fsync")),
+      direct_io_(config.boolean("direct_io")),
+      direct_io_from_(
+          (static_cast<uint64_t>(std::max<int64_t>(config.integer("direct_io_from"), 0)) +
+           DirectAppender::kBlock - 1) /
+          DirectAppender::kBlock * DirectAppender::kBlock) {
   std::filesystem::path root =
       std::filesystem::absolute(config.required("root")).lexically_normal();
   root_ = root.string();
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
-  tmp_name_ = config.str("tmp_dir", ".wharf-tmp");
+  tmp_name_ = config.required("tmp_dir");
   validate_storage_path(tmp_name_);
   if (tmp_name_.find('/') != std::string::npos)
     throw Error(WHARF_ERR_INVALID_ARGUMENT,
@@ -68,7 +68,7 @@ FsDriver::FsDriver(const Config& config, const Host& host)
   if (::stat(tmp_dir_.c_str(), &st) != 0) throwErrno(errno, "stat", tmp_dir_);
   if (!S_ISDIR(st.st_mode))
     throw Error(WHARF_ERR_EXISTS, "tmp_dir '" + tmp_dir_ + "' exists and is not a directory");
-  removeStaleTemps(config.integer("stale_tmp_age", 3600));
+  removeStaleTemps(config.integer("stale_tmp_age"));
 }
 
 std::string FsDriver::fullPath(const std::string& path) const {

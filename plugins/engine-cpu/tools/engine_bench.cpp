@@ -63,6 +63,9 @@ int main(int argc, char** argv) {
     auto runner = std::make_unique<CpuLlamaRunner>(gguf, threads);
     int used_threads = runner->parallelism();
     EngineOptions o;
+    o.max_num_seqs = 256;
+    o.max_num_batched_tokens = 2048;
+    o.max_waiting = 1024;
     o.kv_cache_bytes = 1024u << 20;
     o.max_model_len = 4096;
     o.prefix_caching = false;  // measure real prefill work

@@ -48,6 +48,17 @@ inline std::shared_ptr<GgufFile> byteTokenizerGguf(const std::string& chat_templ
 
 // Next token = the scripted continuation of the prompt: byte (last + 1), except that a '.' is
 // followed by <eos>. Deterministic per token, so batching and preemption cannot change outputs.
+// engine-cpu's defaults (its key table), for tests that build an engine directly.
+inline EngineOptions cpuDefaults() {
+  EngineOptions o;
+  o.kv_cache_bytes = 512u << 20;
+  o.max_num_seqs = 256;
+  o.max_num_batched_tokens = 2048;
+  o.max_waiting = 1024;
+  o.prefix_caching = true;
+  return o;
+}
+
 class FakeRunner : public ModelRunner {
  public:
   explicit FakeRunner(int64_t context = 512) {

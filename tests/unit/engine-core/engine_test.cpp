@@ -24,6 +24,7 @@ EngineOptions options(size_t max_model_len = 0, size_t max_num_seqs = 256,
   o.max_waiting = max_waiting;
   o.kv_cache_bytes = kv_blocks * 1024;
   o.max_num_batched_tokens = max_batched;
+  o.prefix_caching = true;
   return o;
 }
 

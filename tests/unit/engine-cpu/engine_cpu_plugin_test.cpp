@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "engine/json.hpp"
+#include "plugin_loader.hpp"
 #include "test_hf_model.hpp"
 #include "test_model.hpp"
 #include "wharf/cpp/engine.hpp"
@@ -32,26 +33,31 @@ struct Plugin {
   const wharf_plugin* plugin = nullptr;
 };
 
+// An instance created as wharfd creates it: the section validated and its defaults filled in by
+// the host's own validator (PluginConfig), then create(). A section the host refuses is reported
+// like a failed create(), with the host's message.
 struct Instance {
-  Instance(const Plugin& p, std::vector<wharf_kv> items) : plugin(p.plugin) {
-    wharf_config cfg{};
-    cfg.struct_size = sizeof cfg;
-    cfg.instance_name = "engine";
-    cfg.items = items.data();
-    cfg.count = items.size();
-    status = plugin->create(&cfg, nullptr, &inst, &err);
+  Instance(const Plugin& p, const std::map<std::string, std::string>& values) : plugin(p.plugin) {
+    try {
+      wharf::test::PluginConfig cfg(*plugin, "engine", values);
+      status = plugin->create(cfg.get(), nullptr, &inst, &err);
+    } catch (const std::invalid_argument& e) {
+      status = WHARF_ERR_INVALID_ARGUMENT;
+      host_error = e.what();
+    }
   }
   ~Instance() {
     if (inst) plugin->destroy(inst);
     if (err) err->release(err);
   }
-  std::string error() const { return err && err->message ? err->message : ""; }
+  std::string error() const { return err && err->message ? err->message : host_error; }
   wharf::EngineClient client() const {
     return wharf::EngineClient(static_cast<const wharf_engine_v1*>(plugin->table), inst);
   }
   const wharf_plugin* plugin;
   void* inst = nullptr;
   wharf_error* err = nullptr;
+  std::string host_error;
   wharf_status status;
 };
 

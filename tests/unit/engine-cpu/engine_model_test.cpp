@@ -24,7 +24,7 @@ class EngineOnModel : public ::testing::Test {
   }
 
   std::unique_ptr<InferenceEngine> engine(size_t kv_bytes, size_t max_batched, size_t max_len) {
-    EngineOptions o;
+    EngineOptions o = test::cpuDefaults();
     o.kv_cache_bytes = kv_bytes;
     o.max_num_batched_tokens = max_batched;
     o.max_model_len = max_len;

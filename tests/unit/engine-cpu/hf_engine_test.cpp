@@ -15,7 +15,7 @@ namespace wharf::engine {
 namespace {
 
 EngineOptions options() {
-  EngineOptions o;
+  EngineOptions o = test::cpuDefaults();
   o.kv_cache_bytes = 64u << 20;
   o.max_model_len = 256;
   return o;

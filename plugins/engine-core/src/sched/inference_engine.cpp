@@ -30,6 +30,16 @@ size_t blocksFromBudget(size_t bytes, size_t per_block) {
   return per_block == 0 ? 0 : bytes / per_block;
 }
 
+// Refuses options an engine cannot run with, before anything is sized from them.
+const EngineOptions& checked(const EngineOptions& o) {
+  for (auto [value, key] :
+       {std::pair{o.kv_cache_bytes, "kv_cache_bytes"}, std::pair{o.max_num_seqs, "max_num_seqs"},
+        std::pair{o.max_num_batched_tokens, "max_num_batched_tokens"},
+        std::pair{o.max_waiting, "max_waiting"}})
+    if (value == 0) throw Error(WHARF_ERR_INVALID_ARGUMENT, std::string(key) + " must be positive");
+  return o;
+}
+
 }  // namespace
 
 InferenceEngine::InferenceEngine(std::unique_ptr<Tokenizer> tokenizer,
@@ -37,7 +47,7 @@ InferenceEngine::InferenceEngine(std::unique_ptr<Tokenizer> tokenizer,
                                  std::unique_ptr<ModelRunner> runner, EngineOptions options)
     : runner_(std::move(runner)),
       tokenizer_(std::move(tokenizer)),
-      options_(std::move(options)),
+      options_(checked(options)),
       max_model_len_(options_.max_model_len
                          ? options_.max_model_len
                          : static_cast<size_t>(runner_->config().context_length)),

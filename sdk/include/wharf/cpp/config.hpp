@@ -41,30 +41,32 @@ class Config {
   }
   std::string required(const std::string& key) const {
     auto v = get(key);
-    if (!v) throw Error(WHARF_ERR_INVALID_ARGUMENT, "missing key '" + key + "'");
+    if (!v)
+      throw Error(WHARF_ERR_INVALID_ARGUMENT, "missing key '" + key + "' in [plugin." + instance_ +
+                                                  "] (the host fills in every default)");
     return *v;
   }
-  // Integer (also for SIZE and DURATION keys, which the host normalises to a number).
-  int64_t integer(const std::string& key, int64_t fallback = 0) const {
+  // The one-argument accessors read a key that the host always fills in: one with a default in
+  // the plugin's key table (the only place a default is declared) or a required one. A missing
+  // value there is a bug (or a caller that bypassed the host's validation) and throws. The
+  // two-argument forms are for optional keys without a default.
+  //
+  // Integer (also for SIZE and DURATION keys, which the host normalises to a number; a DURATION
+  // below a second has a fraction and is an error here: read it with number()).
+  int64_t integer(const std::string& key) const { return parseInteger(key, required(key)); }
+  int64_t integer(const std::string& key, int64_t fallback) const {
     auto v = get(key);
-    if (!v || v->empty()) return fallback;
-    char* end = nullptr;
-    long long n = std::strtoll(v->c_str(), &end, 10);
-    if (*end != '\0') throw Error(WHARF_ERR_INVALID_ARGUMENT, "key '" + key + "' is not a number");
-    return n;
+    return !v || v->empty() ? fallback : parseInteger(key, *v);
   }
-  double number(const std::string& key, double fallback = 0) const {
+  double number(const std::string& key) const { return parseNumber(key, required(key)); }
+  double number(const std::string& key, double fallback) const {
     auto v = get(key);
-    if (!v || v->empty()) return fallback;
-    char* end = nullptr;
-    double n = std::strtod(v->c_str(), &end);
-    if (*end != '\0') throw Error(WHARF_ERR_INVALID_ARGUMENT, "key '" + key + "' is not a number");
-    return n;
+    return !v || v->empty() ? fallback : parseNumber(key, *v);
   }
-  bool boolean(const std::string& key, bool fallback = false) const {
+  bool boolean(const std::string& key) const { return required(key) == "true"; }
+  bool boolean(const std::string& key, bool fallback) const {
     auto v = get(key);
-    if (!v) return fallback;
-    return *v == "true";
+    return v ? *v == "true" : fallback;
   }
   // Comma-separated list, items trimmed, empty items dropped.
   std::vector<std::string> list(const std::string& key) const {
@@ -84,6 +86,21 @@ class Config {
   }
 
  private:
+  static int64_t parseInteger(const std::string& key, const std::string& v) {
+    char* end = nullptr;
+    long long n = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0')
+      throw Error(WHARF_ERR_INVALID_ARGUMENT, "key '" + key + "' is not an integer: '" + v + "'");
+    return n;
+  }
+  static double parseNumber(const std::string& key, const std::string& v) {
+    char* end = nullptr;
+    double n = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0')
+      throw Error(WHARF_ERR_INVALID_ARGUMENT, "key '" + key + "' is not a number: '" + v + "'");
+    return n;
+  }
+
   std::string instance_;
   std::string data_dir_;
   std::map<std::string, std::string> values_;

@@ -28,14 +28,17 @@ namespace wharf::engine {
 
 class ChatTemplate;
 
+// What an engine plugin configured (the names are its INI keys). No defaults here: they are
+// declared once, in the plugin's key table (engine-cpu's plugin.cpp); a zero where a positive
+// value is needed is refused by the engine, naming the key.
 struct EngineOptions {
-  std::string model_id;  // reported by model_info; defaults to general.name
-  size_t kv_cache_bytes = 512u << 20;
-  size_t max_num_seqs = 256;
-  size_t max_num_batched_tokens = 2048;
-  size_t max_waiting = 1024;
+  std::string model_id;  // reported by model_info; "" = the model's general.name
+  size_t kv_cache_bytes = 0;
+  size_t max_num_seqs = 0;
+  size_t max_num_batched_tokens = 0;
+  size_t max_waiting = 0;
   size_t max_model_len = 0;  // 0: the model's context length
-  bool prefix_caching = true;
+  bool prefix_caching = false;
 };
 
 class InferenceEngine {
