@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "config/config_error.hpp"
+#include "config/host_keys.hpp"
 #include "config/plugin_keys.hpp"
 #include "logging/logging.hpp"
 #include "plugins/module_loader.hpp"
@@ -14,6 +15,18 @@
 #include "version.hpp"
 
 namespace wharf::host {
+
+namespace {
+
+// One key as `wharfd plugins` lists it: name (type, required, default): help.
+void print_key(const wharf_config_key& k) {
+  std::cout << "    " << k.name << " (" << key_type_name(k.type)
+            << ((k.flags & WHARF_KEY_REQUIRED) ? ", required" : "")
+            << (k.default_value ? std::string(", default ") + k.default_value : std::string())
+            << ")" << (k.help ? std::string(": ") + k.help : std::string()) << "\n";
+}
+
+}  // namespace
 
 int command_version() {
   std::cout << "wharfd " << WHARF_VERSION << " (plugin ABI " << WHARF_ABI_MAJOR << "."
@@ -60,6 +73,11 @@ int command_plugins(const std::string& config_file) {
   HostApi api(metrics, draining, stopping);
   ModuleLoader loader(path, api.api());
   int bad = 0;
+  for (auto [section, table] : {std::pair{"[host]", &host_key_table()},
+                                std::pair{"[listener.<name>]", &listener_key_table()}}) {
+    std::cout << "host\t" << section << "\n";
+    for (const wharf_config_key& k : *table) print_key(k);
+  }
   std::cout << "search path:";
   for (auto& d : loader.search_path()) std::cout << " " << d;
   std::cout << "\n";
@@ -71,13 +89,7 @@ int command_plugins(const std::string& config_file) {
                 << (p.version ? p.version : "?") << "\tABI " << p.abi_major << "." << p.abi_minor
                 << "\t" << file << "\n";
       if (p.description && *p.description) std::cout << "    " << p.description << "\n";
-      for (size_t i = 0; i < p.config_key_count; ++i) {
-        const wharf_config_key& k = p.config_keys[i];
-        std::cout << "    " << k.name << " (" << key_type_name(k.type)
-                  << ((k.flags & WHARF_KEY_REQUIRED) ? ", required" : "")
-                  << (k.default_value ? std::string(", default ") + k.default_value : std::string())
-                  << ")" << (k.help ? std::string(": ") + k.help : std::string()) << "\n";
-      }
+      for (size_t i = 0; i < p.config_key_count; ++i) print_key(p.config_keys[i]);
     } catch (const std::exception& e) {
       ++bad;
       std::cout << "error\t" << name << "\t" << e.what() << "\n";

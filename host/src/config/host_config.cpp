@@ -5,6 +5,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "config/host_keys.hpp"
+
 namespace wharf::host {
 
 const ListenerConfig* HostConfig::listener(const std::string& name) const {
@@ -17,34 +19,6 @@ const PluginSection* HostConfig::plugin(const std::string& instance) const {
   for (auto& p : plugins)
     if (p.instance == instance) return &p;
   return nullptr;
-}
-
-const std::vector<std::string>& host_keys() {
-  static const std::vector<std::string> keys = {
-      "plugin_path",      "data_dir",       "log_level",        "log_format",   "log_file",
-      "metrics_listener", "admin_listener", "admin_token_file", "drain_timeout"};
-  return keys;
-}
-
-const std::vector<std::string>& listener_keys() {
-  static const std::vector<std::string> keys = {"bind",
-                                                "tls",
-                                                "tls_cert",
-                                                "tls_key",
-                                                "tls_min_version",
-                                                "allow",
-                                                "min_threads",
-                                                "max_threads",
-                                                "max_queued",
-                                                "keep_alive",
-                                                "idle_timeout",
-                                                "request_timeout",
-                                                "max_keep_alive_requests",
-                                                "max_header_fields",
-                                                "max_header_bytes",
-                                                "max_body",
-                                                "access_log"};
-  return keys;
 }
 
 bool is_valid_name(const std::string& name) {
@@ -79,8 +53,31 @@ int positive_int(const IniSource& ini, const std::string& s, const std::string& 
   });
 }
 
-void parse_host_section(const IniSource& ini, const IniSource::Section& s, HostConfig& cfg) {
+// The section's value of every key of `table`: the configured one, else the table's default (keys
+// with neither are left out), so that defaults live in the table alone. Unknown keys are refused,
+// naming the known ones.
+std::vector<std::pair<std::string, std::string>> with_defaults(
+    const IniSource& ini, const IniSource::Section& s, const std::vector<wharf_config_key>& table) {
   for (auto& [key, value] : s.entries) {
+    if (find_key(table, key)) continue;
+    std::string known;
+    for (auto& k : table) known += (known.empty() ? "" : ", ") + std::string(k.name);
+    throw ini.error(s.name, key, "unknown key (known: " + known + ")");
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& k : table) {
+    auto given = std::find_if(s.entries.begin(), s.entries.end(),
+                              [&](const auto& e) { return e.first == k.name; });
+    if (given != s.entries.end())
+      out.emplace_back(k.name, given->second);
+    else if (k.default_value)
+      out.emplace_back(k.name, k.default_value);
+  }
+  return out;
+}
+
+void parse_host_section(const IniSource& ini, const IniSource::Section& s, HostConfig& cfg) {
+  for (auto& [key, value] : with_defaults(ini, s, host_key_table())) {
     if (key == "plugin_path") {
       cfg.plugin_path = split_list(value, ':');
     } else if (key == "data_dir") {
@@ -111,11 +108,6 @@ void parse_host_section(const IniSource& ini, const IniSource::Section& s, HostC
       cfg.admin_token_file = value;
     } else if (key == "drain_timeout") {
       cfg.drain_timeout = at(ini, s.name, key, [&] { return parse_duration(value); });
-    } else {
-      throw ini.error(
-          s.name, key,
-          "unknown key (known: plugin_path, data_dir, log_level, log_format, "
-          "log_file, metrics_listener, admin_listener, admin_token_file, drain_timeout)");
     }
   }
 }
@@ -126,7 +118,7 @@ ListenerConfig parse_listener(const IniSource& ini, const IniSource::Section& s,
   l.name = name;
   bool has_bind = false;
   std::string tls = "";
-  for (auto& [key, value] : s.entries) {
+  for (auto& [key, value] : with_defaults(ini, s, listener_key_table())) {
     if (key == "bind") {
       l.bind = at(ini, s.name, key, [&] { return parse_endpoint(value); });
       has_bind = true;
@@ -168,10 +160,6 @@ ListenerConfig parse_listener(const IniSource& ini, const IniSource::Section& s,
       l.max_body = at(ini, s.name, key, [&] { return parse_size(value); });
     } else if (key == "access_log") {
       l.access_log = value.empty() ? "off" : value;
-    } else {
-      std::string known;
-      for (auto& k : listener_keys()) known += (known.empty() ? "" : ", ") + k;
-      throw ini.error(s.name, key, "unknown key (known: " + known + ")");
     }
   }
   if (!has_bind)
@@ -200,6 +188,7 @@ ListenerConfig parse_listener(const IniSource& ini, const IniSource::Section& s,
 HostConfig parse_host_config(const IniSource& ini) {
   HostConfig cfg;
   cfg.file = ini.path();
+  if (!ini.find("host")) parse_host_section(ini, IniSource::Section{"host", 0, {}, {}}, cfg);
   for (auto& s : ini.sections()) {
     if (s.name == "host") {
       parse_host_section(ini, s, cfg);
@@ -253,11 +242,14 @@ HostConfig parse_host_config(const IniSource& ini) {
     const auto* hs = ini.find("host");
     if (hs && hs->key_lines.count(imp.key))
       throw ini.error("host", imp.key, "no [listener." + *imp.name + "] section (or use 'none')");
-    ListenerConfig l;
-    l.name = imp.default_name;
-    l.bind = parse_endpoint(imp.bind);
-    l.max_threads = 16;
-    l.min_threads = 1;
+    // The table's defaults, with a small pool: these listeners serve operators, not clients.
+    ListenerConfig l = parse_listener(
+        ini,
+        IniSource::Section{std::string("listener.") + imp.default_name,
+                           0,
+                           {{"bind", imp.bind}, {"min_threads", "1"}, {"max_threads", "16"}},
+                           {}},
+        imp.default_name);
     if (bound.count(l.bind.str()))
       throw ini.error("host", imp.key,
                       std::string("the default ") + imp.bind + " is taken by [listener." +

@@ -18,25 +18,26 @@ namespace wharf::host {
 enum class TlsMode { Off, Files, SelfSigned };
 enum class LogFormat { Text, Json };
 
+// Defaults: listener_key_table() (host_keys.cpp); parse_host_config fills every field.
 struct ListenerConfig {
   std::string name;
   Endpoint bind;
   TlsMode tls = TlsMode::Off;
   std::string tls_cert, tls_key;
-  std::string tls_min_version = "1.2";
+  std::string tls_min_version;
   CidrList allow;
   std::string allow_text;
-  int min_threads = 4;
-  int max_threads = 128;
-  int max_queued = 512;
-  bool keep_alive = true;
-  double idle_timeout = 60;         // seconds a keep-alive connection may wait for a request
-  double request_timeout = 300;     // seconds between bytes of a request or response
+  int min_threads = 0;
+  int max_threads = 0;
+  int max_queued = 0;
+  bool keep_alive = false;
+  double idle_timeout = 0;          // seconds a keep-alive connection may wait for a request
+  double request_timeout = 0;       // seconds between bytes of a request or response
   int max_keep_alive_requests = 0;  // 0 = unlimited
-  int max_header_fields = 100;
-  uint64_t max_header_bytes = 64 * 1024;  // request line + every header field
-  uint64_t max_body = 0;                  // bytes, 0 = unlimited
-  std::string access_log = "off";         // off | stdout | stderr | <file path>
+  int max_header_fields = 0;
+  uint64_t max_header_bytes = 0;  // request line + every header field
+  uint64_t max_body = 0;          // bytes, 0 = unlimited
+  std::string access_log;         // off | stdout | stderr | <file path>
 };
 
 struct PluginSection {
@@ -45,17 +46,18 @@ struct PluginSection {
   std::vector<std::pair<std::string, std::string>> entries;  // every key except `module`
 };
 
+// Defaults: host_key_table() (host_keys.cpp); parse_host_config fills every field.
 struct HostConfig {
   std::string file;
   std::vector<std::string> plugin_path;
-  std::string data_dir = "/var/lib/wharf";
-  std::string log_level = "information";
+  std::string data_dir;
+  std::string log_level;
   LogFormat log_format = LogFormat::Text;
-  std::string log_file;                      // "" = stderr
-  std::string metrics_listener = "metrics";  // "none" disables /metrics
-  std::string admin_listener = "admin";      // "none" disables /admin
+  std::string log_file;          // "" = stderr
+  std::string metrics_listener;  // "none" disables /metrics
+  std::string admin_listener;    // "none" disables /admin
   std::string admin_token_file;
-  double drain_timeout = 30;
+  double drain_timeout = 0;
   std::vector<ListenerConfig> listeners;
   std::vector<PluginSection> plugins;
 
@@ -66,9 +68,6 @@ struct HostConfig {
 // Validates [host] and [listener.*]; rejects unknown sections and keys. Throws ConfigError.
 HostConfig parse_host_config(const IniSource& ini);
 
-// Names of the host's own keys for documentation and redaction.
-const std::vector<std::string>& host_keys();
-const std::vector<std::string>& listener_keys();
 bool is_valid_name(const std::string& name);
 
 }  // namespace wharf::host
