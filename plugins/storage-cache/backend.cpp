@@ -103,21 +103,12 @@ std::vector<StorageListing> Backend::listPage(const std::string& dir,
                                               uint64_t limit) const {
   if (!WHARF_TABLE_HAS(t_, list_page))
     return detail::pageFromList(list(dir), dir, start_after, limit, [this](const std::string& p) {
-      try {
-        return std::optional<StorageStat>(stat(p));
-      } catch (const Error& e) {
-        if (e.code() != WHARF_ERR_NOT_FOUND) throw;
-        return std::optional<StorageStat>();
-      }
+      return detail::statUnlessMissing([this](const std::string& q) { return stat(q); }, p);
     });
   std::vector<StorageListing> out;
-  auto fn = [](void* ctx, const char* name, const wharf_storage_stat* s) -> int {
-    static_cast<std::vector<StorageListing>*>(ctx)->push_back(
-        {name, StorageStat{s->size, s->mtime_ns, s->is_dir != 0}});
-    return 0;
-  };
   wharf_error* err = nullptr;
-  wharf_status st = t_->list_page(inst_, dir.c_str(), start_after.c_str(), limit, fn, &out, &err);
+  wharf_status st = t_->list_page(inst_, dir.c_str(), start_after.c_str(), limit,
+                                  &detail::appendListing, &out, &err);
   check(st, err, "backend list page");
   return out;
 }

@@ -120,6 +120,19 @@ struct Fixture {
   std::vector<float> w, x, want;
 };
 
+// Loads the fixture's layer through `table` and runs forwardCpu on 4 lent threads into `y`.
+void runForwardCpu(const wharf_quant_v1* table, DenseBackend& backend, const Fixture& f,
+                   std::vector<float>& y, ThreadsPool& pool) {
+  wharf::QuantClient client(table, &backend);
+  auto layer = client.loadLinear("{}", {tensor("weight", f.w, Fixture::kN, Fixture::kK)},
+                                 WHARF_DEVICE_CPU, 0);
+  EXPECT_EQ(layer.info().out_features, Fixture::kN);
+  y.assign(Fixture::kRows * Fixture::kN, -1);
+  wharf_tensor xt = tensor("x", f.x, Fixture::kRows, Fixture::kK);
+  wharf_tensor yt = tensor("y", y, Fixture::kRows, Fixture::kN);
+  layer.forwardCpu(xt, yt, pool.c);
+}
+
 }  // namespace
 
 TEST(QuantAbi, ForwardCpuRunsOnTheLentThreads) {
@@ -128,14 +141,9 @@ TEST(QuantAbi, ForwardCpuRunsOnTheLentThreads) {
   wharf::QuantClient client(wharf::QuantBackend::table(), &backend);
   EXPECT_EQ(client.method(), "dense-test");
   EXPECT_EQ(client.tensorSuffixes("{}"), std::vector<std::string>{"weight"});
-  auto layer = client.loadLinear("{}", {tensor("weight", f.w, Fixture::kN, Fixture::kK)},
-                                 WHARF_DEVICE_CPU, 0);
-  EXPECT_EQ(layer.info().out_features, Fixture::kN);
-  std::vector<float> y(Fixture::kRows * Fixture::kN, -1);
-  wharf_tensor xt = tensor("x", f.x, Fixture::kRows, Fixture::kK);
-  wharf_tensor yt = tensor("y", y, Fixture::kRows, Fixture::kN);
+  std::vector<float> y;
   ThreadsPool pool(4);
-  layer.forwardCpu(xt, yt, pool.c);
+  runForwardCpu(wharf::QuantBackend::table(), backend, f, y, pool);
   EXPECT_EQ(pool.loops.load(), 1);
   EXPECT_EQ(backend.serial_calls.load(), 0);
   EXPECT_EQ(y, f.want);
@@ -146,14 +154,9 @@ TEST(QuantAbi, AnAbi10BackendRunsForwardInstead) {
   DenseBackend backend;
   wharf_quant_v1 old = *wharf::QuantBackend::table();
   old.struct_size = offsetof(wharf_quant_v1, forward_cpu);  // built before ABI 1.1
-  wharf::QuantClient client(&old, &backend);
-  auto layer = client.loadLinear("{}", {tensor("weight", f.w, Fixture::kN, Fixture::kK)},
-                                 WHARF_DEVICE_CPU, 0);
-  std::vector<float> y(Fixture::kRows * Fixture::kN, -1);
-  wharf_tensor xt = tensor("x", f.x, Fixture::kRows, Fixture::kK);
-  wharf_tensor yt = tensor("y", y, Fixture::kRows, Fixture::kN);
+  std::vector<float> y;
   ThreadsPool pool(4);
-  layer.forwardCpu(xt, yt, pool.c);
+  runForwardCpu(&old, backend, f, y, pool);
   EXPECT_EQ(pool.loops.load(), 0);
   EXPECT_EQ(backend.serial_calls.load(), 1);
   EXPECT_EQ(y, f.want);
@@ -163,15 +166,10 @@ TEST(QuantAbi, AWorkersExceptionBecomesAnError) {
   Fixture f;
   DenseBackend backend;
   backend.fail_on_worker = 2;
-  wharf::QuantClient client(wharf::QuantBackend::table(), &backend);
-  auto layer = client.loadLinear("{}", {tensor("weight", f.w, Fixture::kN, Fixture::kK)},
-                                 WHARF_DEVICE_CPU, 0);
-  std::vector<float> y(Fixture::kRows * Fixture::kN, -1);
-  wharf_tensor xt = tensor("x", f.x, Fixture::kRows, Fixture::kK);
-  wharf_tensor yt = tensor("y", y, Fixture::kRows, Fixture::kN);
+  std::vector<float> y;
   ThreadsPool pool(4);
   try {
-    layer.forwardCpu(xt, yt, pool.c);
+    runForwardCpu(wharf::QuantBackend::table(), backend, f, y, pool);
     FAIL() << "no error";
   } catch (const wharf::Error& e) {
     EXPECT_EQ(e.code(), WHARF_ERR_INTERNAL);

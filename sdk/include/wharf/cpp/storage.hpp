@@ -58,6 +58,24 @@ std::vector<StorageListing> pageFromList(std::vector<StorageEntry> entries, cons
   return out;
 }
 
+// The wharf_list_stat_fn that appends each entry to a std::vector<StorageListing> (ctx).
+inline int appendListing(void* ctx, const char* name, const wharf_storage_stat* s) {
+  static_cast<std::vector<StorageListing>*>(ctx)->push_back(
+      {name, StorageStat{s->size, s->mtime_ns, s->is_dir != 0}});
+  return 0;
+}
+
+// `stat(path)` for a stat that throws: nullopt when it threw WHARF_ERR_NOT_FOUND.
+template <class Stat>
+std::optional<StorageStat> statUnlessMissing(Stat&& stat, const std::string& path) {
+  try {
+    return stat(path);
+  } catch (const Error& e) {
+    if (e.code() != WHARF_ERR_NOT_FOUND) throw;
+    return std::nullopt;
+  }
+}
+
 }  // namespace detail
 
 // Throws WHARF_ERR_INVALID_ARGUMENT unless `path` is a clean relative storage path ("" allowed
@@ -111,15 +129,9 @@ class StorageDriver : public Instance {
   // drivers that get stats with the listing (readdir + fstatat, an object store's page) override.
   virtual std::vector<StorageListing> listPage(const std::string& dir,
                                                const std::string& start_after, uint64_t limit) {
-    return detail::pageFromList(list(dir), dir, start_after, limit,
-                                [this](const std::string& path) {
-                                  try {
-                                    return std::optional<StorageStat>(stat(path));
-                                  } catch (const Error& err) {
-                                    if (err.code() != WHARF_ERR_NOT_FOUND) throw;
-                                    return std::optional<StorageStat>();
-                                  }
-                                });
+    return detail::pageFromList(list(dir), dir, start_after, limit, [this](const std::string& p) {
+      return detail::statUnlessMissing([this](const std::string& q) { return stat(q); }, p);
+    });
   }
   virtual void move(const std::string& from, const std::string& to) = 0;
   virtual void remove(const std::string& path) = 0;
@@ -365,13 +377,9 @@ class StorageClient {
       return detail::pageFromList(list(dir), dir, start_after, limit,
                                   [this](const std::string& path) { return stat(path); });
     std::vector<StorageListing> out;
-    auto fn = [](void* ctx, const char* name, const wharf_storage_stat* s) -> int {
-      static_cast<std::vector<StorageListing>*>(ctx)->push_back(
-          {name, StorageStat{s->size, s->mtime_ns, s->is_dir != 0}});
-      return 0;
-    };
     wharf_error* err = nullptr;
-    wharf_status st = t_->list_page(inst_, dir.c_str(), start_after.c_str(), limit, fn, &out, &err);
+    wharf_status st = t_->list_page(inst_, dir.c_str(), start_after.c_str(), limit,
+                                    &detail::appendListing, &out, &err);
     if (st == WHARF_ERR_NOT_FOUND) {
       wharf_error_release(err);
       return {};
