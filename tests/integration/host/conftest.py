@@ -1,22 +1,19 @@
 """Fixtures that run a real wharfd on loopback: write an INI with free ports, start the process,
 wait for /health, and stop it with SIGTERM at the end (asserting a clean exit)."""
 import os
+import pathlib
 import signal
-import socket
 import subprocess
-import time
+import sys
 import urllib.request
 
 import pytest
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from wharf_testing import free_port, port_open, wait_until  # noqa: E402,F401
+
 WHARFD = os.environ.get("WHARFD", "wharfd")
 PLUGIN_DIRS = ":".join(p for p in (os.environ.get("WHARF_TEST_PLUGIN_DIR"), os.environ.get("WHARF_PLUGIN_DIR")) if p)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Wharfd:
@@ -44,16 +41,11 @@ class Wharfd:
 
     def wait_healthy(self, listener=None, timeout=10):
         listener = listener or next(iter(self.ports))
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"wharfd exited with {self.proc.returncode}:\n{self.output()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.ports[listener]), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("wharfd did not start listening:\n" + self.output())
+        try:
+            wait_until(lambda: port_open(self.ports[listener]), timeout=timeout,
+                       what=f"wharfd to listen on {listener}", proc=self.proc)
+        except AssertionError as e:
+            raise AssertionError(f"{e}:\n{self.output()}") from None
 
     def output(self):
         self.log.flush()

@@ -19,11 +19,8 @@ import time
 import urllib.error
 import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from wharf_testing import free_port  # noqa: E402
 
 
 def request(method, url, body=None):

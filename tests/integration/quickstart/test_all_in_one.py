@@ -4,10 +4,8 @@ push and pull through the registry, and a chat with SmolLM2 through the openai S
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import oci  # noqa: E402
+from wharf_testing import free_port, wait_until  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
 WHARFD = os.environ.get("WHARFD", "wharfd")
@@ -22,10 +21,8 @@ PLUGIN_DIR = os.environ.get("WHARF_PLUGIN_DIR", "")
 MODEL = ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def ready(port):
+    return requests.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +42,10 @@ def all_in_one(tmp_path_factory):
     (tmp / "all-in-one.ini").write_text(text)
     log = open(tmp / "wharfd.log", "wb")
     proc = subprocess.Popen([WHARFD, "--config", "all-in-one.ini"], cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        assert proc.poll() is None, (tmp / "wharfd.log").read_text()
-        try:
-            if requests.get(f"http://127.0.0.1:{ports['8000']}/ready", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    try:
+        wait_until(lambda: ready(ports["8000"]), timeout=60, what="/ready on the inference listener", proc=proc)
+    except AssertionError as e:
+        raise AssertionError(f"{e}:\n{(tmp / 'wharfd.log').read_text()}") from None
     yield {"ports": ports, "tmp": tmp}
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0, (tmp / "wharfd.log").read_text()
