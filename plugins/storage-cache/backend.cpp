@@ -77,11 +77,10 @@ void Backend::read(const std::string& path, uint64_t offset, uint64_t length,
   check(st, err, "backend read");
 }
 
-BackendWriter Backend::openWriter(const std::string& path, bool append) const {
+BackendWriter Backend::openWriter(const std::string& path) const {
   wharf_storage_writer* w = nullptr;
   wharf_error* err = nullptr;
-  wharf_status st =
-      t_->open_writer(inst_, path.c_str(), append ? WHARF_WRITER_APPEND : 0, &w, &err);
+  wharf_status st = t_->open_writer(inst_, path.c_str(), 0, &w, &err);
   check(st, err, "backend open");
   return BackendWriter(t_, w);
 }

@@ -40,7 +40,7 @@ class Backend {
   StorageStat stat(const std::string& path) const;
   // Returns normally when `sink` stopped the read.
   void read(const std::string& path, uint64_t offset, uint64_t length, const ReadSink& sink) const;
-  BackendWriter openWriter(const std::string& path, bool append) const;
+  BackendWriter openWriter(const std::string& path) const;
   std::vector<StorageEntry> list(const std::string& dir) const;
   // list_page, or list() and a stat per entry from a backend built before ABI 1.1.
   std::vector<StorageListing> listPage(const std::string& dir, const std::string& start_after,

@@ -129,9 +129,9 @@ void CacheDriver::read(const std::string& path, uint64_t offset, uint64_t length
   backend_.read(path, offset, length, sink);
 }
 
-std::unique_ptr<StorageWriter> CacheDriver::openWriter(const std::string& path, bool append) {
+std::unique_ptr<StorageWriter> CacheDriver::openWriter(const std::string& path) {
   validate_storage_path(path);
-  return std::make_unique<CacheWriter>(*this, path, backend_.openWriter(path, append));
+  return std::make_unique<CacheWriter>(*this, path, backend_.openWriter(path));
 }
 
 std::vector<StorageEntry> CacheDriver::list(const std::string& dir) {

@@ -137,9 +137,9 @@ void FsDriver::read(const std::string& path, uint64_t offset, uint64_t length,
   }
 }
 
-std::unique_ptr<StorageWriter> FsDriver::openWriter(const std::string& path, bool append) {
+std::unique_ptr<StorageWriter> FsDriver::openWriter(const std::string& path) {
   check(path);
-  return std::make_unique<FsWriter>(*this, path, append);
+  return std::make_unique<FsWriter>(*this, path);
 }
 
 std::vector<StorageListing> FsDriver::scan(const std::string& dir, bool with_stats) {

@@ -5,10 +5,6 @@
 // - Writers write a temp file in <root>/<tmp_dir> (same file system) and commit with rename(2),
 //   so readers see the old or the new content, never a part. With `fsync` the file is fsync'ed
 //   before the rename and its directory after it.
-// - APPEND writers copy the committed file into their temp file on the first write (or at commit),
-//   by reflink where the file system supports it, then append and rename like any writer: the
-//   committed content stays intact until the commit, also if the process dies meanwhile. The cost
-//   is one copy per append session (an upload chunk), O(size) unless reflinks are available.
 // - With `direct_io`, what a new object holds beyond `direct_io_from` (64 MiB) is written with
 //   O_DIRECT (DirectAppender): big blobs reach the disk without a page-cache copy and do not evict
 //   the cache that serves manifests and small blobs, while small and medium objects (and the
@@ -40,7 +36,7 @@ class FsDriver : public StorageDriver {
   StorageStat stat(const std::string& path) override;
   void read(const std::string& path, uint64_t offset, uint64_t length,
             const ReadSink& sink) override;
-  std::unique_ptr<StorageWriter> openWriter(const std::string& path, bool append) override;
+  std::unique_ptr<StorageWriter> openWriter(const std::string& path) override;
   std::vector<StorageEntry> list(const std::string& dir) override;
   // One readdir with an fstatat per entry, sorted: no stat call per entry for the caller.
   std::vector<StorageListing> listPage(const std::string& dir, const std::string& start_after,

@@ -1,8 +1,6 @@
 #include "fs_files.hpp"
 
 #include <fcntl.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,35 +60,6 @@ size_t readAt(int fd, void* data, size_t size, uint64_t offset, const std::strin
     done += static_cast<size_t>(n);
   }
   return done;
-}
-
-void copyFile(int src, int dst, uint64_t size, const std::string& dst_path) {
-  if (size == 0) return;
-  // Cloning shares the whole file, which is exactly `size` bytes unless it was modified in place
-  // behind the driver's back; the copy loops below copy exactly `size` bytes.
-  struct stat st {};
-  if (::fstat(src, &st) == 0 && static_cast<uint64_t>(st.st_size) == size &&
-      ::ioctl(dst, FICLONE, src) == 0)
-    return;
-  uint64_t done = 0;
-  while (done < size) {
-    off_t in = static_cast<off_t>(done), out = static_cast<off_t>(done);
-    ssize_t n = ::copy_file_range(src, &in, dst, &out, size - done, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // unsupported here (EXDEV, ENOSYS, EINVAL...) or a short file: fall back
-    done += static_cast<uint64_t>(n);
-  }
-  constexpr size_t kBuf = 1 << 20;
-  std::unique_ptr<char[]> buf;
-  while (done < size) {
-    if (!buf) buf = std::make_unique<char[]>(kBuf);
-    size_t want = static_cast<size_t>(std::min<uint64_t>(kBuf, size - done));
-    size_t n = readAt(src, buf.get(), want, done, dst_path + " (source)");
-    if (n == 0)
-      throw Error(WHARF_ERR_IO, "copy to '" + dst_path + "': the source shrank while copying");
-    writeAllAt(dst, buf.get(), n, done, dst_path);
-    done += n;
-  }
 }
 
 void fsyncFd(int fd, const std::string& path) {

@@ -39,10 +39,6 @@ void writeAllAt(int fd, const void* data, size_t size, uint64_t offset, const st
 // Reads up to `size` bytes at `offset`; returns fewer only at the end of the file.
 size_t readAt(int fd, void* data, size_t size, uint64_t offset, const std::string& path);
 
-// Makes `dst` (empty) a copy of the first `size` bytes of `src`: a reflink (FICLONE) where the
-// file system can share blocks, else copy_file_range(2), else a read/write loop.
-void copyFile(int src, int dst, uint64_t size, const std::string& dst_path);
-
 void fsyncFd(int fd, const std::string& path);
 // fsync(2) of a directory, so that entries created or renamed in it are durable.
 void fsyncDir(const std::string& path);

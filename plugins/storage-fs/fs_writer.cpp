@@ -10,27 +10,11 @@
 
 namespace wharf::fs {
 
-FsWriter::FsWriter(FsDriver& driver, std::string path, bool append)
-    : driver_(driver), path_(std::move(path)) {
-  if (append) {
-    std::string full = driver_.fullPath(path_);
-    base_ = UniqueFd(::open(full.c_str(), O_RDONLY | O_CLOEXEC));
-    if (base_) {
-      struct stat st {};
-      if (::fstat(base_.get(), &st) != 0) throwErrno(errno, "stat", full);
-      if (S_ISDIR(st.st_mode)) throw Error(WHARF_ERR_EXISTS, "'" + path_ + "' is a directory");
-      written_ = static_cast<uint64_t>(st.st_size);
-      if (written_ == 0) base_.reset();
-    } else if (errno != ENOENT && errno != ENOTDIR) {
-      throwErrno(errno, "open", full);
-    }
-  }
+FsWriter::FsWriter(FsDriver& driver, std::string path) : driver_(driver), path_(std::move(path)) {
   temp_ = driver_.newTempPath("w-");
   fd_ = UniqueFd(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!fd_) throwErrno(errno, "create temp file for '" + path_ + "'", temp_);
-  if (!base_ && written_ == 0 && driver_.directIo()) {
-    direct_.emplace(fd_.get(), temp_, driver_.directIoFrom());
-  }
+  if (driver_.directIo()) direct_.emplace(fd_.get(), temp_, driver_.directIoFrom());
 }
 
 FsWriter::~FsWriter() {
@@ -38,15 +22,8 @@ FsWriter::~FsWriter() {
   if (!published_ && !temp_.empty()) ::unlink(temp_.c_str());
 }
 
-void FsWriter::copyBase() {
-  if (!base_) return;
-  copyFile(base_.get(), fd_.get(), written_, temp_);
-  base_.reset();
-}
-
 void FsWriter::write(const void* data, size_t size) {
   if (finished_) throw Error(WHARF_ERR_INVALID_ARGUMENT, "writer for '" + path_ + "' is finished");
-  copyBase();
   const char* bytes = static_cast<const char*>(data);
   if (direct_ && written_ + size > driver_.directIoFrom()) {
     // Up to direct_io_from through the page cache, the rest through the DirectAppender.
@@ -64,7 +41,6 @@ void FsWriter::write(const void* data, size_t size) {
 void FsWriter::commit() {
   if (finished_) throw Error(WHARF_ERR_INVALID_ARGUMENT, "writer for '" + path_ + "' is finished");
   finished_ = true;
-  copyBase();
   if (direct_) direct_->finish();
   if (driver_.fsyncEnabled()) fsyncFd(fd_.get(), temp_);
   fd_.close(temp_);

@@ -1,7 +1,6 @@
 // FsWriter: a pending object in a temp file inside <root>/<tmp_dir>; commit() renames it into
-// place. For APPEND the committed file is opened at once (pinning that content) and copied into
-// the temp file on the first write or at commit. New objects go through a DirectAppender when the
-// driver has `direct_io`.
+// place. What lies beyond direct_io_from goes through a DirectAppender when the driver has
+// `direct_io`.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +15,7 @@ namespace wharf::fs {
 
 class FsWriter : public StorageWriter {
  public:
-  FsWriter(FsDriver& driver, std::string path, bool append);
+  FsWriter(FsDriver& driver, std::string path);
   ~FsWriter() override;
 
   void write(const void* data, size_t size) override;
@@ -24,13 +23,10 @@ class FsWriter : public StorageWriter {
   void commit() override;
 
  private:
-  void copyBase();
-
   FsDriver& driver_;
   std::string path_;
   std::string temp_;
   UniqueFd fd_;
-  UniqueFd base_;                         // APPEND: the committed file, until copied
   std::optional<DirectAppender> direct_;  // new objects when the driver has direct_io
   uint64_t written_ = 0;
   bool finished_ = false;

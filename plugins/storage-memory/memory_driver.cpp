@@ -86,21 +86,9 @@ void MemoryDriver::read(const std::string& path, uint64_t offset, uint64_t lengt
   }
 }
 
-std::unique_ptr<StorageWriter> MemoryDriver::openWriter(const std::string& path, bool append) {
+std::unique_ptr<StorageWriter> MemoryDriver::openWriter(const std::string& path) {
   validate_storage_path(path);
-  std::string initial;
-  if (append) {
-    Bytes data;
-    {
-      std::shared_lock lock(mu_);
-      if (auto it = objects_.find(path); it != objects_.end()) data = it->second.data;
-    }
-    if (data) {
-      reserve(data->size());
-      initial = *data;
-    }
-  }
-  return std::make_unique<MemoryWriter>(*this, path, std::move(initial));
+  return std::make_unique<MemoryWriter>(*this, path);
 }
 
 std::vector<StorageEntry> MemoryDriver::list(const std::string& dir) {

@@ -31,7 +31,7 @@ class MemoryDriver : public StorageDriver {
   StorageStat stat(const std::string& path) override;
   void read(const std::string& path, uint64_t offset, uint64_t length,
             const ReadSink& sink) override;
-  std::unique_ptr<StorageWriter> openWriter(const std::string& path, bool append) override;
+  std::unique_ptr<StorageWriter> openWriter(const std::string& path) override;
   std::vector<StorageEntry> list(const std::string& dir) override;
   std::vector<StorageListing> listPage(const std::string& dir, const std::string& start_after,
                                        uint64_t limit) override;

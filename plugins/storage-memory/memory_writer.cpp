@@ -4,8 +4,8 @@
 
 namespace wharf::memory {
 
-MemoryWriter::MemoryWriter(MemoryDriver& driver, std::string path, std::string initial)
-    : driver_(driver), path_(std::move(path)), buffer_(std::move(initial)) {}
+MemoryWriter::MemoryWriter(MemoryDriver& driver, std::string path)
+    : driver_(driver), path_(std::move(path)) {}
 
 MemoryWriter::~MemoryWriter() {
   if (!done_) driver_.release(buffer_.size());

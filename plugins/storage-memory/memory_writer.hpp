@@ -10,8 +10,7 @@ namespace wharf::memory {
 
 class MemoryWriter : public StorageWriter {
  public:
-  // `initial` (the committed content for APPEND writers) must already be reserved.
-  MemoryWriter(MemoryDriver& driver, std::string path, std::string initial);
+  MemoryWriter(MemoryDriver& driver, std::string path);
   ~MemoryWriter() override;
 
   void write(const void* data, size_t size) override;

@@ -165,8 +165,8 @@ TEST_F(CacheDriverTest, WritesThroughTheCacheInvalidate) {
   EXPECT_EQ(cache_.get("m"), "v2, longer");
   EXPECT_EQ(cache_.stat("m")->size, 10u);
   {
-    auto w = cache_.openWriter("m", true);
-    w.write("+");
+    auto w = cache_.openWriter("m");
+    w.write("v2, longer+");
     EXPECT_EQ(cache_.get("m"), "v2, longer");  // not committed yet
     w.commit();
   }

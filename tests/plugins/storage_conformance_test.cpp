@@ -200,51 +200,29 @@ TEST_P(StorageConformance, CancelDiscards) {
     w.cancel();
   }
   {
-    auto w = s_.openWriter("c", /*append=*/true);
+    auto w = s_.openWriter("c");
     w.write(" and discarded");
   }
   EXPECT_EQ(s_.get("c"), "kept");
 }
 
-TEST_P(StorageConformance, Append) {
+// A writer replaces what it commits to; ABI 1.0's APPEND flag, which nothing used, is refused.
+TEST_P(StorageConformance, CommitReplacesAndAppendIsRefused) {
+  s_.put("up/data", "hello, world");
   {
-    auto w = s_.openWriter("up/data", /*append=*/true);  // absent: starts empty
-    EXPECT_EQ(w.written(), 0u);
-    w.write("hello");
-    w.commit();
-  }
-  EXPECT_EQ(s_.get("up/data"), "hello");
-  {
-    auto w = s_.openWriter("up/data", true);
-    EXPECT_EQ(w.written(), 5u);
-    w.write(", ");
-    w.write("world");
-    EXPECT_EQ(w.written(), 12u);
-    EXPECT_EQ(s_.get("up/data"), "hello");  // appended bytes are invisible until commit
-    w.commit();
-  }
-  EXPECT_EQ(s_.get("up/data"), "hello, world");
-  {
-    auto w = s_.openWriter("up/data", true);  // commit without writing keeps the content
-    w.commit();
-  }
-  EXPECT_EQ(s_.get("up/data"), "hello, world");
-  std::string expect = "hello, world";
-  for (int i = 0; i < 5; ++i) {
-    auto w = s_.openWriter("up/data", true);
-    std::string chunk = pattern(i, expect.size(), 1000 + i);
-    w.write(chunk);
-    expect += chunk;
-    w.commit();
-  }
-  EXPECT_EQ(s_.get("up/data"), expect);
-  EXPECT_EQ(s_.stat("up/data")->size, expect.size());
-  {
-    auto w = s_.openWriter("up/data");  // without APPEND: truncates
+    auto w = s_.openWriter("up/data");
     EXPECT_EQ(w.written(), 0u);
     w.write("x");
+    EXPECT_EQ(s_.get("up/data"), "hello, world");  // invisible until commit
     w.commit();
   }
+  EXPECT_EQ(s_.get("up/data"), "x");
+  wharf_storage_writer* w = nullptr;
+  wharf_status st = raw([&](const wharf_storage_v1* t, void* i, wharf_error** e) {
+    return t->open_writer(i, "up/data", WHARF_WRITER_APPEND, &w, e);
+  });
+  EXPECT_EQ(st, WHARF_ERR_UNSUPPORTED);
+  EXPECT_EQ(w, nullptr);
   EXPECT_EQ(s_.get("up/data"), "x");
 }
 
@@ -410,7 +388,6 @@ TEST_P(StorageConformance, InvalidPaths) {
     EXPECT_EQ(statusOf([&] { s_.stat(p); }), WHARF_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(statusOf([&] { readRange(s_, p, 0, UINT64_MAX); }), WHARF_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(statusOf([&] { s_.openWriter(p); }), WHARF_ERR_INVALID_ARGUMENT);
-    EXPECT_EQ(statusOf([&] { s_.openWriter(p, true); }), WHARF_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(statusOf([&] { s_.list(p); }), WHARF_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(statusOf([&] { s_.remove(p); }), WHARF_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(statusOf([&] { s_.move(p, "target"); }), WHARF_ERR_INVALID_ARGUMENT);

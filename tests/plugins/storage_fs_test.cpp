@@ -154,8 +154,8 @@ TEST_F(FsDriverTest, CrashedWriterIsNeverVisible) {
     // The child dies in the middle of two writes: no commit, no cancel, no destructor.
     auto w = s.openWriter("blobs/data");
     w.write("half written");
-    auto w2 = s.openWriter("blobs/new", true);
-    w2.write("appended");
+    auto w2 = s.openWriter("blobs/new");
+    w2.write("new");
     _exit(0);
   }
   int status = 0;
@@ -190,25 +190,19 @@ TEST_F(FsDriverTest, StaleTempFilesAreRemovedByAge) {
   EXPECT_TRUE(logged);
 }
 
-TEST_F(FsDriverTest, AppendLeavesTheCommittedFileUntouchedUntilCommit) {
+TEST_F(FsDriverTest, AReplacementLeavesTheCommittedFileUntouchedUntilCommit) {
   auto s = make();
   s.put("_uploads/u/data", "part one;");
   struct stat before {};
   ASSERT_EQ(::stat((root_ + "/_uploads/u/data").c_str(), &before), 0);
-  auto w = s.openWriter("_uploads/u/data", true);
+  auto w = s.openWriter("_uploads/u/data");
   w.write("part two;");
   struct stat during {};
   ASSERT_EQ(::stat((root_ + "/_uploads/u/data").c_str(), &during), 0);
   EXPECT_EQ(during.st_ino, before.st_ino);
   EXPECT_EQ(slurp(root_ + "/_uploads/u/data"), "part one;");
   w.commit();
-  EXPECT_EQ(slurp(root_ + "/_uploads/u/data"), "part one;part two;");
-  // The append copy is a snapshot taken at open: a replacement meanwhile does not leak in.
-  auto w2 = s.openWriter("_uploads/u/data", true);
-  s.put("_uploads/u/data", "REPLACED");
-  w2.write("three");
-  w2.commit();
-  EXPECT_EQ(s.get("_uploads/u/data"), "part one;part two;three");
+  EXPECT_EQ(slurp(root_ + "/_uploads/u/data"), "part two;");
 }
 
 TEST_F(FsDriverTest, EmptyParentsArePrunedButNotTheRoot) {
@@ -315,11 +309,6 @@ TEST_F(FsDriverTest, DirectIoWritesLargeObjectsPastThePageCache) {
       EXPECT_GE(resident, 256u) << "the first MiB is cached";
     }
     EXPECT_EQ(s.get(path), data);
-    // appending to an object written directly
-    auto a = s.openWriter(path, true);
-    a.write("tail");
-    a.commit();
-    EXPECT_EQ(s.get(path), data + "tail");
   }
   if (directIoWorksIn(root_)) {
     EXPECT_GT(cached[false], cached[true] + 1000);

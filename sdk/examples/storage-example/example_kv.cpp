@@ -121,7 +121,7 @@ class FlatDirStore;
 // cancelled (destroyed without commit) just deletes its temp file.
 class FlatWriter : public wharf::StorageWriter {
  public:
-  FlatWriter(FlatDirStore& store, std::string path, bool append);
+  FlatWriter(FlatDirStore& store, std::string path);
   ~FlatWriter() override {
     if (fd_ >= 0) ::close(fd_);
     if (!committed_) ::unlink(temp_.c_str());
@@ -204,10 +204,10 @@ class FlatDirStore : public wharf::StorageDriver {
     }
   }
 
-  std::unique_ptr<wharf::StorageWriter> openWriter(const std::string& path, bool append) override {
+  std::unique_ptr<wharf::StorageWriter> openWriter(const std::string& path) override {
     wharf::validate_storage_path(path);
     file(path);  // fails early when the encoded name is too long
-    return std::make_unique<FlatWriter>(*this, path, append);
+    return std::make_unique<FlatWriter>(*this, path);
   }
 
   std::vector<wharf::StorageEntry> list(const std::string& dir) override {
@@ -342,32 +342,10 @@ class FlatDirStore : public wharf::StorageDriver {
   std::mutex mu_;
 };
 
-FlatWriter::FlatWriter(FlatDirStore& store, std::string path, bool append)
+FlatWriter::FlatWriter(FlatDirStore& store, std::string path)
     : store_(store), path_(std::move(path)), temp_(store.newTempFile()) {
   fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) throwErrno(errno, "create", temp_);
-  if (!append) return;
-  // APPEND (resumable uploads): start from a copy of the committed object, so the object stays
-  // as it was until commit(), also when this writer is cancelled.
-  try {
-    Fd src{::open(store_.file(path_).c_str(), O_RDONLY | O_CLOEXEC)};
-    if (src.fd < 0) {
-      if (errno == ENOENT) return;  // nothing committed yet: start empty
-      throwErrno(errno, "open", store_.file(path_));
-    }
-    std::vector<char> buf(64 * 1024);
-    for (;;) {
-      ssize_t n = ::read(src.fd, buf.data(), buf.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throwErrno(errno, "read", store_.file(path_));
-      if (n == 0) break;
-      write(buf.data(), static_cast<size_t>(n));
-    }
-  } catch (...) {  // a constructor that throws gets no destructor call: clean up here
-    ::close(fd_);
-    ::unlink(temp_.c_str());
-    throw;
-  }
 }
 
 void FlatWriter::commit() {

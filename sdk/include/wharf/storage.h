@@ -41,7 +41,10 @@ typedef int (*wharf_list_stat_fn)(void* ctx, const char* name, const wharf_stora
 typedef struct wharf_storage_writer wharf_storage_writer; /* opaque, owned by the driver */
 
 enum wharf_writer_flags {
-  WHARF_WRITER_APPEND = 1u << 0 /* continue an object written and committed before (uploads) */
+  /* ABI 1.0 only: continue an object committed before. No caller ever used it (uploads keep each
+   * request's bytes as a part of their own), and drivers built with the 1.1 SDK refuse it with
+   * WHARF_ERR_UNSUPPORTED; the value stays reserved. */
+  WHARF_WRITER_APPEND = 1u << 0
 };
 
 typedef struct wharf_storage_v1 {
@@ -55,16 +58,16 @@ typedef struct wharf_storage_v1 {
   wharf_status (*read)(void* inst, const char* path, uint64_t offset, uint64_t length,
                        wharf_sink_fn sink, void* sink_ctx, wharf_error** err);
 
-  /* Opens a writer for `path`. Nothing is visible at `path` until commit; a writer that is
-   * cancelled or destroyed without commit leaves `path` as it was. With WHARF_WRITER_APPEND the
-   * new content starts as the committed content of `path` (empty when absent). The handle is owned
-   * by the driver and ends with commit or cancel (exactly one of them must be called). */
+  /* Opens a writer for `path` (flags: 0). Nothing is visible at `path` until commit, which
+   * replaces what was there; a writer that is cancelled or destroyed without commit leaves `path`
+   * as it was. The handle is owned by the driver and ends with commit or cancel (exactly one of
+   * them must be called). */
   wharf_status (*open_writer)(void* inst, const char* path, uint32_t flags,
                               wharf_storage_writer** writer, wharf_error** err);
   /* Appends `size` bytes. */
   wharf_status (*write)(wharf_storage_writer* writer, const void* data, size_t size,
                         wharf_error** err);
-  /* Bytes in the writer so far (including appended-to content). */
+  /* Bytes in the writer so far. */
   uint64_t (*written)(wharf_storage_writer* writer);
   /* Makes the content visible at `path` atomically and ends the handle (also on failure). */
   wharf_status (*commit)(wharf_storage_writer* writer, wharf_error** err);

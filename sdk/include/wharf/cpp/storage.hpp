@@ -122,7 +122,8 @@ class StorageDriver : public Instance {
   // length UINT64_MAX = to the end. Stop when `sink` returns false.
   virtual void read(const std::string& path, uint64_t offset, uint64_t length,
                     const ReadSink& sink) = 0;
-  virtual std::unique_ptr<StorageWriter> openWriter(const std::string& path, bool append) = 0;
+  // A writer whose commit() replaces `path` atomically.
+  virtual std::unique_ptr<StorageWriter> openWriter(const std::string& path) = 0;
   virtual std::vector<StorageEntry> list(const std::string& dir) = 0;
   // Up to `limit` (0 = all) direct children named after `start_after`, sorted by name, with their
   // stats. The default lists and stats each entry (entries that vanish meanwhile are left out);
@@ -181,7 +182,10 @@ class StorageDriver : public Instance {
     t.open_writer = [](void* inst, const char* path, uint32_t flags, wharf_storage_writer** w,
                        wharf_error** err) {
       return detail::guard(err, [&] {
-        auto p = self(inst)->openWriter(path, (flags & WHARF_WRITER_APPEND) != 0);
+        if (flags & WHARF_WRITER_APPEND)
+          throw Error(WHARF_ERR_UNSUPPORTED,
+                      "append writers are not supported (removed in ABI 1.1)");
+        auto p = self(inst)->openWriter(path);
         *w = reinterpret_cast<wharf_storage_writer*>(p.release());
       });
     };
@@ -340,11 +344,10 @@ class StorageClient {
     check(st, err, "storage read");
     return out;
   }
-  Writer openWriter(const std::string& path, bool append = false) const {
+  Writer openWriter(const std::string& path) const {
     wharf_storage_writer* w = nullptr;
     wharf_error* err = nullptr;
-    check(t_->open_writer(inst_, path.c_str(), append ? WHARF_WRITER_APPEND : 0, &w, &err), err,
-          "storage open");
+    check(t_->open_writer(inst_, path.c_str(), 0, &w, &err), err, "storage open");
     return Writer(t_, w);
   }
   // Writes a whole object atomically.
