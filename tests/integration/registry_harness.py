@@ -4,6 +4,7 @@ written into a temporary directory, stopped with SIGTERM. Imported by conftest.p
 
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -102,6 +103,12 @@ class Wharfd:
             self.kill()
             raise RuntimeError("wharfd did not start:\n" + self.log_text())
         return self
+
+    def requests_in_flight(self, listener="api"):
+        """wharf_http_requests_in_flight of `listener`, from the metrics listener."""
+        text = requests.get(self.metrics_url, timeout=5).text
+        m = re.search(r'^wharf_http_requests_in_flight\{listener="%s"\} (\S+)$' % listener, text, re.M)
+        return float(m.group(1)) if m else 0.0
 
     def log_text(self):
         try:

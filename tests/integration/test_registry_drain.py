@@ -3,7 +3,6 @@
 2 s."""
 
 import os
-import re
 import signal
 import socket
 import time
@@ -15,12 +14,6 @@ from registry_harness import Wharfd
 from wharf_testing import wait_until
 
 DRAIN = 2.0
-
-
-def requests_in_flight(w, listener="api"):
-    text = requests.get(w.metrics_url, timeout=2).text
-    m = re.search(r'^wharf_http_requests_in_flight\{listener="%s"\} (\S+)$' % listener, text, re.M)
-    return float(m.group(1)) if m else 0.0
 
 
 def test_sigterm_cancels_a_slow_upload_at_the_drain_deadline(tmp_path):
@@ -35,7 +28,7 @@ def test_sigterm_cancels_a_slow_upload_at_the_drain_deadline(tmp_path):
             "Content-Type: application/octet-stream\r\n\r\n")
     with socket.create_connection(("127.0.0.1", w.port)) as s:
         s.sendall(head.encode() + data[:65536])  # and then nothing more: a stalled client
-        wait_until(lambda: requests_in_flight(w) >= 1, what="the upload to be in flight")
+        wait_until(lambda: w.requests_in_flight() >= 1, what="the upload to be in flight")
         start = time.monotonic()
         w.proc.send_signal(signal.SIGTERM)
         rc = w.proc.wait(timeout=30)

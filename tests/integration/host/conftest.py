@@ -17,14 +17,14 @@ PLUGIN_DIRS = ":".join(p for p in (os.environ.get("WHARF_TEST_PLUGIN_DIR"), os.e
 
 
 class Wharfd:
-    def __init__(self, tmp_path, ini_body, ports):
+    def __init__(self, tmp_path, ini_body, ports, drain_timeout="10s"):
         self.tmp = tmp_path
         self.ports = ports
         self.data = tmp_path / "data"
         self.config = tmp_path / "wharf.ini"
         self.log_path = tmp_path / "wharfd.log"
         # drain_timeout stays below stop()'s wait, so a clean stop is never cut short
-        head = f"[host]\nplugin_path = {PLUGIN_DIRS}\ndata_dir = {self.data}\ndrain_timeout = 10s\n"
+        head = f"[host]\nplugin_path = {PLUGIN_DIRS}\ndata_dir = {self.data}\ndrain_timeout = {drain_timeout}\n"
         self.config.write_text(head + ini_body.format(**ports, tmp=tmp_path))
         self.proc = None
 
@@ -69,9 +69,9 @@ def wharfd(tmp_path):
     available in the INI as {name}."""
     started = []
 
-    def make(ini_body, listeners=("api",), start=True, env=None):
+    def make(ini_body, listeners=("api",), start=True, env=None, drain_timeout="10s"):
         ports = {name: free_port() for name in listeners}
-        w = Wharfd(tmp_path, ini_body, ports)
+        w = Wharfd(tmp_path, ini_body, ports, drain_timeout)
         if start:
             w.start(env=env)
         started.append(w)

@@ -5,7 +5,7 @@ import subprocess
 import threading
 import time
 
-from conftest import WHARFD, PLUGIN_DIRS, free_port, http
+from conftest import WHARFD, PLUGIN_DIRS, free_port, http, wait_until
 
 API = """
 metrics_listener = none
@@ -50,6 +50,27 @@ def test_sigterm_drain_lets_in_flight_finish(wharfd):
     assert status == 200 and body == b"slow done after 1500 ms\n"
     assert w.proc.wait(timeout=10) == 0
     assert "draining" in w.output() and "stopped" in w.output()
+
+
+def test_a_handler_that_ignores_the_stop_does_not_hold_the_exit(wharfd):
+    """test-echo's /slow sleeps through everything: at drain_timeout the host asks it to stop,
+    and when it still runs the last-resort timer ends the process (exit 1) within drain + 2 s."""
+    w = wharfd(API, drain_timeout="1s")
+    def slow():
+        try:
+            http("GET", w.url("api", "/echo/slow?ms=20000"), timeout=30)
+        except OSError:
+            pass  # the connection goes with the process
+
+    threading.Thread(target=slow, daemon=True).start()
+    wait_until(lambda: "slow 20000" in (w.tmp / "order.log").read_text(), what="the slow request")
+    start = time.monotonic()
+    w.proc.send_signal(signal.SIGTERM)
+    rc = w.proc.wait(timeout=30)
+    elapsed = time.monotonic() - start
+    assert rc == 1, w.output()
+    assert elapsed < 1 + 2, f"exited {elapsed:.1f} s after SIGTERM:\n{w.output()}"
+    assert "stop did not complete in time" in w.output()
 
 
 def test_sighup_reloads_instances(wharfd, tmp_path):
