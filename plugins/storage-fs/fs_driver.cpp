@@ -142,12 +142,12 @@ std::unique_ptr<StorageWriter> FsDriver::openWriter(const std::string& path) {
   return std::make_unique<FsWriter>(*this, path);
 }
 
-std::vector<StorageListing> FsDriver::scan(const std::string& dir, bool with_stats) {
+std::vector<StorageEntry> FsDriver::list(const std::string& dir) {
   check(dir, /*allow_root=*/true);
   std::string full = fullPath(dir);
   std::unique_ptr<DIR, DirCloser> d(::opendir(full.c_str()));
   if (!d) throwErrno(errno, "list", full, /*lookup=*/true);
-  std::vector<StorageListing> out;
+  std::vector<StorageEntry> out;
   for (;;) {
     errno = 0;
     struct dirent* e = ::readdir(d.get());
@@ -157,40 +157,18 @@ std::vector<StorageListing> FsDriver::scan(const std::string& dir, bool with_sta
     }
     std::string name = e->d_name;
     if (name == "." || name == ".." || (dir.empty() && name == tmp_name_)) continue;
-    StorageListing entry{std::move(name), StorageStat{0, 0, e->d_type == DT_DIR}};
-    if (with_stats || e->d_type == DT_LNK || e->d_type == DT_UNKNOWN) {
+    bool is_dir = e->d_type == DT_DIR;
+    if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN) {
       struct stat st {};
       if (::fstatat(dirfd(d.get()), e->d_name, &st, 0) != 0) continue;  // dangling link, race
       if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) continue;
-      entry.stat.is_dir = S_ISDIR(st.st_mode);
-      entry.stat.size = entry.stat.is_dir ? 0 : static_cast<uint64_t>(st.st_size);
-      entry.stat.mtime_ns = mtimeNs(st);
+      is_dir = S_ISDIR(st.st_mode);
     } else if (e->d_type != DT_DIR && e->d_type != DT_REG) {
       continue;  // sockets, fifos, devices: not objects
     }
-    out.push_back(std::move(entry));
+    out.push_back({std::move(name), is_dir});
   }
   return out;
-}
-
-std::vector<StorageEntry> FsDriver::list(const std::string& dir) {
-  std::vector<StorageEntry> out;
-  for (auto& e : scan(dir, /*with_stats=*/false)) out.push_back({std::move(e.name), e.stat.is_dir});
-  return out;
-}
-
-std::vector<StorageListing> FsDriver::listPage(const std::string& dir,
-                                               const std::string& start_after, uint64_t limit) {
-  std::vector<StorageListing> all = scan(dir, /*with_stats=*/true);
-  std::sort(all.begin(), all.end(),
-            [](const StorageListing& a, const StorageListing& b) { return a.name < b.name; });
-  auto first =
-      std::upper_bound(all.begin(), all.end(), start_after,
-                       [](const std::string& s, const StorageListing& e) { return s < e.name; });
-  auto last = limit && static_cast<uint64_t>(all.end() - first) > limit
-                  ? first + static_cast<long>(limit)
-                  : all.end();
-  return {std::make_move_iterator(first), std::make_move_iterator(last)};
 }
 
 bool FsDriver::makeParents(const std::string& path) {

@@ -38,9 +38,6 @@ class FsDriver : public StorageDriver {
             const ReadSink& sink) override;
   std::unique_ptr<StorageWriter> openWriter(const std::string& path) override;
   std::vector<StorageEntry> list(const std::string& dir) override;
-  // One readdir with an fstatat per entry, sorted: no stat call per entry for the caller.
-  std::vector<StorageListing> listPage(const std::string& dir, const std::string& start_after,
-                                       uint64_t limit) override;
   void move(const std::string& from, const std::string& to) override;
   void remove(const std::string& path) override;
   std::optional<std::string> localPath(const std::string& path) override;
@@ -57,8 +54,6 @@ class FsDriver : public StorageDriver {
   uint64_t directIoFrom() const { return direct_io_from_; }
 
  private:
-  // The entries of `dir` (regular files and directories only), with size and time when asked.
-  std::vector<StorageListing> scan(const std::string& dir, bool with_stats);
   // Validates `path` and refuses the reserved tmp_dir name at the root.
   void check(const std::string& path, bool allow_root = false) const;
   // Creates the missing directories above `path`; fsyncs the parents of created ones. False when

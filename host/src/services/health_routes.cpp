@@ -18,13 +18,12 @@ void install_health_routes(Router& router, Server& server) {
       "/ready", "host",
       [&server](HttpExchange& ex) {
         ex.add_header("Cache-Control", "no-store");
+        const bool draining = server.draining();
         Json failing = Json::array();
-        if (!server.draining())
+        if (!draining)
           for (auto& [instance, error] : server.unhealthy())
             failing.push_back({{"instance", instance}, {"error", error}});
-        const char* status = server.draining() ? "draining"
-                             : failing.empty() ? "ready"
-                                               : "unavailable";
+        const char* status = draining ? "draining" : failing.empty() ? "ready" : "unavailable";
         ex.respond(std::string(status) == "ready" ? 200 : 503, "application/json",
                    to_json_text({{"status", status}, {"failing", failing}}));
       },
