@@ -127,8 +127,8 @@ class StorageDriver : public Instance {
   virtual std::vector<StorageEntry> list(const std::string& dir) = 0;
   // Up to `limit` (0 = all) direct children named after `start_after`, sorted by name, with their
   // stats. The default lists, then stats the entries of the page only (ones that vanish meanwhile
-  // are left out);
-  // drivers that get stats with the listing for free (an object store's page) override.
+  // are left out); drivers that get stats with the listing for free (an object store's page)
+  // override.
   virtual std::vector<StorageListing> listPage(const std::string& dir,
                                                const std::string& start_after, uint64_t limit) {
     return detail::pageFromList(list(dir), dir, start_after, limit, [this](const std::string& p) {
