@@ -143,6 +143,13 @@ ListenerConfig parse_listener(const IniSource& ini, const IniSource::Section& s,
       l.max_threads = positive_int(ini, s.name, key, value, 1);
     } else if (key == "max_queued") {
       l.max_queued = positive_int(ini, s.name, key, value, 1);
+    } else if (key == "max_connections") {
+      l.max_connections = positive_int(ini, s.name, key, value, 0);
+    } else if (key == "max_connections_per_client") {
+      l.max_connections_per_client = positive_int(ini, s.name, key, value, 0);
+    } else if (key == "header_timeout") {
+      l.header_timeout = at(ini, s.name, key, [&] { return parse_duration(value); });
+      if (l.header_timeout <= 0) throw ini.error(s.name, key, "must be more than 0");
     } else if (key == "keep_alive") {
       l.keep_alive = at(ini, s.name, key, [&] { return parse_bool(value); });
     } else if (key == "idle_timeout") {

@@ -30,6 +30,9 @@ struct ListenerConfig {
   int min_threads = 0;
   int max_threads = 0;
   int max_queued = 0;
+  int max_connections = 0;             // 0 = unlimited
+  int max_connections_per_client = 0;  // 0 = unlimited
+  double header_timeout = 0;           // seconds for a request head to arrive
   bool keep_alive = false;
   double idle_timeout = 0;          // seconds a keep-alive connection may wait for a request
   double request_timeout = 0;       // seconds between bytes of a request or response

@@ -1,11 +1,9 @@
 #include "http/exchange.hpp"
 
-#include <Poco/Net/HTTPChunkedStream.h>
-#include <Poco/Net/HTTPHeaderStream.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
+#include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,10 +12,14 @@
 #include <cerrno>
 #include <cstring>
 
+#include "http/chunked.hpp"
+#include "json/json_body.hpp"
+
 namespace wharf::host {
 
 namespace {
 constexpr size_t kOutBuffer = 32 * 1024;
+constexpr size_t kMaxTrailerLines = 100;
 
 std::string url_decode(const std::string& s) {
   std::string out;
@@ -30,30 +32,14 @@ std::string url_decode(const std::string& s) {
 }
 }  // namespace
 
-HttpExchange::HttpExchange(ServerSession& session, Poco::Net::StreamSocket& socket,
-                           std::string client_addr, bool tls, ExchangeLimits limits)
-    : session_(session),
-      socket_(socket),
-      client_addr_(std::move(client_addr)),
-      tls_(tls),
-      limits_(limits) {}
-
-HttpExchange::~HttpExchange() = default;
-
-void HttpExchange::read_head(int max_header_fields, uint64_t max_header_bytes) {
-  request_.setFieldLimit(max_header_fields);
-  {
-    Poco::Net::HTTPHeaderInputStream hs(session_);
-    request_.read(hs);
-  }
-  uint64_t bytes =
-      request_.getMethod().size() + request_.getURI().size() + request_.getVersion().size() + 4;
-  for (const auto& [name, value] : request_) bytes += name.size() + value.size() + 4;
-  if (bytes > max_header_bytes) {
-    throw Poco::Net::MessageException("Request header too large: " + std::to_string(bytes) +
-                                      " bytes, the limit is " + std::to_string(max_header_bytes));
-  }
-  std::string target = request_.getURI();
+HttpExchange::HttpExchange(Connection& connection, RequestHead head, ExchangeLimits limits)
+    : connection_(connection),
+      transport_(connection.transport()),
+      client_addr_(connection.client()),
+      tls_(connection.transport().tls()),
+      limits_(limits),
+      head_(std::move(head)) {
+  std::string target = head_.target;
   if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
     size_t slash = target.find('/', target.find("//") + 2);
     target = slash == std::string::npos ? "/" : target.substr(slash);
@@ -67,18 +53,23 @@ void HttpExchange::read_head(int max_header_fields, uint64_t max_header_bytes) {
   if (size_t h = query_.find('#'); h != std::string::npos) query_.resize(h);
   path_ = url_decode(raw_path_);
 
-  expect_continue_ = request_.getExpectContinue();
-  if (request_.getChunkedTransferEncoding()) {
-    body_ = std::make_unique<Poco::Net::HTTPChunkedInputStream>(session_);
-  } else if (request_.hasContentLength()) {
-    content_length_ = request_.getContentLength64();
-    body_done_ = content_length_ == 0;
-  } else {
-    content_length_ = 0;
-    body_done_ = true;
+  expect_continue_ = head_.expect_continue;
+  switch (head_.body) {
+    case RequestHead::Body::Chunked:
+      content_length_ = -1;
+      break;
+    case RequestHead::Body::Length:
+      content_length_ = static_cast<int64_t>(head_.content_length);
+      break;
+    case RequestHead::Body::None:
+      content_length_ = 0;
+      body_done_ = true;
+      break;
   }
-  keep_alive_ = request_.getKeepAlive();
+  keep_alive_ = head_.keep_alive;
 }
+
+HttpExchange::~HttpExchange() = default;
 
 const char* HttpExchange::query_param(const std::string& name) {
   if (!params_) {
@@ -105,8 +96,71 @@ const char* HttpExchange::query_param(const std::string& name) {
 }
 
 const char* HttpExchange::header(const std::string& name) const {
-  auto it = request_.find(name);
-  return it == request_.end() ? nullptr : it->second.c_str();
+  const std::string* v = head_.field(name);
+  return v ? v->c_str() : nullptr;
+}
+
+int64_t HttpExchange::malformed_body(const std::string& why) {
+  body_malformed_ = true;
+  keep_alive_ = false;
+  if (!headers_sent_) {
+    set_route(route_.empty() ? "malformed" : route_);
+    respond(400, "application/json", host_error_json(400, "bad_request", "malformed body: " + why));
+    flush_out();
+  }
+  broken_ = true;  // what the handler writes next goes nowhere; the connection closes
+  return -1;
+}
+
+int64_t HttpExchange::read_chunked(char* buf, size_t size) {
+  std::string line;
+  for (;;) {
+    if (chunk_left_ > 0) {
+      long n = connection_.read(buf, std::min<uint64_t>(size, chunk_left_), limits_.timeout);
+      if (n <= 0) {
+        broken_ = true;
+        return -1;
+      }
+      chunk_left_ -= static_cast<uint64_t>(n);
+      if (chunk_left_ == 0) chunk_crlf_ = true;
+      return n;
+    }
+    if (chunk_crlf_) {
+      auto r = connection_.read_line(line, 0, limits_.timeout);
+      if (r == Connection::Line::Closed) {
+        broken_ = true;
+        return -1;
+      }
+      if (r != Connection::Line::Ok || !line.empty())
+        return malformed_body("chunk data not followed by CRLF");
+      chunk_crlf_ = false;
+    }
+    auto r = connection_.read_line(line, kMaxChunkLine, limits_.timeout);
+    if (r == Connection::Line::Closed) {
+      broken_ = true;
+      return -1;
+    }
+    if (r != Connection::Line::Ok) return malformed_body("chunk size line not ending in CRLF");
+    std::optional<uint64_t> chunk = parse_chunk_size(line);
+    if (!chunk) return malformed_body("bad chunk size '" + line.substr(0, 40) + "'");
+    if (*chunk > 0) {
+      chunk_left_ = *chunk;
+      continue;
+    }
+    for (size_t lines = 0;; ++lines) {  // trailer fields, dropped
+      r = connection_.read_line(line, kMaxChunkLine, limits_.timeout);
+      if (r == Connection::Line::Closed) {
+        broken_ = true;
+        return -1;
+      }
+      if (r != Connection::Line::Ok || lines > kMaxTrailerLines)
+        return malformed_body("malformed trailer");
+      if (line.empty()) break;
+      if (!valid_trailer_line(line)) return malformed_body("malformed trailer field");
+    }
+    body_done_ = true;
+    return 0;
+  }
 }
 
 int64_t HttpExchange::read(void* buf, size_t size) {
@@ -117,47 +171,29 @@ int64_t HttpExchange::read(void* buf, size_t size) {
     expect_continue_ = false;
     if (!send_raw(kContinue, sizeof kContinue - 1)) return -1;
   }
-  try {
-    std::streamsize n = 0;
-    if (body_) {
-      body_->read(static_cast<char*>(buf), static_cast<std::streamsize>(size));
-      n = body_->gcount();
-    } else {
-      const uint64_t left = static_cast<uint64_t>(content_length_) - body_read_;
-      if (left == 0) {
-        body_done_ = true;
-        return 0;
-      }
-      n = session_.read(static_cast<char*>(buf),
-                        static_cast<std::streamsize>(std::min<uint64_t>(size, left)));
-    }
-    if (n <= 0) {
-      if (body_ && body_->bad()) {
-        broken_ = true;
-        return -1;
-      }
-      // A fixed-length body that ended early means the client went away.
-      if (content_length_ >= 0 && body_read_ < static_cast<uint64_t>(content_length_)) {
-        broken_ = true;
-        return -1;
-      }
+  int64_t n = 0;
+  if (content_length_ < 0) {
+    n = read_chunked(static_cast<char*>(buf), size);
+    if (n <= 0) return n;
+  } else {
+    const uint64_t left = static_cast<uint64_t>(content_length_) - body_read_;
+    if (left == 0) {
       body_done_ = true;
       return 0;
     }
-    body_read_ += static_cast<uint64_t>(n);
-    if (limits_.max_body && body_read_ > limits_.max_body) {
-      body_too_large_ = true;
-      keep_alive_ = false;
+    n = connection_.read(static_cast<char*>(buf), std::min<uint64_t>(size, left), limits_.timeout);
+    if (n <= 0) {  // a fixed-length body that ended early: the client went away
+      broken_ = true;
       return -1;
     }
-    return n;
-  } catch (const Poco::Exception&) {
-    broken_ = true;
-    return -1;
-  } catch (const std::exception&) {
-    broken_ = true;
+  }
+  body_read_ += static_cast<uint64_t>(n);
+  if (limits_.max_body && body_read_ > limits_.max_body) {
+    body_too_large_ = true;
+    keep_alive_ = false;
     return -1;
   }
+  return n;
 }
 
 bool HttpExchange::discard_body(uint64_t limit) {
@@ -208,7 +244,7 @@ bool HttpExchange::send_headers() {
   if (headers_sent_) return !broken_;
   headers_sent_ = true;
   if (response_length_ < 0 && body_allowed()) {
-    if (request_.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1)
+    if (head_.minor_version >= 1)
       chunked_ = true;
     else
       keep_alive_ = false;  // HTTP/1.0: the end of the body is the end of the connection
@@ -241,21 +277,8 @@ bool HttpExchange::send_headers() {
 
 bool HttpExchange::send_raw(const char* data, size_t size) {
   if (broken_) return false;
-  try {
-    while (size > 0) {
-      int n = socket_.sendBytes(data, static_cast<int>(std::min<size_t>(size, 1 << 30)));
-      if (n <= 0) {
-        broken_ = true;
-        return false;
-      }
-      data += n;
-      size -= static_cast<size_t>(n);
-    }
-    return true;
-  } catch (const Poco::Exception&) {
-    broken_ = true;
-    return false;
-  }
+  if (!transport_.send_all(data, size, limits_.timeout)) broken_ = true;
+  return !broken_;
 }
 
 bool HttpExchange::buffer_out(const char* data, size_t size) {
@@ -311,13 +334,12 @@ int HttpExchange::send_file(int fd, uint64_t offset, uint64_t length) {
   }
   if (!flush_out()) return -1;
   off_t off = static_cast<off_t>(offset);
-  int sock = socket_.impl()->sockfd();
+  int sock = transport_.fd();
   while (length > 0) {
     ssize_t n = ::sendfile(sock, fd, &off, std::min<uint64_t>(length, 1u << 30));
     if (n < 0 && (errno == EINTR)) continue;
     if (n < 0 && errno == EAGAIN) {
-      // Socket send timeout: wait for writability.
-      if (!socket_.poll(Poco::Timespan(30, 0), Poco::Net::Socket::SELECT_WRITE)) {
+      if (!transport_.wait(POLLOUT, limits_.timeout)) {
         broken_ = true;
         return -1;
       }
@@ -335,17 +357,13 @@ int HttpExchange::send_file(int fd, uint64_t offset, uint64_t length) {
 
 bool HttpExchange::client_connected() {
   if (broken_) return false;
-  try {
-    // Readable with zero bytes pending means the peer closed; pipelined data means it is alive.
-    if (!socket_.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ)) return true;
-    char c;
-    int n = ::recv(socket_.impl()->sockfd(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0) return false;
-    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
-    return true;
-  } catch (...) {
-    return false;
-  }
+  // Zero bytes pending on a readable socket means the peer closed; pipelined data means it is
+  // alive.
+  char c;
+  ssize_t n = ::recv(transport_.fd(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return false;
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+  return true;
 }
 
 bool HttpExchange::finish() {
@@ -388,7 +406,7 @@ const wharf_http_api* http_api() {
       return X(ex)->header(name ? name : "");
     };
     a.visit_headers = [](wharf_http_exchange* ex, wharf_header_visit_fn fn, void* ctx) {
-      for (auto& [k, v] : X(ex)->request())
+      for (auto& [k, v] : X(ex)->head().fields)
         if (fn(ctx, k.c_str(), v.c_str()) != 0) break;
     };
     a.client_addr = [](wharf_http_exchange* ex) { return X(ex)->client_addr().c_str(); };

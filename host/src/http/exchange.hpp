@@ -1,43 +1,34 @@
 // One HTTP request/response on a listener connection: the host side of wharf_http_exchange.
-// The request head is parsed by Poco; a fixed-length body is read from the session in the
-// caller's chunk size, a chunked one through Poco's chunked stream; the response is written
-// straight to the socket with our own framing so that bodies can be streamed, chunked, or sent with
-// sendfile(2).
+// The head comes parsed (request_head.hpp); a fixed-length body is read from the connection in the
+// caller's chunk size, a chunked one through a strict decoder (chunked.hpp) that answers a framing
+// error 400 itself and closes; the response is written with our own framing so that bodies can be
+// streamed, chunked, or sent with sendfile(2).
 #pragma once
 
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/StreamSocket.h>
-
-#include <istream>
-#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "http/server_session.hpp"
+#include "http/connection.hpp"
+#include "http/request_head.hpp"
 #include "wharf/http_service.h"
 
 namespace wharf::host {
 
 struct ExchangeLimits {
   uint64_t max_body = 0;  // 0 = unlimited
+  double timeout = 300;   // seconds between bytes read or written
 };
 
 class HttpExchange {
  public:
-  HttpExchange(ServerSession& session, Poco::Net::StreamSocket& socket, std::string client_addr,
-               bool tls, ExchangeLimits limits);
+  HttpExchange(Connection& connection, RequestHead head, ExchangeLimits limits);
   ~HttpExchange();
 
-  // Reads the request line and header and prepares the body; Poco exceptions propagate, a
-  // MessageException when they are malformed or over the limits (field count, field size,
-  // `max_header_bytes` in all).
-  void read_head(int max_header_fields, uint64_t max_header_bytes);
-
   // --- request ---
-  Poco::Net::HTTPRequest& request() { return request_; }
-  const std::string& method() const { return request_.getMethod(); }
+  const RequestHead& head() const { return head_; }
+  const std::string& method() const { return head_.method; }
   const std::string& path() const { return path_; }
   const std::string& raw_path() const { return raw_path_; }
   const std::string& query() const { return query_; }
@@ -48,6 +39,8 @@ class HttpExchange {
   int64_t content_length() const { return content_length_; }
   int64_t read(void* buf, size_t size);
   bool body_too_large() const { return body_too_large_; }
+  // The chunked framing of the body was malformed (already answered 400).
+  bool body_malformed() const { return body_malformed_; }
   // Skips what the handler left of the body; false when too much is left (close instead).
   bool discard_body(uint64_t limit);
 
@@ -85,22 +78,26 @@ class HttpExchange {
   bool buffer_out(const char* data, size_t size);
   bool flush_out();
   bool body_allowed() const;
+  int64_t read_chunked(char* buf, size_t size);
+  int64_t malformed_body(const std::string& why);
 
-  ServerSession& session_;
-  Poco::Net::StreamSocket& socket_;
+  Connection& connection_;
+  Transport& transport_;
   std::string client_addr_;
   bool tls_;
   ExchangeLimits limits_;
 
-  Poco::Net::HTTPRequest request_;
+  RequestHead head_;
   std::string path_, raw_path_, query_;
   std::optional<std::vector<std::pair<std::string, std::string>>> params_;
-  int64_t content_length_ = -1;
-  std::unique_ptr<std::istream> body_;  // chunked bodies; fixed-length ones use session_.read()
+  int64_t content_length_ = -1;  // -1: chunked
   bool expect_continue_ = false;
   uint64_t body_read_ = 0;
   bool body_done_ = false;
   bool body_too_large_ = false;
+  bool body_malformed_ = false;
+  uint64_t chunk_left_ = 0;  // bytes of the current chunk still to read
+  bool chunk_crlf_ = false;  // the CRLF after a chunk's data is due
 
   int status_ = 200;
   std::vector<std::pair<std::string, std::string>> headers_;

@@ -1,13 +1,6 @@
 #include "http/listener.hpp"
 
 #include <Poco/DateTimeFormatter.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerSession.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/SecureServerSocket.h>
-#include <Poco/Net/TCPServerConnection.h>
-#include <Poco/Net/TCPServerConnectionFactory.h>
-#include <Poco/Net/TCPServerParams.h>
 #include <sys/socket.h>
 
 #include "config/config_error.hpp"
@@ -28,112 +21,27 @@ int64_t now_ns() {
 
 constexpr uint64_t kDiscardLimit = 1 << 20;  // body bytes skipped to keep a connection alive
 
-std::string client_host(const Poco::Net::SocketAddress& addr) { return addr.host().toString(); }
-
-class Connection : public Poco::Net::TCPServerConnection {
- public:
-  Connection(const Poco::Net::StreamSocket& socket, Listener& listener,
-             Poco::Net::HTTPServerParams::Ptr params)
-      : TCPServerConnection(socket), listener_(listener), params_(std::move(params)) {}
-
-  void run() override {
-    std::string client;
-    try {
-      client = client_host(socket().peerAddress());
-    } catch (...) {
-      return;
-    }
-    const ListenerConfig& cfg = listener_.config();
-    listener_.track(&socket(), true);
-    struct Untrack {
-      Listener& l;
-      Poco::Net::StreamSocket* s;
-      ~Untrack() { l.track(s, false); }
-    } untrack{listener_, &socket()};
-    ServerSession session(socket(), params_);
-    while (session.hasMoreRequests()) {
-      HttpExchange ex(session, socket(), client, listener_.tls(), ExchangeLimits{cfg.max_body});
-      try {
-        ex.read_head(cfg.max_header_fields, cfg.max_header_bytes);
-      } catch (const Poco::Net::NoMessageException&) {
-        break;
-      } catch (const Poco::Net::MessageException& e) {
-        // Poco refuses over-long names/values and too many fields with a MessageException;
-        // read_head() adds the total size.
-        std::string what = e.message();
-        bool too_large = what.find("Field name too long") != std::string::npos ||
-                         what.find("Field value too long") != std::string::npos ||
-                         what.find("Too many header fields") != std::string::npos ||
-                         what.find("Request header too large") != std::string::npos;
-        int status = too_large ? 431 : 400;
-        ex.set_keep_alive(false);
-        ex.respond(
-            status, "application/json",
-            host_error_json(status, too_large ? "request_header_fields_too_large" : "bad_request",
-                            too_large ? "request header fields too large: " + what
-                                      : "malformed request: " + what));
-        ex.finish();
-        break;
-      } catch (const Poco::Exception&) {
-        break;  // timeout or connection reset while waiting for a request
-      } catch (const std::exception&) {
-        break;
-      }
-      bool keep = false;
-      try {
-        listener_.serve(ex, client);
-        keep = ex.finish();
-        if (keep) keep = ex.discard_body(kDiscardLimit);
-      } catch (const std::exception& e) {
-        host_logger().error("listener " + cfg.name + ": " + e.what());
-        keep = false;
-      }
-      session.setKeepAlive(keep && cfg.keep_alive && session.canKeepAlive());
-      if (!keep) {
-        linger();
-        break;
-      }
-    }
+// Before closing, half-close and discard what the client is still sending (a body we refused with
+// 413, say) for a short while, so that it reads our answer instead of a connection reset.
+void linger(Connection& c) {
+  Transport& t = c.transport();
+  t.shutdown_send();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  char buf[65536];
+  size_t total = 0;
+  while (total < (64u << 20)) {
+    double left =
+        std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) break;
+    long n = c.read(buf, sizeof buf, left);
+    if (n <= 0) break;
+    total += static_cast<size_t>(n);
   }
+}
 
- private:
-  // Before closing, half-close and discard what the client is still sending (a body we refused
-  // with 413, say) for a short while, so that it reads our answer instead of a connection reset.
-  void linger() {
-    try {
-      socket().shutdownSend();
-      char buf[65536];
-      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-      size_t total = 0;
-      while (std::chrono::steady_clock::now() < deadline && total < (64u << 20)) {
-        if (!socket().poll(Poco::Timespan(0, 200000), Poco::Net::Socket::SELECT_READ)) continue;
-        int n = socket().receiveBytes(buf, sizeof buf);
-        if (n <= 0) break;
-        total += static_cast<size_t>(n);
-      }
-    } catch (...) {
-    }
-  }
-
-  Listener& listener_;
-  Poco::Net::HTTPServerParams::Ptr params_;
-};
-
-class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
- public:
-  ConnectionFactory(Listener& listener, Poco::Net::HTTPServerParams::Ptr params)
-      : listener_(listener), params_(std::move(params)) {}
-  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
-    return new Connection(socket, listener_, params_);
-  }
-
- private:
-  Listener& listener_;
-  Poco::Net::HTTPServerParams::Ptr params_;
-};
-
-Poco::Timespan seconds_span(double s) {
-  return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(s * 1e6));
+HeadLimits head_limits(const ListenerConfig& cfg) {
+  return HeadLimits{static_cast<size_t>(cfg.max_header_fields),
+                    static_cast<size_t>(cfg.max_header_bytes)};
 }
 
 }  // namespace
@@ -151,15 +59,9 @@ Listener::Listener(const ListenerConfig& config, const std::string& config_file,
                       "cannot resolve " + config_.bind.str() + ": " + e.displayText());
   }
   try {
-    if (config_.tls != TlsMode::Off) {
-      auto ctx = make_server_tls_context(config_, data_dir);
-      auto* s = new Poco::Net::SecureServerSocket(ctx);
-      socket_.reset(s);
-    } else {
-      socket_ = std::make_unique<Poco::Net::ServerSocket>();
-    }
-    socket_->bind(addr, true, false);
-    socket_->listen(1024);
+    if (config_.tls != TlsMode::Off) tls_context_ = make_server_tls_context(config_, data_dir);
+    socket_.bind(addr, true, false);
+    socket_.listen(4096);
   } catch (const ConfigError&) {
     throw;
   } catch (const Poco::Exception& e) {
@@ -179,58 +81,93 @@ Listener::Listener(const ListenerConfig& config, const std::string& config_file,
 
 Listener::~Listener() { stop(); }
 
-void Listener::track(Poco::Net::StreamSocket* socket, bool add) {
+void Listener::track(Connection* connection, bool add) {
   std::lock_guard lock(connections_mutex_);
   if (add)
-    connections_.insert(socket);
+    connections_.insert(connection);
   else
-    connections_.erase(socket);
+    connections_.erase(connection);
 }
 
 void Listener::cancel_reads() {
+  if (room_) room_->close_waiting();
   std::lock_guard lock(connections_mutex_);
-  for (auto* s : connections_) {
-    // shutdown(2) on the descriptor itself: a TLS socket's shutdownReceive() does not wake a
-    // worker blocked in SSL_read on an idle keep-alive connection.
-    try {
-      ::shutdown(s->impl()->sockfd(), SHUT_RD);
-    } catch (...) {
-    }
-  }
+  // shutdown(2) on the descriptor: a worker waiting for body bytes wakes with end-of-file.
+  for (auto* c : connections_) c->transport().shutdown_receive();
 }
 
 void Listener::stop() {
   stop_accepting();
   cancel_reads();
-  if (pool_) pool_->joinAll();
-  server_.reset();
+  if (workers_) workers_->stop();
+  workers_.reset();
+  room_.reset();
 }
 
-uint16_t Listener::port() const { return socket_->address().port(); }
+uint16_t Listener::port() const { return socket_.address().port(); }
 
 void Listener::start() {
-  pool_ = std::make_unique<Poco::ThreadPool>("wharf-" + config_.name, config_.min_threads,
-                                             config_.max_threads, 60);
-  Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-  params->setTimeout(seconds_span(config_.request_timeout));
-  params->setKeepAlive(config_.keep_alive);
-  params->setKeepAliveTimeout(seconds_span(config_.idle_timeout));
-  params->setMaxKeepAliveRequests(config_.max_keep_alive_requests);
-  params->setMaxThreads(config_.max_threads);
-  params->setMaxQueued(config_.max_queued);
-  // A dispatcher thread that misses Poco's stop notification (a race in TCPServerDispatcher, seen
-  // as shutdowns hanging for the whole idle time under load) notices the stop when its idle wait
-  // ends, so keep that wait short; idle dispatchers just go back to the pool and are reused.
-  params->setThreadIdleTime(Poco::Timespan(1, 0));
-  server_ = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(*this, params), *pool_,
-                                                   *socket_, params);
-  server_->start();
+  workers_ = std::make_unique<WorkerPool>(
+      "wharf-" + config_.name, config_.min_threads, config_.max_threads,
+      static_cast<size_t>(config_.max_queued), [this](WorkItem item) { work(std::move(item)); });
+  WaitingRoomConfig room;
+  room.name = config_.name;
+  room.tls = tls_context_ ? tls_context_->sslContext() : nullptr;
+  room.limits = head_limits(config_);
+  room.header_timeout = config_.header_timeout;
+  room.idle_timeout = config_.keep_alive ? config_.idle_timeout : config_.header_timeout;
+  room.max_connections = static_cast<size_t>(config_.max_connections);
+  room.max_connections_per_client = static_cast<size_t>(config_.max_connections_per_client);
+  room_ = std::make_unique<WaitingRoom>(socket_.impl()->sockfd(), room,
+                                        [this](WorkItem& item) { return workers_->submit(item); });
+  room_->start();
   host_logger().information("listener " + config_.name + " on " + (tls() ? "https://" : "http://") +
                             config_.bind.host + ":" + std::to_string(port()));
 }
 
+void Listener::work(WorkItem item) {
+  std::unique_ptr<Connection> conn = std::move(item.connection);
+  RequestHead head = std::move(item.head);
+  const ListenerConfig& cfg = config_;
+  for (;;) {
+    bool keep = false;
+    {
+      track(conn.get(), true);
+      struct Untrack {
+        Listener& l;
+        Connection* c;
+        ~Untrack() { l.track(c, false); }
+      } untrack{*this, conn.get()};
+      HttpExchange ex(*conn, std::move(head), ExchangeLimits{cfg.max_body, cfg.request_timeout});
+      ++conn->requests;
+      if (!cfg.keep_alive ||
+          (cfg.max_keep_alive_requests > 0 && conn->requests >= cfg.max_keep_alive_requests))
+        ex.set_keep_alive(false);
+      try {
+        serve(ex, conn->client());
+        keep = ex.finish();
+        if (keep) keep = ex.discard_body(kDiscardLimit);
+      } catch (const std::exception& e) {
+        host_logger().error("listener " + cfg.name + ": " + e.what());
+        keep = false;
+      }
+    }
+    if (!keep || draining_.load()) {
+      linger(*conn);
+      return;
+    }
+    HeadParse next = parse_request_head(conn->buffered(), head_limits(cfg));
+    if (next.state != HeadParse::State::Complete) {
+      room_->give_back(std::move(conn));  // also answers a malformed pipelined head
+      return;
+    }
+    conn->consume(next.consumed);
+    head = std::move(next.head);
+  }
+}
+
 void Listener::stop_accepting() {
-  if (server_) server_->stop();
+  if (room_) room_->stop();
 }
 
 bool Listener::stalled(double seconds) const {

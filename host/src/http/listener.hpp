@@ -1,12 +1,13 @@
-// One [listener.<name>]: a bound (optionally TLS) server socket, a Poco TCPServer with the
-// listener's own thread pool, and the per-connection HTTP loop that applies the allow-list, header
-// and body limits, routes requests and records metrics and the access log.
+// One [listener.<name>]: a bound server socket, its waiting room (one thread that accepts and
+// holds connections until a request head is complete: waiting_room.hpp) and its workers
+// (worker_pool.hpp), each serving one request at a time: the allow-list, body limits, routing,
+// metrics and the access log. A kept-alive connection goes back to the waiting room between
+// requests; one whose next request is already buffered (pipelining) is served on.
 #pragma once
 
 #include <Poco/Logger.h>
+#include <Poco/Net/Context.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/TCPServer.h>
-#include <Poco/ThreadPool.h>
 
 #include <atomic>
 #include <chrono>
@@ -17,6 +18,8 @@
 
 #include "config/host_config.hpp"
 #include "http/router.hpp"
+#include "http/waiting_room.hpp"
+#include "http/worker_pool.hpp"
 #include "metrics/http_metrics.hpp"
 
 namespace wharf::host {
@@ -40,8 +43,8 @@ class Listener {
   void cancel_reads();
   // Stops accepting, closes idle keep-alive connections and joins the workers.
   void stop();
-  void track(Poco::Net::StreamSocket* socket, bool add);
   int in_flight() const { return in_flight_.load(); }
+  size_t open_connections() const { return room_ ? room_->open_connections() : 0; }
   // Seconds since a request last finished, and whether every worker is busy (watchdog).
   bool stalled(double seconds) const;
 
@@ -52,18 +55,23 @@ class Listener {
 
  private:
   void log_access(HttpExchange& ex, const std::string& client, double seconds);
+  // A worker's job: serves the request, and those pipelined behind it, then hands the connection
+  // back to the waiting room or closes it.
+  void work(WorkItem item);
+  void track(Connection* connection, bool add);
 
   ListenerConfig config_;
   Router router_;
   HttpMetrics metrics_;
   const std::atomic<bool>& draining_;
   Poco::Logger* access_log_ = nullptr;
-  std::unique_ptr<Poco::Net::ServerSocket> socket_;
-  std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::TCPServer> server_;
+  Poco::Net::ServerSocket socket_;
+  Poco::Net::Context::Ptr tls_context_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<WaitingRoom> room_;
   std::atomic<int> in_flight_{0};
   std::mutex connections_mutex_;
-  std::set<Poco::Net::StreamSocket*> connections_;
+  std::set<Connection*> connections_;  // being served
   std::atomic<int64_t> last_done_ns_{0};
 };
 
