@@ -11,6 +11,7 @@
 
 #include "api_error.hpp"
 #include "generation.hpp"
+#include "wharf/cpp/secret_file.hpp"
 
 namespace wharf::inference {
 
@@ -36,13 +37,14 @@ int64_t unix_now() {
       .count();
 }
 
+// No key file: the API is open. An empty or unusable one stops the instance from starting.
 std::string read_key(const std::string& file) {
   if (file.empty()) return "";
-  std::ifstream in(file);
-  std::string key;
-  std::getline(in, key);
-  while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
-  return key;
+  try {
+    return read_secret_file(file);
+  } catch (const std::invalid_argument& e) {
+    throw Error(WHARF_ERR_INVALID_ARGUMENT, std::string("api_key_file: ") + e.what());
+  }
 }
 
 ApiError engine_error(const Error& e) {

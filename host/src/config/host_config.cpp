@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "config/host_keys.hpp"
+#include "wharf/cpp/secret_file.hpp"
 
 namespace wharf::host {
 
@@ -250,13 +251,16 @@ HostConfig parse_host_config(const IniSource& ini) {
     if (hs && hs->key_lines.count(imp.key))
       throw ini.error("host", imp.key, "no [listener." + *imp.name + "] section (or use 'none')");
     // The table's defaults, with a small pool: these listeners serve operators, not clients.
-    ListenerConfig l = parse_listener(
-        ini,
-        IniSource::Section{std::string("listener.") + imp.default_name,
-                           0,
-                           {{"bind", imp.bind}, {"min_threads", "1"}, {"max_threads", "16"}},
-                           {}},
-        imp.default_name);
+    ListenerConfig l =
+        parse_listener(ini,
+                       IniSource::Section{std::string("listener.") + imp.default_name,
+                                          0,
+                                          {{"bind", imp.bind},
+                                           {"min_threads", "1"},
+                                           {"max_threads", "16"},
+                                           {"max_connections", "256"}},
+                                          {}},
+                       imp.default_name);
     if (bound.count(l.bind.str()))
       throw ini.error("host", imp.key,
                       std::string("the default ") + imp.bind + " is taken by [listener." +
@@ -264,10 +268,11 @@ HostConfig parse_host_config(const IniSource& ini) {
     cfg.listeners.push_back(l);
   }
   if (!cfg.admin_token_file.empty()) {
-    FILE* f = std::fopen(cfg.admin_token_file.c_str(), "r");
-    if (!f)
-      throw ini.error("host", "admin_token_file", "cannot read '" + cfg.admin_token_file + "'");
-    std::fclose(f);
+    try {
+      read_secret_file(cfg.admin_token_file);
+    } catch (const std::exception& e) {
+      throw ini.error("host", "admin_token_file", e.what());
+    }
   }
   for (auto& l : cfg.listeners) {
     for (const std::string* path : {&l.tls_cert, &l.tls_key}) {

@@ -51,7 +51,7 @@ const std::vector<wharf_config_key>& listener_key_table() {
       key("max_threads", WHARF_KEY_INT, "512", "most requests served at once (one worker each)"),
       key("max_queued", WHARF_KEY_INT, "512",
           "complete requests waiting for a worker; more are answered 503"),
-      key("max_connections", WHARF_KEY_INT, "20000",
+      key("max_connections", WHARF_KEY_INT, "16384",
           "open connections, idle or served (0 = unlimited); more are answered 503"),
       key("max_connections_per_client", WHARF_KEY_INT, "1024",
           "open connections from one address (0 = unlimited); more are answered 503"),

@@ -1,5 +1,7 @@
 #include "runtime/server.hpp"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -11,6 +13,28 @@
 #include "wharf/cpp/http_service.hpp"
 
 namespace wharf::host {
+
+namespace {
+// Every open connection is a descriptor: raise the soft limit to the hard one, and say so when the
+// listeners' max_connections cannot all be reached.
+void raise_descriptor_limit(const HostConfig& config) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  uint64_t wanted = 256;  // models, blobs, logs
+  for (auto& l : config.listeners)
+    wanted += l.max_connections > 0 ? static_cast<uint64_t>(l.max_connections) : 0;
+  if (lim.rlim_cur != RLIM_INFINITY && wanted > lim.rlim_cur)
+    host_logger().warning("the descriptor limit (" + std::to_string(lim.rlim_cur) +
+                          ") is below the listeners' max_connections in all (" +
+                          std::to_string(wanted - 256) +
+                          "): connections past it are refused; raise LimitNOFILE");
+}
+}  // namespace
 
 Server::Server(const std::string& config_path)
     : ini_(IniSource::load(config_path)),
@@ -29,6 +53,7 @@ void Server::start() {
   if (ec)
     throw ini_.error("host", "data_dir",
                      "cannot create '" + config_.data_dir + "': " + ec.message());
+  raise_descriptor_limit(config_);
   for (auto& l : config_.listeners)
     listeners_.push_back(
         std::make_unique<Listener>(l, config_.file, config_.data_dir, metrics_, draining_));

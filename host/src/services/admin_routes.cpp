@@ -12,16 +12,16 @@
 #include "logging/logging.hpp"
 #include "runtime/server.hpp"
 #include "services/builtin_routes.hpp"
+#include "wharf/cpp/secret_file.hpp"
 
 namespace wharf::host {
 
 namespace {
 
+// No token file: the admin listener is open (bind it to loopback). A token file that is empty or
+// unusable is a start-up error (read_secret_file throws), never an open door.
 std::string read_token(const std::string& file) {
-  if (file.empty()) return "";
-  std::ifstream in(file);
-  std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return trim(token);
+  return file.empty() ? std::string() : read_secret_file(file);
 }
 
 bool authorized(HttpExchange& ex, const std::string& token) {

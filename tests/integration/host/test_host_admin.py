@@ -1,7 +1,10 @@
 """The admin service: plugins, config with secrets redacted, log level, drain, bearer token."""
 import json
+import subprocess
 
-from conftest import http
+import pytest
+
+from conftest import WHARFD, http
 
 CONFIG = """
 metrics_listener = none
@@ -79,3 +82,20 @@ def test_plugin_routes_on_the_admin_listener_share_its_guard(wharfd, tmp_path):
     status, _, body = http("GET", w.url("admin", "/echo-admin"), headers=AUTH)
     assert status == 200 and body == b"admin side of echo\n"
     assert http("GET", w.url("api", "/echo-admin"))[0] == 404
+
+
+@pytest.mark.parametrize("content", ["", "\n", "   \n", "\nthe-token\n", "two words\n", "tok\0en\n",
+                                     "first\nsecond\n"],
+                         ids=["empty", "newline", "spaces", "blank-first-line", "space-inside", "nul",
+                              "two-lines"])
+def test_an_unusable_admin_token_file_stops_start_up(wharfd, tmp_path, content):
+    # An empty token file used to turn the admin token off: /admin/* answered without a token.
+    (tmp_path / "token").write_text(content)
+    w = wharfd(CONFIG, ("api", "admin"), start=False)
+    r = subprocess.run([WHARFD, "check-config", "--no-bind", str(w.config)], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 78, r.stderr
+    assert "[host] admin_token_file" in r.stderr and str(tmp_path / "token") in r.stderr, r.stderr
+    w.start(wait=False)
+    assert w.proc.wait(timeout=10) == 78
+    assert str(tmp_path / "token") in w.output()
