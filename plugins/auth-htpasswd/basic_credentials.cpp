@@ -13,6 +13,8 @@ std::optional<BasicCredentials> parseBasicAuthorization(const std::string& heade
   while (!encoded.empty() && encoded.back() == ' ') encoded.pop_back();
   auto decoded = base64Decode(encoded);
   if (!decoded) return std::nullopt;
+  // crypt(3) reads the password as a C string: "pass\0junk" would verify as "pass".
+  if (decoded->find('\0') != std::string::npos) return std::nullopt;
   size_t colon = decoded->find(':');
   if (colon == std::string::npos) return std::nullopt;
   return BasicCredentials{decoded->substr(0, colon), decoded->substr(colon + 1)};

@@ -22,7 +22,8 @@ std::optional<int> bcryptCost(const std::string& hash) {
 
 bool bcryptVerify(const std::string& password, const std::string& hash) {
   if (!isBcryptHash(hash)) return false;
-  auto data = std::make_unique<crypt_data>();  // ~32 KiB: not on the stack
+  if (password.find('\0') != std::string::npos) return false;  // crypt(3) would stop at the NUL
+  auto data = std::make_unique<crypt_data>();                  // ~32 KiB: not on the stack
   const char* out = crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof(crypt_data));
   if (!out || out[0] == '*') return false;
   size_t n = std::strlen(out);

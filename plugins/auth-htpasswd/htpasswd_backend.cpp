@@ -72,10 +72,18 @@ std::shared_ptr<const HtpasswdBackend::Snapshot> HtpasswdBackend::current() {
 }
 
 void HtpasswdBackend::reload() {
-  auto s = loadSnapshot();
+  std::shared_ptr<const Snapshot> s;
+  try {
+    s = loadSnapshot();
+  } catch (const std::exception& e) {
+    std::unique_lock lock(mutex_);
+    last_error_ = e.what();  // /ready says so; the old entries stay in use
+    throw;
+  }
   std::unique_lock lock(mutex_);
   snapshot_ = s;
   cache_.clear();
+  last_error_.clear();
 }
 
 void HtpasswdBackend::health() {

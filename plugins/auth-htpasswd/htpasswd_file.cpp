@@ -1,5 +1,6 @@
 #include "htpasswd_file.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -30,7 +31,9 @@ HtpasswdFile HtpasswdFile::parse(const std::string& text) {
                            "' has no bcrypt hash (use htpasswd -B); skipped");
       continue;
     }
-    if (first) f.cost = *cost;
+    // The dummy hash checked for unknown users takes the highest cost in the file, so that an
+    // unknown user is never answered faster than a known one (user enumeration by timing).
+    f.cost = first ? *cost : std::max(f.cost, *cost);
     first = false;
     f.users[user] = hash;
   }
@@ -42,7 +45,12 @@ HtpasswdFile HtpasswdFile::load(const std::string& path) {
   if (!in) throw std::runtime_error("cannot read htpasswd file '" + path + "'");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse(ss.str());
+  HtpasswdFile f = parse(ss.str());
+  // Lines, none of them usable: a broken file, not an intentionally empty one.
+  if (f.users.empty() && !f.warnings.empty())
+    throw std::runtime_error("htpasswd file '" + path + "' has no valid 'user:bcrypt-hash' line (" +
+                             f.warnings.front() + ")");
+  return f;
 }
 
 }  // namespace wharf::auth

@@ -11,10 +11,10 @@ namespace wharf::auth {
 struct HtpasswdFile {
   std::unordered_map<std::string, std::string> users;  // user -> bcrypt hash
   std::vector<std::string> warnings;
-  int cost = 10;  // cost of the first hash, used for the dummy hash
+  int cost = 10;  // the highest cost of its hashes, used for the dummy hash
 
   static HtpasswdFile parse(const std::string& text);
-  // Throws std::runtime_error when the file cannot be read.
+  // Throws std::runtime_error when the file cannot be read, or has lines and none is valid.
   static HtpasswdFile load(const std::string& path);
 };
 

@@ -5,6 +5,7 @@ x5c chains), by protocol and with skopeo, podman and the Docker CLI over TLS."""
 import base64
 import json
 import os
+import signal
 import subprocess
 import time
 
@@ -14,6 +15,7 @@ import urllib3
 
 from clients import Dockerd, layout_manifest, podman_round_trip, require, run, skopeo, umoci_layout
 from oci import error_codes, image, push_blob, put_manifest
+from wharf_testing import wait_until
 pytest.importorskip("cryptography", reason="the token tests sign with `cryptography`")
 from tokens import SigningKey, TokenServer, ca_and_leaf, claims, make_token  # noqa: E402
 
@@ -101,18 +103,31 @@ def test_mount_needs_pull_on_source(basic_registry):
 def test_htpasswd_reload_on_change(basic_registry):
     url = basic_registry.url
     assert requests.get(f"{url}/v2/", auth=("carol", "c")).status_code == 401
-    time.sleep(1.1)
     extra = subprocess.run(["htpasswd", "-nbB", "-C", "5", "carol", "c"], capture_output=True,
                            text=True, check=True).stdout
     with open(basic_registry.users_file, "a") as f:
         f.write(extra)
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        if requests.get(f"{url}/v2/", auth=("carol", "c")).status_code == 200:
-            break
-        time.sleep(0.2)
-    else:
-        pytest.fail("the new htpasswd entry was not picked up")
+    wait_until(lambda: requests.get(f"{url}/v2/", auth=("carol", "c")).status_code == 200,
+               timeout=20, interval=0.2, what="the new htpasswd entry to be picked up")
+
+
+def test_ready_follows_the_htpasswd_file_through_sighup(basic_registry):
+    # A file with no valid line used to be taken on SIGHUP with /ready at 200, and once /ready had
+    # turned 503 it stayed so after the file was restored and SIGHUP'd.
+    w = basic_registry
+    ready = lambda: requests.get(f"{w.url}/ready").status_code  # noqa: E731
+    good = w.users_file.read_text()
+    assert ready() == 200
+    w.users_file.write_text("alice:not-a-bcrypt-hash\nbob\n")
+    w.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: ready() == 503, timeout=20, what="/ready to report the broken file")
+    assert "no valid" in requests.get(f"{w.url}/ready").text
+    # the old entries stay in use meanwhile
+    assert requests.get(f"{w.url}/v2/", auth=ALICE).status_code == 200
+    w.users_file.write_text(good)
+    w.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: ready() == 200, timeout=20, what="/ready after the file was restored")
+    assert requests.get(f"{w.url}/v2/", auth=ALICE).status_code == 200
 
 
 def _tls_htpasswd_registry(wharfd_factory, tmp_path):

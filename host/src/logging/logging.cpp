@@ -63,7 +63,9 @@ Poco::AutoPtr<Poco::Channel> target_channel(const std::string& target) {
   if (target.empty() || target == "stderr") return new Poco::StreamChannel(std::cerr);
   if (target == "stdout") return new Poco::StreamChannel(std::cout);
   Poco::AutoPtr<Poco::FileChannel> f = new Poco::FileChannel(target);
-  f->setProperty("flush", "false");
+  // Each line reaches the file when it is logged: a running instance's log is readable, and a
+  // SIGKILL or a crash loses nothing already logged.
+  f->setProperty("flush", "true");
   return f;
 }
 

@@ -171,3 +171,20 @@ def test_json_logs_and_access_log(wharfd, tmp_path):
     (entry,) = [json.loads(l) for l in (tmp_path / "access.log").read_text().splitlines()]
     assert entry["method"] == "GET" and entry["path"] == "/echo/logged" and entry["status"] == 200
     assert entry["route"] == "/echo" and entry["user_agent"] == "probe/1" and entry["client"] == "127.0.0.1"
+
+
+def test_log_file_lines_are_on_disk_while_running_and_after_sigkill(wharfd, tmp_path):
+    # The log file used to be flushed only at exit: 0 bytes after 20 minutes, everything lost on
+    # SIGKILL.
+    log = tmp_path / "wharf.log"
+    access = tmp_path / "access.log"
+    body = API.replace("admin_listener = none", f"admin_listener = none\nlog_file = {log}")
+    body = body.replace("bind = 127.0.0.1:{api}", f"bind = 127.0.0.1:{{api}}\naccess_log = {access}")
+    w = wharfd(body)
+    assert http("GET", w.url("api", "/echo/logged"))[0] == 200
+    wait_until(lambda: access.exists() and "/echo/logged" in access.read_text(), timeout=10,
+               what="the access line on disk")
+    wait_until(lambda: "wharfd ready" in log.read_text(), timeout=10, what="the log line on disk")
+    w.proc.kill()
+    w.proc.wait(timeout=10)
+    assert "wharfd ready" in log.read_text() and "/echo/logged" in access.read_text()

@@ -54,3 +54,28 @@ TEST(BasicCredentials, Parse) {
   EXPECT_FALSE(parseBasicAuthorization("Basic !!!"));
   EXPECT_FALSE(parseBasicAuthorization("Basic YWxpY2U="));  // no colon
 }
+
+TEST(HtpasswdFile, TheDummyCostIsTheHighestInTheFile) {
+  // An unknown user is checked against a dummy hash of this cost: with the first user's cost (4),
+  // a cost-6 user with a wrong password took longer than an unknown one.
+  auto f = HtpasswdFile::parse("low:" + bcryptHash("a", 4) + "\nhigh:" + bcryptHash("b", 6) +
+                               "\nmid:" + bcryptHash("c", 5) + "\n");
+  EXPECT_EQ(f.cost, 6);
+}
+
+TEST(HtpasswdFile, AFileWithLinesButNoValidOneIsRefused) {
+  std::string path = ::testing::TempDir() + "/wharf-htpasswd-invalid";
+  std::ofstream(path) << "alice:plain\nbob\n";
+  EXPECT_THROW(HtpasswdFile::load(path), std::runtime_error);
+  std::ofstream(path) << "# only a comment\n";  // intentionally empty: no users
+  EXPECT_TRUE(HtpasswdFile::load(path).users.empty());
+  std::remove(path.c_str());
+}
+
+TEST(BasicCredentials, ANulInThePasswordIsRefused) {
+  // "alice:pw\0junk" verified as "pw": crypt(3) stops at the NUL.
+  const std::string h = bcryptHash("pw", 4);
+  EXPECT_FALSE(parseBasicAuthorization("Basic YWxpY2U6cHcAanVuaw=="));
+  EXPECT_FALSE(bcryptVerify(std::string("pw\0junk", 7), h));
+  EXPECT_TRUE(bcryptVerify("pw", h));
+}
