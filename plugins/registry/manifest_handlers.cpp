@@ -44,9 +44,13 @@ std::string readManifestBody(RegistryContext& ctx, Exchange& ex) {
 void checkReferences(RegistryContext& ctx, const std::string& name, const Manifest& m) {
   auto need = [&](const Descriptor& d) {
     if (d.foreign) return;
+    // Touched before the check, so that GC cannot take the blob between the two; a digest that
+    // names no blob is forgotten (manifests naming random digests grew this without bound).
     ctx.recent.touch(d.digest.str());
-    if (!ctx.repositoryHasBlob(name, d.digest))
+    if (!ctx.repositoryHasBlob(name, d.digest)) {
+      ctx.recent.forget(d.digest.str());
       throw RegistryError(ErrorCode::ManifestBlobUnknown, d.digest.str());
+    }
   };
   if (m.config) need(*m.config);
   for (auto& l : m.layers) need(l);

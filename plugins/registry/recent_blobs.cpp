@@ -8,8 +8,20 @@ void RecentBlobs::touch(const std::string& digest) {
   if (seen_.size() >= prune_at_) {
     auto cutoff = Clock::now() - keep_;
     std::erase_if(seen_, [&](const auto& kv) { return kv.second < cutoff; });
-    prune_at_ = std::max<size_t>(4096, seen_.size() * 2);
+    for (auto it = seen_.begin(); seen_.size() > kMaxEntries * 3 / 4 && it != seen_.end();)
+      it = it->first == digest ? std::next(it) : seen_.erase(it);
+    prune_at_ = std::min(kMaxEntries, std::max<size_t>(4096, seen_.size() * 2));
   }
+}
+
+void RecentBlobs::forget(const std::string& digest) {
+  std::lock_guard lock(mutex_);
+  seen_.erase(digest);
+}
+
+size_t RecentBlobs::size() const {
+  std::lock_guard lock(mutex_);
+  return seen_.size();
 }
 
 bool RecentBlobs::recent(const std::string& digest) const {

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,7 +69,27 @@ FsDriver::FsDriver(const Config& config, const Host& host)
   if (::stat(tmp_dir_.c_str(), &st) != 0) throwErrno(errno, "stat", tmp_dir_);
   if (!S_ISDIR(st.st_mode))
     throw Error(WHARF_ERR_EXISTS, "tmp_dir '" + tmp_dir_ + "' exists and is not a directory");
-  removeStaleTemps(config.integer("stale_tmp_age"));
+  // Alone on tmp_dir: what a crashed process left there goes at once; otherwise only what is older
+  // than stale_tmp_age (another process's upload may own the rest).
+  removeStaleTemps(lockTempDir() ? 0 : config.integer("stale_tmp_age"));
+}
+
+FsDriver::~FsDriver() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+namespace {
+constexpr const char* kTempLock = ".in-use.lock";
+}
+
+bool FsDriver::lockTempDir() {
+  const std::string path = tmp_dir_ + "/" + kTempLock;
+  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) throwErrno(errno, "open", path);
+  const bool alone = ::flock(lock_fd_, LOCK_EX | LOCK_NB) == 0;
+  // Shared from now on (flock converts in place): later drivers see that this one is alive.
+  if (::flock(lock_fd_, LOCK_SH) != 0) throwErrno(errno, "flock", path);
+  return alone;
 }
 
 std::string FsDriver::fullPath(const std::string& path) const {
@@ -291,10 +312,10 @@ void FsDriver::removeStaleTemps(int64_t max_age_s) {
   int removed = 0;
   while (struct dirent* e = ::readdir(d.get())) {
     std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
+    if (name == "." || name == ".." || name == kTempLock) continue;
     struct stat st {};
     if (::fstatat(dirfd(d.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (now_s - static_cast<int64_t>(st.st_mtim.tv_sec) < max_age_s) continue;
+    if (max_age_s > 0 && now_s - static_cast<int64_t>(st.st_mtim.tv_sec) < max_age_s) continue;
     std::error_code ec;
     std::filesystem::remove_all(tmp_dir_ + "/" + name, ec);
     if (ec)
@@ -303,7 +324,8 @@ void FsDriver::removeStaleTemps(int64_t max_age_s) {
       ++removed;
   }
   if (removed > 0)
-    host_.info("removed " + std::to_string(removed) + " stale temporary file(s) from " + tmp_dir_);
+    host_.info("removed " + std::to_string(removed) + " " + (max_age_s > 0 ? "stale " : "") +
+               "temporary file(s) left by an earlier run from " + tmp_dir_);
 }
 
 }  // namespace wharf::fs

@@ -32,6 +32,7 @@ namespace wharf::fs {
 class FsDriver : public StorageDriver {
  public:
   FsDriver(const Config& config, const Host& host);
+  ~FsDriver() override;
 
   StorageStat stat(const std::string& path) override;
   void read(const std::string& path, uint64_t offset, uint64_t length,
@@ -65,8 +66,12 @@ class FsDriver : public StorageDriver {
   void pruneParents(const std::string& path);
   void syncDir(const std::string& path);
   void removeStaleTemps(int64_t max_age_s);
+  // Holds tmp_dir's lock shared for the driver's life; true when no other driver (in any process)
+  // held it, so every temporary file there is debris of a crash and can go now.
+  bool lockTempDir();
 
   Host host_;
+  int lock_fd_ = -1;
   std::string root_;
   std::string tmp_name_;
   std::string tmp_dir_;

@@ -35,9 +35,10 @@ void spit(const std::string& file, const std::string& data) {
   std::ofstream(file, std::ios::binary) << data;
 }
 
+// Entries of `dir`, the tmp dir's lock file (held by every live driver) aside.
 size_t countEntries(const std::string& dir) {
   size_t n = 0;
-  for ([[maybe_unused]] auto& e : stdfs::directory_iterator(dir)) ++n;
+  for (auto& e : stdfs::directory_iterator(dir)) n += e.path().filename() != ".in-use.lock";
   return n;
 }
 
@@ -92,7 +93,7 @@ TEST_F(FsDriverTest, TreeLayoutIsPlainFiles) {
   // No other files than the object and the (empty) tmp dir.
   size_t files = 0;
   for (auto& e : stdfs::recursive_directory_iterator(root_))
-    if (e.is_regular_file()) ++files;
+    if (e.is_regular_file() && e.path().filename() != ".in-use.lock") ++files;
   EXPECT_EQ(files, 1u);
   EXPECT_EQ(countEntries(root_ + "/.wharf-tmp"), 0u);
 
@@ -165,7 +166,8 @@ TEST_F(FsDriverTest, CrashedWriterIsNeverVisible) {
   EXPECT_EQ(names(s.list("blobs")), std::vector<std::string>{"data"});
   EXPECT_EQ(countEntries(root_ + "/.wharf-tmp"), 2u);  // the leaked temp files
 
-  // A restart with the default age keeps young temp files (another process may own them)...
+  // With a driver alive on the directory (`s`), a new one with the default age keeps young temp
+  // files (that driver may own them)...
   make({}, "fs2");
   EXPECT_EQ(countEntries(root_ + "/.wharf-tmp"), 2u);
   // ...and one with a zero age removes them.
@@ -174,7 +176,19 @@ TEST_F(FsDriverTest, CrashedWriterIsNeverVisible) {
   EXPECT_EQ(env_.client().get("blobs/data"), "committed");
 }
 
+TEST_F(FsDriverTest, AloneOnTheTmpDirADriverRemovesEveryTempFileAtStart) {
+  // Debris of a crash used to stay for stale_tmp_age (an hour) although no upload could own it.
+  stdfs::create_directories(root_ + "/.wharf-tmp");
+  spit(root_ + "/.wharf-tmp/w-young", "young");
+  spit(root_ + "/.wharf-tmp/in-progress-in-a-dead-process", "x");
+  auto s = make();
+  EXPECT_EQ(countEntries(root_ + "/.wharf-tmp"), 0u);
+  s.put("obj", "still works");
+  EXPECT_EQ(s.get("obj"), "still works");
+}
+
 TEST_F(FsDriverTest, StaleTempFilesAreRemovedByAge) {
+  make({}, "holder");  // another live driver on the same tmp dir: only stale files may go
   stdfs::create_directories(root_ + "/.wharf-tmp/rm-old-dir/sub");
   spit(root_ + "/.wharf-tmp/w-old", "old");
   spit(root_ + "/.wharf-tmp/w-young", "young");

@@ -10,17 +10,21 @@ Every test here fails on a host that gives each connection a worker of its own f
 import json
 import re
 import resource
+import select
 import selectors
 import socket
 import ssl
 import time
 
+import pytest
+
 from conftest import wait_until
 
 # Up to ~450 client sockets at once, plus wharfd's own: take what the hard limit allows.
 _soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-if _hard == resource.RLIM_INFINITY or _soft < _hard:
-    resource.setrlimit(resource.RLIMIT_NOFILE, (_hard, _hard))
+_want = _hard if _hard != resource.RLIM_INFINITY else 65536
+if _soft != resource.RLIM_INFINITY and _soft < _want:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (_want, _hard))
 
 DEADLINE = 5.0  # seconds any single raw exchange may take before the test gives up on it
 FAST = 1.0  # seconds a /health answer may take while the waiting room holds the slow crowd
@@ -135,13 +139,8 @@ def silent_and_open(s):
             return False
         finally:
             s.setblocking(True)
-    try:
-        s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-        return False
-    except BlockingIOError:
-        return True
-    except OSError:
-        return False
+    # Readable means data or end of file (or a reset): either way the server spoke.
+    return not select.select([s], [], [], 0)[0]
 
 
 def health_on_new_connection(port, source="127.0.0.1", tls=None, timeout=DEADLINE):
@@ -398,7 +397,9 @@ def test_full_queue_answers_503(wharfd, tmp_path):
         assert seconds_c < 2.0, f"the refusal waited {seconds_c:.2f} s (for the worker?)"
 
         data_a, closed_a, _ = read_until_close(a)
-        data_b, closed_b, _ = read_until_close(b)
+        a.close()  # the worker lingers on A until it closes
+        data_b, closed_b, seconds_b = read_until_close(b)
+        print(f"\nqueued request answered {seconds_b:.2f} s after A's answer")
         ra, rb = parse_response(data_a), parse_response(data_b)
         assert closed_a and ra and ra[0] == 200 and b"slow done" in ra[2], data_a
         assert closed_b and rb and rb[0] == 200, data_b
@@ -453,3 +454,24 @@ def test_many_slow_requests_run_at_once(wharfd):
     bad = [got[i][:200] for i in done if (parse_response(got[i]) or (0,))[0] != 200]
     assert not bad, f"{len(bad)} not 200, e.g. {bad[0]!r}"
     assert total < limit, f"{n} concurrent requests of {ms} ms took {total:.2f} s (slowest {max(done.values()):.2f} s)"
+
+
+# ---- a client that does not close after the answer -------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="a worker lingers (blocking, up to 2 s) on every connection it "
+                   "closes, until the client closes its end; the waiting room should linger instead")
+def test_unclosed_connection_after_close_holds_no_worker(wharfd):
+    # One worker. A client asks for Connection: close, reads the whole answer and the server's end
+    # of file, and keeps its end open: that is a slow connection too, and must not hold the worker.
+    w = wharfd(ini("min_threads = 1\nmax_threads = 1\n"))
+    port = w.ports["api"]
+    held = connect(port)
+    try:
+        held.sendall(HEALTH_CLOSE)
+        data, closed, _ = read_until_close(held)
+        assert closed and data.startswith(b"HTTP/1.1 200 "), data
+        status, _, body, elapsed = health_on_new_connection(port)
+        assert status == 200, body
+        assert elapsed < FAST, f"the next request waited {elapsed:.2f} s for the only worker"
+    finally:
+        held.close()
