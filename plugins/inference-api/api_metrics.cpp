@@ -1,7 +1,6 @@
 #include "api_metrics.hpp"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
+#include <nlohmann/json.hpp>
 
 namespace wharf::inference {
 
@@ -60,14 +59,14 @@ ApiMetrics::ApiMetrics(const Host& host, const std::string& model) : host_(host)
 
 void ApiMetrics::refresh(const std::string& stats_json) {
   try {
-    auto o = Poco::JSON::Parser().parse(stats_json).extract<Poco::JSON::Object::Ptr>();
-    running_.set(o->optValue<double>("num_requests_running", 0));
-    waiting_.set(o->optValue<double>("num_requests_waiting", 0));
-    double usage = o->optValue<double>("kv_cache_usage", 0);
+    const auto o = nlohmann::json::parse(stats_json);
+    running_.set(o.value("num_requests_running", 0.0));
+    waiting_.set(o.value("num_requests_waiting", 0.0));
+    double usage = o.value("kv_cache_usage", 0.0);
     kv_usage_.set(usage);
     gpu_cache_usage_.set(usage);
-    prefix_hit_rate_.set(o->optValue<double>("prefix_cache_hit_rate", 0));
-    double pre = o->optValue<double>("num_preemptions_total", 0);
+    prefix_hit_rate_.set(o.value("prefix_cache_hit_rate", 0.0));
+    double pre = o.value("num_preemptions_total", 0.0);
     if (pre > preemptions_seen_) preemptions_.add(pre - preemptions_seen_);
     preemptions_seen_ = pre;
   } catch (const std::exception& e) {

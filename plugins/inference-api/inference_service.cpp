@@ -1,13 +1,12 @@
 #include "inference_service.hpp"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "api_error.hpp"
 #include "generation.hpp"
@@ -67,9 +66,9 @@ InferenceService::InferenceService(const Config& config, const Host& host)
       max_request_bytes_(static_cast<size_t>(config.integer("max_request_bytes"))),
       api_key_(read_key(config.str("api_key_file"))),
       admin_routes_(config.has("admin_listener")) {
-  auto info = Poco::JSON::Parser().parse(engine_.modelInfo()).extract<Poco::JSON::Object::Ptr>();
-  engine_model_ = info->optValue<std::string>("id", "model");
-  max_model_len_ = info->optValue<int64_t>("max_model_len", 2048);
+  const auto info = nlohmann::json::parse(engine_.modelInfo());
+  engine_model_ = info.value("id", std::string("model"));
+  max_model_len_ = info.value("max_model_len", int64_t{2048});
   served_name_ = config.str("served_model_name");
   if (served_name_.empty()) served_name_ = engine_model_;
   metrics_ = std::make_unique<ApiMetrics>(host_, served_name_);
@@ -107,8 +106,11 @@ std::vector<std::string> InferenceService::routes() {
 
 void InferenceService::handleException(Exchange& ex, const std::exception& e) {
   if (ex.started()) return;
+  // An engine error raised outside an explicit mapping (a prompt token id the vocabulary does
+  // not have, say) keeps its meaning: INVALID_ARGUMENT is the client's 400, not a 500.
   const auto* api = dynamic_cast<const ApiError*>(&e);
-  ApiError err = api ? *api : ApiError(500, e.what());
+  const auto* engine = dynamic_cast<const Error*>(&e);
+  ApiError err = api ? *api : engine ? engine_error(*engine) : ApiError(500, e.what());
   ex.respond(err.status(), "application/json", err.json());
 }
 
@@ -386,28 +388,16 @@ void InferenceService::respond_stream(Exchange& ex, const GenerationRequest& req
 }
 
 void InferenceService::tokenize(Exchange& ex) {
-  auto o = [&] {
-    try {
-      return Poco::JSON::Parser().parse(read_body(ex)).extract<Poco::JSON::Object::Ptr>();
-    } catch (const ApiError&) {
-      throw;
-    } catch (const std::exception&) {
-      throw bad_request("The request body must be a JSON object.");
-    }
-  }();
-  if (o->has("model") && o->get("model").isString()) check_model(o->getValue<std::string>("model"));
-  bool add_special = o->optValue<bool>("add_special_tokens", true);
+  TokenizeRequest req = parse_tokenize_request(read_body(ex));
+  if (req.model) check_model(*req.model);
   std::vector<int32_t> tokens;
-  if (o->has("messages")) {
-    std::ostringstream s;
-    o->get("messages").extract<Poco::JSON::Array::Ptr>()->stringify(s);
+  try {
     std::string text =
-        engine_.applyChatTemplate(s.str(), o->optValue<bool>("add_generation_prompt", true));
-    tokens = engine_.tokenize(text, o->optValue<bool>("add_special_tokens", false));
-  } else if (o->has("prompt") && o->get("prompt").isString()) {
-    tokens = engine_.tokenize(o->getValue<std::string>("prompt"), add_special);
-  } else {
-    throw bad_request("'prompt' (a string) or 'messages' is required.", "prompt");
+        req.prompt ? *req.prompt
+                   : engine_.applyChatTemplate(req.messages_json, req.add_generation_prompt);
+    tokens = engine_.tokenize(text, req.add_special_tokens);
+  } catch (const Error& e) {
+    throw engine_error(e);
   }
   JsonWriter w;
   w.begin_object()
@@ -420,24 +410,9 @@ void InferenceService::tokenize(Exchange& ex) {
 }
 
 void InferenceService::detokenize(Exchange& ex) {
-  Poco::JSON::Object::Ptr o;
-  try {
-    o = Poco::JSON::Parser().parse(read_body(ex)).extract<Poco::JSON::Object::Ptr>();
-  } catch (const ApiError&) {
-    throw;
-  } catch (const std::exception&) {
-    throw bad_request("The request body must be a JSON object.");
-  }
-  if (o->has("model") && o->get("model").isString()) check_model(o->getValue<std::string>("model"));
-  if (!o->has("tokens") || o->get("tokens").type() != typeid(Poco::JSON::Array::Ptr))
-    throw bad_request("'tokens' must be a list of token ids.", "tokens");
-  std::vector<int32_t> tokens;
-  auto a = o->getArray("tokens");
-  for (size_t i = 0; i < a->size(); ++i) {
-    if (!a->get(i).isInteger())
-      throw bad_request("'tokens' must be a list of token ids.", "tokens");
-    tokens.push_back(a->get(i).convert<int32_t>());
-  }
+  DetokenizeRequest req = parse_detokenize_request(read_body(ex));
+  if (req.model) check_model(*req.model);
+  const std::vector<int32_t>& tokens = req.tokens;
   std::string text;
   try {
     text = engine_.detokenize(tokens, false);

@@ -12,7 +12,7 @@ namespace wharf::inference {
 namespace {
 
 // Insertion-ordered, with integers and floats apart: the messages reach the chat template exactly
-// as the client wrote them (Poco::JSON sorted members and wrote 1.0 as 1).
+// as the client wrote them (sorted members or 1.0 written as 1 would change the prompt).
 using Json = nlohmann::ordered_json;
 
 Json parse_object(const std::string& body) {
@@ -78,6 +78,42 @@ std::vector<int32_t> token_list(const Json& a, const std::string& k) {
     out.push_back(static_cast<int32_t>(v.get<int64_t>()));
   }
   return out;
+}
+
+// The chat messages, checked and re-serialised for the chat template: each an object with a string
+// role; content a string, null, or a list of text parts ({"type":"text","text":...}), which are
+// joined with newlines as vLLM does (templates expect a string).
+std::string messages_json(const Json& o) {
+  if (!present(o, "messages") || !o.at("messages").is_array())
+    throw bad_request("'messages' must be a list of messages.", "messages");
+  Json msgs = o.at("messages");
+  if (msgs.empty()) throw bad_request("'messages' must not be empty.", "messages");
+  for (Json& m : msgs) {
+    if (!m.is_object()) throw bad_request("each message must be an object.", "messages");
+    if (!present(m, "role") || !m.at("role").is_string())
+      throw bad_request("each message needs a string 'role'.", "messages");
+    if (!present(m, "content")) continue;
+    Json& content = m.at("content");
+    if (content.is_string()) continue;
+    if (!content.is_array())
+      throw bad_request("message 'content' must be a string or a list of parts.", "messages");
+    std::string text;
+    for (const Json& part : content) {
+      if (!part.is_object() || !part.contains("type") || !part.at("type").is_string())
+        throw bad_request("each content part must be an object with a string 'type'.", "messages");
+      const std::string type = part.at("type").get<std::string>();
+      if (type != "text")
+        throw bad_request(
+            "content parts of type '" + type + "' are not supported by this model (text only).",
+            "messages");
+      if (!part.contains("text") || !part.at("text").is_string())
+        throw bad_request("a text content part needs a string 'text'.", "messages");
+      if (!text.empty()) text += "\n";
+      text += part.at("text").get<std::string>();
+    }
+    content = text;
+  }
+  return msgs.dump();
 }
 
 // Fields shared by both endpoints.
@@ -262,18 +298,7 @@ GenerationRequest parse_chat_request(const std::string& body) {
   GenerationRequest r;
   r.chat = true;
   parse_common(o, r);
-  if (!present(o, "messages") || !o.at("messages").is_array())
-    throw bad_request("'messages' must be a list of messages.", "messages");
-  const Json& msgs = o.at("messages");
-  if (msgs.empty()) throw bad_request("'messages' must not be empty.", "messages");
-  for (const Json& m : msgs) {
-    if (!m.is_object()) throw bad_request("each message must be an object.", "messages");
-    if (!present(m, "role") || !m.at("role").is_string())
-      throw bad_request("each message needs a string 'role'.", "messages");
-    if (present(m, "content") && !m.at("content").is_string() && !m.at("content").is_array())
-      throw bad_request("message 'content' must be a string or a list of parts.", "messages");
-  }
-  r.messages_json = msgs.dump();
+  r.messages_json = messages_json(o);
   r.add_generation_prompt = boolean(o, "add_generation_prompt", true);
   r.add_special_tokens = boolean(o, "add_special_tokens", false);
   if (present(o, "max_completion_tokens"))
@@ -288,6 +313,33 @@ GenerationRequest parse_chat_request(const std::string& body) {
   } else if (present(o, "top_logprobs") && integer(o, "top_logprobs").value_or(0) > 0) {
     throw bad_request("'top_logprobs' needs 'logprobs' to be true.", "top_logprobs");
   }
+  return r;
+}
+
+TokenizeRequest parse_tokenize_request(const std::string& body) {
+  auto o = parse_object(body);
+  TokenizeRequest r;
+  if (present(o, "model")) r.model = string(o, "model");
+  if (present(o, "messages")) {
+    r.messages_json = messages_json(o);
+    r.add_special_tokens = boolean(o, "add_special_tokens", false);
+    r.add_generation_prompt = boolean(o, "add_generation_prompt", true);
+  } else if (present(o, "prompt") && o.at("prompt").is_string()) {
+    r.prompt = o.at("prompt").get<std::string>();
+    r.add_special_tokens = boolean(o, "add_special_tokens", true);
+  } else {
+    throw bad_request("'prompt' (a string) or 'messages' is required.", "prompt");
+  }
+  return r;
+}
+
+DetokenizeRequest parse_detokenize_request(const std::string& body) {
+  auto o = parse_object(body);
+  DetokenizeRequest r;
+  if (present(o, "model")) r.model = string(o, "model");
+  if (!present(o, "tokens") || !o.at("tokens").is_array())
+    throw bad_request("'tokens' must be a list of token ids.", "tokens");
+  r.tokens = token_list(o.at("tokens"), "tokens");
   return r;
 }
 

@@ -58,4 +58,21 @@ struct GenerationRequest {
 GenerationRequest parse_completion_request(const std::string& body);
 GenerationRequest parse_chat_request(const std::string& body);
 
+// /tokenize: text or chat messages (templated by the engine).
+struct TokenizeRequest {
+  std::optional<std::string> model;
+  std::optional<std::string> prompt;
+  std::string messages_json;  // when no prompt
+  bool add_special_tokens = true;
+  bool add_generation_prompt = true;
+};
+TokenizeRequest parse_tokenize_request(const std::string& body);
+
+// /detokenize: token ids.
+struct DetokenizeRequest {
+  std::optional<std::string> model;
+  std::vector<int32_t> tokens;
+};
+DetokenizeRequest parse_detokenize_request(const std::string& body);
+
 }  // namespace wharf::inference

@@ -129,7 +129,7 @@ class Slowloris(threading.Thread):
         self.stop = threading.Event()
         self.sel = selectors.DefaultSelector()
         self.conns = []  # [socket, bytes sent]
-        self.opened = self.closed_by_server = self.answered = self.errors = 0
+        self.opened = self.closed_by_server = self.answered = self.errors = self.dripped = 0
 
     def open_one(self):
         try:
@@ -172,6 +172,7 @@ class Slowloris(threading.Thread):
                     try:
                         entry[0].send(byte)
                         entry[1] += 1
+                        self.dripped += 1
                     except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
                         pass
                     except OSError:
@@ -307,6 +308,17 @@ def still_open(socks):
     return len(socks) - ready
 
 
+def proc_counts(pid):
+    """-> (open descriptors, threads) of a process, from /proc (Linux)."""
+    try:
+        fds = len(list(pathlib.Path(f"/proc/{pid}/fd").iterdir()))
+        status = pathlib.Path(f"/proc/{pid}/status").read_text()
+        threads = next(line.split()[1] for line in status.splitlines() if line.startswith("Threads:"))
+        return fds, threads
+    except OSError:
+        return "?", "?"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--wharfd", default=str(ROOT / "build/bin/wharfd"))
@@ -318,6 +330,7 @@ def main():
     ap.add_argument("--tls", action="store_true", help="a TLS listener (tls = self-signed)")
     ap.add_argument("--header-timeout", default="300s", help="the listener's header_timeout and idle_timeout")
     ap.add_argument("--timeout", type=float, default=5.0, help="seconds a legitimate request may take")
+    ap.add_argument("--warmup", type=float, default=5.0, help="seconds the slowloris drip before the timing")
     args = ap.parse_args()
     if not pathlib.Path(args.wharfd).is_file():
         sys.exit(f"build first: {args.wharfd} is missing")
@@ -352,17 +365,20 @@ def main():
     t0 = time.monotonic()
     loris.start_all()
     t_loris = time.monotonic() - t0
+    time.sleep(args.warmup)  # a load generator's pause: the slowloris heads grow meanwhile
 
     fresh, fresh_fail = measure_new_connections(server.port, args.requests, tls, args.timeout)
     kept, kept_fail = measure_keep_alive(server.port, args.requests, tls, args.timeout)
     idle_left = still_open(crowd)
     alive = server.proc.poll() is None
+    fds, threads = proc_counts(server.proc.pid) if alive else ("?", "?")
 
     scheme = "https" if args.tls else "http"
     print(f"\nwharfd {scheme} on 127.0.0.1:{server.port}: {len(crowd)} idle connections opened in {t_idle:.1f} s "
           f"({connect_errors} failed), {idle_left} still open at the end; {args.slowloris} slowloris connections "
           f"(opened {loris.opened} in all, {t_loris:.1f} s for the first {args.slowloris}; "
-          f"{loris.answered} answered and {loris.closed_by_server} closed by the server)\n")
+          f"{loris.answered} answered and {loris.closed_by_server} closed by the server; "
+          f"{loris.dripped} bytes dripped); wharfd holds {fds} descriptors and {threads} threads\n")
     print("| legitimate GET /health | requests | failures | p50 ms | p99 ms | max ms |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, lat, fail in (("new connection each", fresh, fresh_fail), ("one keep-alive connection", kept, kept_fail)):

@@ -21,24 +21,6 @@ int64_t now_ns() {
 
 constexpr uint64_t kDiscardLimit = 1 << 20;  // body bytes skipped to keep a connection alive
 
-// Before closing, half-close and discard what the client is still sending (a body we refused with
-// 413, say) for a short while, so that it reads our answer instead of a connection reset.
-void linger(Connection& c) {
-  Transport& t = c.transport();
-  t.shutdown_send();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  char buf[65536];
-  size_t total = 0;
-  while (total < (64u << 20)) {
-    double left =
-        std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) break;
-    long n = c.read(buf, sizeof buf, left);
-    if (n <= 0) break;
-    total += static_cast<size_t>(n);
-  }
-}
-
 HeadLimits head_limits(const ListenerConfig& cfg) {
   return HeadLimits{static_cast<size_t>(cfg.max_header_fields),
                     static_cast<size_t>(cfg.max_header_bytes)};
@@ -153,7 +135,9 @@ void Listener::work(WorkItem item) {
       }
     }
     if (!keep || draining_.load()) {
-      linger(*conn);
+      // The waiting room drains what the client still sends (a refused body, say), so that it
+      // reads the answer instead of a reset, without holding this worker.
+      room_->close_lingering(std::move(conn));
       return;
     }
     HeadParse next = parse_request_head(conn->buffered(), head_limits(cfg));

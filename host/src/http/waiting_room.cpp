@@ -121,9 +121,17 @@ void WaitingRoom::wake() {
 void WaitingRoom::give_back(std::unique_ptr<Connection> connection) {
   {
     std::lock_guard lock(returns_mutex_);
-    if (!stop_.load()) returns_.push_back(std::move(connection));
+    if (!stop_.load()) returns_.emplace_back(std::move(connection), false);
   }
   wake();  // a connection not taken (stopping) closes here
+}
+
+void WaitingRoom::close_lingering(std::unique_ptr<Connection> connection) {
+  {
+    std::lock_guard lock(returns_mutex_);
+    if (!stop_.load()) returns_.emplace_back(std::move(connection), true);
+  }
+  wake();
 }
 
 void WaitingRoom::close_waiting() {
@@ -268,32 +276,38 @@ void WaitingRoom::admit(int fd, const std::string& client) {
   conn->slot = std::shared_ptr<void>(nullptr, [admissions, client](void*) {
     if (auto a = admissions.lock()) a->release(client);
   });
-  auto w = std::make_unique<Waiter>();
-  w->conn = std::move(conn);
+  Waiter* w = add(std::move(conn));
   w->deadline = Clock::now() + seconds(config_.header_timeout);
+  watch(w, EPOLLIN);
+}
+
+WaitingRoom::Waiter* WaitingRoom::add(std::unique_ptr<Connection> connection) {
+  auto w = std::make_unique<Waiter>();
+  w->conn = std::move(connection);
   Waiter* raw = w.get();
   waiters_.emplace(raw, std::move(w));
   waiting_count_ = waiters_.size();
-  watch(raw, EPOLLIN);
+  return raw;
 }
 
 void WaitingRoom::take_returns() {
-  std::vector<std::unique_ptr<Connection>> back;
+  std::vector<std::pair<std::unique_ptr<Connection>, bool>> back;
   {
     std::lock_guard lock(returns_mutex_);
     back.swap(returns_);
   }
-  for (auto& conn : back) {
-    auto w = std::make_unique<Waiter>();
-    w->conn = std::move(conn);
+  for (auto& [conn, closing] : back) {
+    Waiter* w = add(std::move(conn));
+    if (closing) {
+      w->conn->transport().shutdown_send();
+      start_linger(w);
+      continue;
+    }
     w->deadline = Clock::now() + seconds(config_.idle_timeout);
     w->idle = true;
-    Waiter* raw = w.get();
-    waiters_.emplace(raw, std::move(w));
-    waiting_count_ = waiters_.size();
-    watch(raw, EPOLLIN);
+    watch(w, EPOLLIN);
     // What came pipelined, or what TLS decrypted already, raises no event: look now.
-    if (!raw->conn->buffered().empty() || raw->conn->transport().tls()) read_head(raw);
+    if (!w->conn->buffered().empty() || w->conn->transport().tls()) read_head(w);
   }
 }
 
@@ -367,6 +381,10 @@ void WaitingRoom::refuse(Waiter* w, int status, const std::string& code,
   Transport& t = w->conn->transport();
   send_now(t, error_response(status, code, message, status == 503));
   t.shutdown_send();
+  start_linger(w);
+}
+
+void WaitingRoom::start_linger(Waiter* w) {
   w->state = Waiter::State::Linger;
   w->deadline = Clock::now() + kLingerFor;
   watch(w, EPOLLIN);
@@ -379,13 +397,11 @@ void WaitingRoom::linger(Waiter* w) {
   char buf[16384];
   for (int i = 0; i < kFillsPerEvent; ++i) {
     long n = w->conn->transport().recv_some(buf, sizeof buf);
-    if (n > 0) {
-      w->lingered += static_cast<size_t>(n);
-      if (w->lingered > kLingerBytes) break;
-      continue;
-    }
-    if (n == Transport::kWantRead || n == Transport::kWantWrite) return;
-    break;
+    if (n == Transport::kWantRead || n == Transport::kWantWrite) return;  // more to come
+    if (n <= 0) break;  // the client closed (or failed): done
+    w->lingered += static_cast<size_t>(n);
+    if (w->lingered > kLingerBytes) break;
+    if (i + 1 == kFillsPerEvent) return;  // still sending: the next event goes on
   }
   remove(w);
 }

@@ -53,6 +53,9 @@ class WaitingRoom {
   void start();
   // Returns a served keep-alive connection to wait for its next request (any thread).
   void give_back(std::unique_ptr<Connection> connection);
+  // Takes a connection whose last answer ends it: half-closes it and drops what the client still
+  // sends until it closes or 2 s pass, here rather than in a worker (any thread).
+  void close_lingering(std::unique_ptr<Connection> connection);
   // Closes every connection waiting here (drain: idle keep-alive connections end).
   void close_waiting();
   // Stops accepting and closes everything waiting; joins the thread.
@@ -73,6 +76,8 @@ class WaitingRoom {
   void read_head(Waiter* w);
   void refuse(Waiter* w, int status, const std::string& code, const std::string& message);
   void linger(Waiter* w);
+  void start_linger(Waiter* w);
+  Waiter* add(std::unique_ptr<Connection> connection);
   void watch(Waiter* w, uint32_t events);
   void remove(Waiter* w);
   void sweep(std::chrono::steady_clock::time_point now);
@@ -91,7 +96,7 @@ class WaitingRoom {
   std::unordered_map<Waiter*, std::unique_ptr<Waiter>> waiters_;
   std::atomic<size_t> waiting_count_{0};
   std::mutex returns_mutex_;
-  std::vector<std::unique_ptr<Connection>> returns_;
+  std::vector<std::pair<std::unique_ptr<Connection>, bool>> returns_;  // (connection, closing)
   std::shared_ptr<Admissions> admissions_;
   WaitingRoomCounts counts_;
 };

@@ -458,8 +458,6 @@ def test_many_slow_requests_run_at_once(wharfd):
 
 # ---- a client that does not close after the answer -------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a worker lingers (blocking, up to 2 s) on every connection it "
-                   "closes, until the client closes its end; the waiting room should linger instead")
 def test_unclosed_connection_after_close_holds_no_worker(wharfd):
     # One worker. A client asks for Connection: close, reads the whole answer and the server's end
     # of file, and keeps its end open: that is a slow connection too, and must not hold the worker.

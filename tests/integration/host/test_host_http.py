@@ -90,6 +90,19 @@ def test_body_limit_413(wharfd):
         pass  # the server may close while the client still sends
 
 
+def test_a_refused_body_is_drained_before_the_close(wharfd):
+    # The 413 is sent before the body is read; the server then half-closes and drops the rest of
+    # the body until the client is done. Closing with unread bytes would reset the connection,
+    # and the client, still sending, would see a broken pipe instead of the answer.
+    w = wharfd(BASE, LISTENERS)
+    body = b"x" * (8 << 20)
+    for _ in range(20):
+        with socket.create_connection(("127.0.0.1", w.ports["api"]), timeout=10) as s:
+            s.sendall(b"POST /echo/body HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body)
+                      + body)
+            assert s.recv(4096).startswith(b"HTTP/1.1 413 ")
+
+
 def raw_request(port, data, timeout=5):
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(data)

@@ -115,6 +115,56 @@ def test_tokenize_detokenize(server):
     assert post("/detokenize", {"model": "smollm2", "tokens": t["tokens"]})["prompt"] == "Hello world"
 
 
+def _post_status(server, path, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{server.api_port}{path}", data=json.dumps(body).encode(),
+                                 method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/v1/completions", {"model": "smollm2", "prompt": [5, 999999], "max_tokens": 2}),
+    ("/v1/completions", {"model": "smollm2", "prompt": [[5], [2 ** 31 - 1]], "max_tokens": 2}),
+    ("/v1/chat/completions", {"model": "smollm2", "max_tokens": 2,
+                              "messages": [{"role": "user", "content": [{"type": "image_url",
+                                                                         "image_url": {"url": "x"}}]}]}),
+    ("/v1/chat/completions", {"model": "smollm2", "max_tokens": 2,
+                              "messages": [{"role": "user", "content": [{"type": "text"}]}]}),
+    ("/tokenize", {"messages": "hi"}),
+    ("/tokenize", {"messages": [5]}),
+    ("/tokenize", {"messages": [{"content": "no role"}]}),
+    ("/detokenize", {"tokens": [2 ** 40]}),
+    ("/detokenize", {"tokens": [999999]}),
+    ("/detokenize", {"tokens": "12"}),
+    ("/v1/completions", {"model": "smollm2", "prompt": "x", "max_tokens": 2, "logit_bias": {"4294967296": 100}}),
+    ("/v1/completions", {"model": "smollm2", "prompt": "x", "max_tokens": 2, "top_k": 2 ** 32 + 1}),
+], ids=["prompt-token-beyond-vocab", "prompt-token-int32-max", "image-part", "text-part-without-text",
+        "tokenize-messages-string", "tokenize-messages-ints", "tokenize-message-without-role",
+        "detokenize-2^40", "detokenize-beyond-vocab", "detokenize-not-a-list", "logit-bias-2^32",
+        "top-k-2^32+1"])
+def test_bad_input_is_a_400_not_a_500(server, path, body):
+    # These answered 500 (or silently truncated the number) before.
+    status, reply = _post_status(server, path, body)
+    assert status == 400, reply
+    assert reply["error"]["type"] == "BadRequestError" and reply["error"]["code"] == 400
+
+
+def test_chat_content_as_text_parts(client):
+    # OpenAI clients send content as a list of parts; text parts are joined as vLLM does.
+    parts = client.chat.completions.create(
+        model="smollm2", max_tokens=8, temperature=0,
+        messages=[{"role": "user", "content": [{"type": "text", "text": "Say hello"},
+                                               {"type": "text", "text": "in French."}]}])
+    plain = client.chat.completions.create(
+        model="smollm2", max_tokens=8, temperature=0,
+        messages=[{"role": "user", "content": "Say hello\nin French."}])
+    assert parts.choices[0].message.content == plain.choices[0].message.content
+    assert parts.usage.prompt_tokens == plain.usage.prompt_tokens
+
+
 def test_32_concurrent_streams_finish_with_correct_usage(client):
     results, errors = [None] * 32, []
 

@@ -133,4 +133,39 @@ TEST(ChatRequest, MessagesKeepMemberOrderAndNumberTypes) {
             R"("big":12345678901234}}}]}])");
 }
 
+TEST(ChatRequest, TextContentPartsBecomeOneString) {
+  auto r = parse_chat_request(
+      R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a"},)"
+      R"({"type":"text","text":"b"}]},{"role":"assistant","content":null}]})");
+  EXPECT_EQ(r.messages_json,
+            R"([{"role":"user","content":"a\nb"},{"role":"assistant","content":null}])");
+  EXPECT_EQ(
+      errorOf(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url"}]}]})",
+              true)
+          .second,
+      "messages");
+  EXPECT_EQ(errorOf(R"({"model":"m","messages":[{"role":"user","content":[5]}]})", true).second,
+            "messages");
+}
+
+TEST(TokenizeRequest, PromptOrCheckedMessages) {
+  auto t = parse_tokenize_request(R"({"prompt":"hi"})");
+  ASSERT_TRUE(t.prompt);
+  EXPECT_TRUE(t.add_special_tokens);
+  t = parse_tokenize_request(R"({"messages":[{"role":"user","content":"hi"}]})");
+  EXPECT_FALSE(t.prompt);
+  EXPECT_FALSE(t.add_special_tokens);
+  EXPECT_EQ(t.messages_json, R"([{"role":"user","content":"hi"}])");
+  for (const char* bad :
+       {R"({"messages":"hi"})", R"({"messages":[5]})", R"({})", R"({"prompt":5})", R"([1])"})
+    EXPECT_THROW(parse_tokenize_request(bad), ApiError) << bad;
+}
+
+TEST(DetokenizeRequest, TokenIdsInRange) {
+  EXPECT_EQ(parse_detokenize_request(R"({"tokens":[1,2]})").tokens, (std::vector<int32_t>{1, 2}));
+  for (const char* bad : {R"({"tokens":[1099511627776]})", R"({"tokens":[-1]})",
+                          R"({"tokens":"12"})", R"({"tokens":[1.5]})", R"({})"})
+    EXPECT_THROW(parse_detokenize_request(bad), ApiError) << bad;
+}
+
 }  // namespace wharf::inference
