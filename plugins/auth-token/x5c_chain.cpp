@@ -2,7 +2,9 @@
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
+#include <cstdint>
 #include <stdexcept>
 
 #include "base64.hpp"
@@ -38,8 +40,13 @@ Pkey RootBundle::verify(const std::vector<std::string>& x5c, std::string& why) c
   for (size_t i = 1; i < certs.size(); ++i) sk_X509_push(untrusted, certs[i]);
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
   Pkey key;
-  if (ctx && X509_STORE_CTX_init(ctx, store_.get(), certs[0], untrusted) == 1 &&
-      X509_verify_cert(ctx) == 1) {
+  // The signer's certificate must allow signatures: a key usage extension without
+  // digitalSignature (a certificate for signing certificates only, say) does not sign tokens.
+  const uint32_t usage = X509_get_key_usage(certs[0]);
+  if (usage != UINT32_MAX && !(usage & KU_DIGITAL_SIGNATURE)) {
+    why = "the signer certificate's key usage does not include digitalSignature";
+  } else if (ctx && X509_STORE_CTX_init(ctx, store_.get(), certs[0], untrusted) == 1 &&
+             X509_verify_cert(ctx) == 1) {
     EVP_PKEY* k = X509_get_pubkey(certs[0]);
     key = k ? ownPkey(k) : nullptr;
   } else {

@@ -33,14 +33,16 @@ RegistryError unsupportedMethod(const std::string& method) {
   return RegistryError(ErrorCode::Unsupported, 405, "method " + method + " not allowed here", "");
 }
 
+// The answer says what kind of failure it was; the driver's message (file system paths, bucket
+// names) goes to the log only.
 RegistryError fromStorageError(const Error& e) {
   switch (e.code()) {
     case WHARF_ERR_NO_SPACE:
-      return RegistryError(ErrorCode::Unavailable, 507, "no space left in storage", e.what());
+      return RegistryError(ErrorCode::Unavailable, 507, "no space left in storage", "");
     case WHARF_ERR_UNAVAILABLE:
-      return RegistryError(ErrorCode::Unavailable, 503, "storage unavailable", e.what());
+      return RegistryError(ErrorCode::Unavailable, 503, "storage unavailable", "");
     default:
-      return RegistryError(ErrorCode::Unknown, 500, "storage error", e.what());
+      return RegistryError(ErrorCode::Unknown, 500, "storage error", "");
   }
 }
 
@@ -126,7 +128,7 @@ void RegistryService::handle(Exchange& ex) {
     sendError(ex, fromStorageError(e));
   } catch (const std::exception& e) {
     ctx_->host.error(method + " " + ex.path() + ": " + e.what());
-    sendError(ex, RegistryError(ErrorCode::Unknown, 500, "internal error", e.what()));
+    sendError(ex, RegistryError(ErrorCode::Unknown, 500, "internal error", ""));
   }
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   ctx_->metrics.requestFinished(handler, method, lastStatus(), took.count());

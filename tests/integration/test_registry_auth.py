@@ -17,7 +17,7 @@ from clients import Dockerd, layout_manifest, podman_round_trip, require, run, s
 from oci import error_codes, image, push_blob, put_manifest
 from wharf_testing import wait_until
 pytest.importorskip("cryptography", reason="the token tests sign with `cryptography`")
-from tokens import SigningKey, TokenServer, ca_and_leaf, claims, make_token  # noqa: E402
+from tokens import SigningKey, TokenServer, ca_and_leaf, ca_and_leaves, claims, make_token  # noqa: E402
 
 urllib3.disable_warnings()
 
@@ -298,13 +298,21 @@ def test_token_other_algorithms(wharfd_factory, tmp_path, alg):
 
 def test_token_x5c_chain(wharfd_factory, tmp_path):
     key = SigningKey("ES256", "x5c")
-    root_pem, leaf_der = ca_and_leaf(key)
+    not_a_signer = SigningKey("ES256", "x5c")
+    signer = SigningKey("ES256", "x5c")
+    root_pem, (leaf_der, cert_signer_der, signer_der) = ca_and_leaves(
+        (key, None), (not_a_signer, {"key_cert_sign": True}), (signer, {"digital_signature": True}))
     section = _token_registry(wharfd_factory, tmp_path, key, x5c_root=root_pem)
     section["realm"] = "http://127.0.0.1:1/token"
     w = wharfd_factory(sections={"plugin.tokens": section}, registry={"auth": "tokens"})
     x5c = [base64.b64encode(leaf_der).decode()]
     token = make_token(key, claims(ISSUER, SERVICE, []), {"x5c": x5c}, use_kid=False)
     assert requests.get(f"{w.url}/v2/", headers=_bearer(token)).status_code == 200
+    # a leaf whose key usage allows signatures is taken; one limited to other purposes is not
+    for k, der, status in ((signer, signer_der, 200), (not_a_signer, cert_signer_der, 401)):
+        token = make_token(k, claims(ISSUER, SERVICE, []), {"x5c": [base64.b64encode(der).decode()]},
+                           use_kid=False)
+        assert requests.get(f"{w.url}/v2/", headers=_bearer(token)).status_code == status
     # a chain that does not lead to the configured root
     other = SigningKey("ES256", "x5c")
     _, other_leaf = ca_and_leaf(other)

@@ -162,6 +162,8 @@ def test_disk_full(wharfd_factory, small_disk):
     r = requests.post(f"{w.url}/v2/fault/full/blobs/uploads/", params={"digest": d}, data=big)
     assert r.status_code == 507
     assert error_codes(r) == ["UNAVAILABLE"]
+    assert str(small_disk) not in r.text and "wharf-tmp" not in r.text  # no storage path leaks
+    assert str(small_disk) in w.log_text()  # ...the log has it
     assert requests.head(f"{w.url}/v2/fault/full/blobs/{d}").status_code == 404
     assert not any(p.name == d.split(":")[1] for p in _blob_dirs(w))
     # the space of the failed write is given back: a small push works

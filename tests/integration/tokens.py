@@ -77,8 +77,15 @@ def claims(issuer, service, access, sub="alice", lifetime=300, **extra):
     return c
 
 
-def ca_and_leaf(leaf_key):
-    """A self-signed root CA and a leaf certificate for `leaf_key`, both as PEM/DER."""
+def _key_usage(digital_signature=False, key_cert_sign=False, crl_sign=False):
+    return x509.KeyUsage(digital_signature=digital_signature, key_cert_sign=key_cert_sign, crl_sign=crl_sign,
+                         content_commitment=False, key_encipherment=False, data_encipherment=False,
+                         key_agreement=False, encipher_only=False, decipher_only=False)
+
+
+def ca_and_leaves(*leaves):
+    """A self-signed root CA and leaf certificates signed by it, as (root PEM, [leaf DER...]).
+    Each leaf is (SigningKey, key usage): a dict of KeyUsage flags, or None for no extension."""
     ca_key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "wharf test token CA")])
@@ -87,20 +94,26 @@ def ca_and_leaf(leaf_key):
           .not_valid_before(now - datetime.timedelta(days=1))
           .not_valid_after(now + datetime.timedelta(days=1))
           .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False,
-                                       data_encipherment=False, key_agreement=False,
-                                       encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(_key_usage(digital_signature=True, key_cert_sign=True, crl_sign=True), critical=True)
           .sign(ca_key, hashes.SHA256()))
-    leaf = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "token signer")]))
-            .issuer_name(ca_name).public_key(leaf_key.key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .sign(ca_key, hashes.SHA256()))
-    return (ca.public_bytes(serialization.Encoding.PEM),
-            leaf.public_bytes(serialization.Encoding.DER))
+    out = []
+    for leaf_key, usage in leaves:
+        leaf = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "token signer")]))
+                .issuer_name(ca_name).public_key(leaf_key.key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + datetime.timedelta(days=1)))
+        if usage is not None:
+            leaf = leaf.add_extension(_key_usage(**usage), critical=True)
+        out.append(leaf.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+    return ca.public_bytes(serialization.Encoding.PEM), out
+
+
+def ca_and_leaf(leaf_key):
+    """A self-signed root CA and a leaf certificate (no key usage extension) for `leaf_key`."""
+    root, leaves = ca_and_leaves((leaf_key, None))
+    return root, leaves[0]
 
 
 class TokenServer:
