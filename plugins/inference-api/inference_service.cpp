@@ -207,7 +207,13 @@ std::vector<std::vector<int32_t>> InferenceService::prepare_prompts(
         echo_texts.push_back(*p.text);
       } else {
         prompts.push_back(p.tokens);
-        echo_texts.push_back(engine_.detokenize(p.tokens, false));
+        try {
+          echo_texts.push_back(engine_.detokenize(p.tokens, false));
+        } catch (const Error& e) {
+          if (e.code() != WHARF_ERR_INVALID_ARGUMENT) throw;
+          throw bad_request("The prompt holds a token id the model's vocabulary does not have.",
+                            "prompt");
+        }
       }
     }
   }

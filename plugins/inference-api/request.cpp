@@ -306,10 +306,10 @@ GenerationRequest parse_chat_request(const std::string& body) {
   else
     parse_max_tokens(o, "max_tokens", r);
   if (boolean(o, "logprobs", false)) {
-    int top = static_cast<int>(integer(o, "top_logprobs").value_or(0));
+    const int64_t top = integer(o, "top_logprobs").value_or(0);
     if (top < 0 || top > 20)
       throw bad_request("'top_logprobs' must be between 0 and 20.", "top_logprobs");
-    r.logprobs = top;
+    r.logprobs = static_cast<int>(top);
   } else if (present(o, "top_logprobs") && integer(o, "top_logprobs").value_or(0) > 0) {
     throw bad_request("'top_logprobs' needs 'logprobs' to be true.", "top_logprobs");
   }

@@ -168,4 +168,13 @@ TEST(DetokenizeRequest, TokenIdsInRange) {
     EXPECT_THROW(parse_detokenize_request(bad), ApiError) << bad;
 }
 
+TEST(ChatRequest, TopLogprobsIsRangeCheckedBeforeNarrowing) {
+  // 2^32 + 1 was read as 1 (cast to int before the 0..20 check).
+  EXPECT_EQ(errorOf(R"({"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":true,)"
+                    R"("top_logprobs":4294967297})",
+                    true)
+                .second,
+            "top_logprobs");
+}
+
 }  // namespace wharf::inference
