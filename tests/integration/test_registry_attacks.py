@@ -242,6 +242,8 @@ PATH_TRICKS = [
     T("GET", "/v2/x%00/../../secret/app/blobs/{secret}", 400, "NAME_INVALID", "nul-then-dotdot",
       alt=HOST_400),
     T("GET", "/v2/x/blobs/{known}%00", 400, "DIGEST_INVALID", "nul-after-digest", alt=HOST_400),
+    T("GET", "/v2/x/blobs/{known}%00/../../../secret/app/blobs/{secret}", 400, "NAME_INVALID",
+      "nul-hides-dotdot-after-digest", alt=HOST_400),
     T("GET", "/v2/x/manifests/v1%00", 404, "MANIFEST_UNKNOWN", "nul-after-tag", alt=HOST_400),
     T("GET", "/v2/x/blobs/uploads/{secret_upload}%00", 404, "BLOB_UPLOAD_UNKNOWN",
       "nul-after-upload-uuid", alt=HOST_400),
@@ -498,7 +500,8 @@ def realm(tmp_path_factory):
     w.alice_blob_data = b"alice's private layer " + os.urandom(64)
     w.alice_blob = push_blob(w.url, "alice/app", w.alice_blob_data, session=alice)
     w.alice_manifest, w.alice_digest = image(w.url, "alice/app", seed=b"alice", session=alice)
-    assert put_manifest(w.url, "alice/app", "v1", w.alice_manifest, session=alice).status_code == 201
+    r = put_manifest(w.url, "alice/app", "v1", w.alice_manifest, session=alice)
+    assert r.status_code == 201, r.text
     w.alice_config = json.loads(w.alice_manifest)["config"]
     r = alice.post(f"{w.url}/v2/alice/app/blobs/uploads/", timeout=10)
     assert r.status_code == 202

@@ -52,6 +52,8 @@ HttpExchange::HttpExchange(Connection& connection, RequestHead head, ExchangeLim
   }
   if (size_t h = query_.find('#'); h != std::string::npos) query_.resize(h);
   path_ = url_decode(raw_path_);
+  target_has_nul_ =
+      path_.find('\0') != std::string::npos || query_.find("%00") != std::string::npos;
 
   expect_continue_ = head_.expect_continue;
   switch (head_.body) {

@@ -32,6 +32,9 @@ class HttpExchange {
   const std::string& path() const { return path_; }
   const std::string& raw_path() const { return raw_path_; }
   const std::string& query() const { return query_; }
+  // The target holds an encoded NUL (%00): plugins read the path and query values as C strings,
+  // which would end there, so such a request is refused before routing.
+  bool target_has_nul() const { return target_has_nul_; }
   const char* query_param(const std::string& name);
   const char* header(const std::string& name) const;
   const std::string& client_addr() const { return client_addr_; }
@@ -90,6 +93,7 @@ class HttpExchange {
   RequestHead head_;
   std::string path_, raw_path_, query_;
   std::optional<std::vector<std::pair<std::string, std::string>>> params_;
+  bool target_has_nul_ = false;
   int64_t content_length_ = -1;  // -1: chunked
   bool expect_continue_ = false;
   uint64_t body_read_ = 0;

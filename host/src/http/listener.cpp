@@ -216,6 +216,12 @@ void Listener::serve(HttpExchange& ex, const std::string& client) {
     ex.respond(403, "application/json",
                host_error_json(403, "forbidden",
                                "client " + client + " is not allowed on listener " + config_.name));
+  } else if (ex.target_has_nul()) {
+    ex.set_route("malformed");
+    ex.set_keep_alive(false);
+    ex.respond(
+        400, "application/json",
+        host_error_json(400, "bad_request", "the request target holds an encoded NUL (%00)"));
   } else if (config_.max_body && ex.content_length() > 0 &&
              static_cast<uint64_t>(ex.content_length()) > config_.max_body) {
     ex.set_route("too_large");
