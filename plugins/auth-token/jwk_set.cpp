@@ -1,12 +1,11 @@
 #include "jwk_set.hpp"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
@@ -16,9 +15,20 @@ namespace wharf::auth {
 
 namespace {
 
-std::string field(const Poco::JSON::Object::Ptr& o, const char* name) {
-  if (!o->has(name)) throw std::invalid_argument(std::string("JWK without \"") + name + "\"");
-  auto v = base64UrlDecode(o->getValue<std::string>(name));
+using Json = nlohmann::json;
+
+// A string member, "" when absent; throws when it is not a string.
+std::string member(const Json& o, const char* name) {
+  auto it = o.find(name);
+  if (it == o.end()) return "";
+  if (!it->is_string())
+    throw std::invalid_argument(std::string("JWK \"") + name + "\" is not a string");
+  return it->get<std::string>();
+}
+
+std::string field(const Json& o, const char* name) {
+  if (!o.contains(name)) throw std::invalid_argument(std::string("JWK without \"") + name + "\"");
+  auto v = base64UrlDecode(member(o, name));
   if (!v || v->empty())
     throw std::invalid_argument(std::string("JWK \"") + name + "\" is not base64url");
   return *v;
@@ -41,7 +51,7 @@ Pkey fromParams(const char* type, OSSL_PARAM_BLD* bld) {
   return ownPkey(key);
 }
 
-Pkey rsaKey(const Poco::JSON::Object::Ptr& o) {
+Pkey rsaKey(const Json& o) {
   BIGNUM* n = bn(field(o, "n"));
   BIGNUM* e = bn(field(o, "e"));
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
@@ -62,9 +72,8 @@ Pkey rsaKey(const Poco::JSON::Object::Ptr& o) {
   return k;
 }
 
-Pkey ecKey(const Poco::JSON::Object::Ptr& o) {
-  if (o->optValue<std::string>("crv", "") != "P-256")
-    throw std::invalid_argument("only P-256 EC keys are supported");
+Pkey ecKey(const Json& o) {
+  if (member(o, "crv") != "P-256") throw std::invalid_argument("only P-256 EC keys are supported");
   std::string x = field(o, "x"), y = field(o, "y");
   if (x.size() != 32 || y.size() != 32) throw std::invalid_argument("bad P-256 coordinates");
   std::string point = "\x04" + x + y;
@@ -82,8 +91,8 @@ Pkey ecKey(const Poco::JSON::Object::Ptr& o) {
   return k;
 }
 
-Pkey okpKey(const Poco::JSON::Object::Ptr& o) {
-  if (o->optValue<std::string>("crv", "") != "Ed25519")
+Pkey okpKey(const Json& o) {
+  if (member(o, "crv") != "Ed25519")
     throw std::invalid_argument("only Ed25519 OKP keys are supported");
   std::string x = field(o, "x");
   EVP_PKEY* k = EVP_PKEY_new_raw_public_key(
@@ -96,19 +105,17 @@ Pkey okpKey(const Poco::JSON::Object::Ptr& o) {
 
 JwkSet JwkSet::parse(const std::string& json) {
   JwkSet set;
-  Poco::JSON::Object::Ptr root;
+  Json root;
   try {
-    Poco::JSON::Parser parser;
-    root = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
+    root = Json::parse(json);
   } catch (const std::exception& e) {
     throw std::invalid_argument(std::string("JWK set is not JSON: ") + e.what());
   }
-  auto keys = root ? root->getArray("keys") : nullptr;
-  if (!keys) throw std::invalid_argument("JWK set without \"keys\"");
-  for (size_t i = 0; i < keys->size(); ++i) {
-    auto o = keys->getObject(static_cast<unsigned>(i));
-    if (!o) throw std::invalid_argument("JWK set entry is not an object");
-    std::string kty = o->optValue<std::string>("kty", "");
+  if (!root.is_object() || !root.contains("keys") || !root.at("keys").is_array())
+    throw std::invalid_argument("JWK set without \"keys\"");
+  for (const Json& o : root.at("keys")) {
+    if (!o.is_object()) throw std::invalid_argument("JWK set entry is not an object");
+    std::string kty = member(o, "kty");
     Pkey k;
     if (kty == "RSA")
       k = rsaKey(o);
@@ -119,7 +126,7 @@ JwkSet JwkSet::parse(const std::string& json) {
     else
       throw std::invalid_argument("unsupported JWK kty '" + kty + "'");
     set.keys_.push_back(k);
-    std::string kid = o->optValue<std::string>("kid", "");
+    std::string kid = member(o, "kid");
     if (!kid.empty()) set.by_kid_[kid] = k;
   }
   return set;

@@ -1,20 +1,24 @@
 #include "jwt.hpp"
 
-#include <Poco/JSON/Parser.h>
-
 #include "base64.hpp"
 
 namespace wharf::auth {
 
 namespace {
 
-Poco::JSON::Object::Ptr parseObject(const std::string& json) {
-  try {
-    Poco::JSON::Parser parser;
-    return parser.parse(json).extract<Poco::JSON::Object::Ptr>();
-  } catch (...) {
-    return nullptr;
-  }
+// The JSON object in `json`, or null when it is not one.
+nlohmann::json parseObject(const std::string& json) {
+  nlohmann::json v = nlohmann::json::parse(json, nullptr, false);
+  return v.is_object() ? v : nlohmann::json();
+}
+
+// A header member that must be a string when present.
+bool headerString(const nlohmann::json& h, const char* name, std::string& out) {
+  auto it = h.find(name);
+  if (it == h.end()) return true;
+  if (!it->is_string()) return false;
+  out = it->get<std::string>();
+  return true;
 }
 
 }  // namespace
@@ -33,20 +37,22 @@ std::optional<Jwt> parseJwt(const std::string& token, std::string& why) {
     why = "bad base64url";
     return std::nullopt;
   }
-  auto h = parseObject(*header);
+  const nlohmann::json h = parseObject(*header);
   Jwt jwt;
   jwt.claims = parseObject(*payload);
-  if (!h || !jwt.claims) {
+  if (h.is_null() || jwt.claims.is_null()) {
     why = "header or claims are not JSON objects";
     return std::nullopt;
   }
-  try {
-    jwt.alg = h->optValue<std::string>("alg", "");
-    jwt.kid = h->optValue<std::string>("kid", "");
-    if (auto arr = h->getArray("x5c"))
-      for (size_t i = 0; i < arr->size(); ++i)
-        jwt.x5c.push_back(arr->getElement<std::string>(static_cast<unsigned>(i)));
-  } catch (...) {
+  bool ok = headerString(h, "alg", jwt.alg) && headerString(h, "kid", jwt.kid);
+  if (auto x5c = h.find("x5c"); ok && x5c != h.end()) {
+    ok = x5c->is_array();
+    for (size_t i = 0; ok && i < x5c->size(); ++i) {
+      ok = (*x5c)[i].is_string();
+      if (ok) jwt.x5c.push_back((*x5c)[i].get<std::string>());
+    }
+  }
+  if (!ok) {
     why = "malformed JWS header";
     return std::nullopt;
   }

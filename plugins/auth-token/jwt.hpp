@@ -2,8 +2,7 @@
 // claims themselves are checked by token_claims.
 #pragma once
 
-#include <Poco/JSON/Object.h>
-
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,7 +15,7 @@ namespace wharf::auth {
 struct Jwt {
   std::string alg, kid;
   std::vector<std::string> x5c;
-  Poco::JSON::Object::Ptr claims;
+  nlohmann::json claims;     // an object
   std::string signingInput;  // "<header>.<payload>" as sent
   std::string signature;     // raw bytes
 };

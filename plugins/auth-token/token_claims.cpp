@@ -1,6 +1,8 @@
 #include "token_claims.hpp"
 
-#include <Poco/JSON/Array.h>
+#include <cmath>
+#include <optional>
+#include <stdexcept>
 
 #include "wharf/auth.h"
 
@@ -8,22 +10,45 @@ namespace wharf::auth {
 
 namespace {
 
-bool audienceMatches(const Poco::JSON::Object::Ptr& c, const std::string& service) {
-  if (!c->has("aud")) return false;
-  if (auto arr = c->getArray("aud")) {
-    for (size_t i = 0; i < arr->size(); ++i)
-      if (arr->get(static_cast<unsigned>(i)).toString() == service) return true;
-    return false;
-  }
-  return c->get("aud").toString() == service;
+using Json = nlohmann::json;
+
+// The string member `name`, or "" when it is absent; nullopt when it is there but not a string.
+std::optional<std::string> stringClaim(const Json& c, const char* name) {
+  auto it = c.find(name);
+  if (it == c.end()) return std::string();
+  if (!it->is_string()) return std::nullopt;
+  return it->get<std::string>();
 }
 
-bool numericClaim(const Poco::JSON::Object::Ptr& c, const char* name, int64_t& out) {
-  if (!c->has(name)) return false;
-  auto v = c->get(name);
-  if (!v.isNumeric()) return false;
-  out = v.convert<Poco::Int64>();
-  return true;
+bool audienceMatches(const Json& c, const std::string& service) {
+  auto it = c.find("aud");
+  if (it == c.end()) return false;
+  if (it->is_string()) return it->get<std::string>() == service;
+  if (!it->is_array()) return false;
+  for (const Json& a : *it)
+    if (a.is_string() && a.get<std::string>() == service) return true;
+  return false;
+}
+
+// A NumericDate (RFC 7519: seconds, possibly fractional). Absent: false with out untouched;
+// present and not a finite number in range: throws.
+bool numericClaim(const Json& c, const char* name, int64_t& out) {
+  auto it = c.find(name);
+  if (it == c.end()) return false;
+  if (it->is_number_integer()) {
+    if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t{INT64_MAX})
+      throw std::invalid_argument(std::string(name) + " out of range");
+    out = it->get<int64_t>();
+    return true;
+  }
+  if (it->is_number_float()) {
+    double d = it->get<double>();
+    if (!std::isfinite(d) || std::fabs(d) > 9e15)
+      throw std::invalid_argument(std::string(name) + " out of range");
+    out = static_cast<int64_t>(std::floor(d));
+    return true;
+  }
+  throw std::invalid_argument(std::string(name) + " is not a number");
 }
 
 uint32_t actionBits(const std::string& word, const std::string& type) {
@@ -38,10 +63,14 @@ uint32_t actionBits(const std::string& word, const std::string& type) {
 
 }  // namespace
 
-bool checkClaims(const Poco::JSON::Object::Ptr& c, const ClaimPolicy& p, std::time_t now,
-                 std::string& why) {
+bool checkClaims(const Json& c, const ClaimPolicy& p, std::time_t now, std::string& why) {
   try {
-    if (c->optValue<std::string>("iss", "") != p.issuer) {
+    if (!c.is_object()) {
+      why = "claims are not a JSON object";
+      return false;
+    }
+    auto iss = stringClaim(c, "iss");
+    if (!iss || *iss != p.issuer) {
       why = "wrong issuer";
       return false;
     }
@@ -69,33 +98,23 @@ bool checkClaims(const Poco::JSON::Object::Ptr& c, const ClaimPolicy& p, std::ti
   return true;
 }
 
-uint32_t grantedByAccess(const Poco::JSON::Object::Ptr& c, const std::string& type,
-                         const std::string& name) {
+uint32_t grantedByAccess(const Json& c, const std::string& type, const std::string& name) {
+  auto access = c.find("access");
+  if (access == c.end() || !access->is_array()) return 0;
   uint32_t out = 0;
-  try {
-    auto access = c->getArray("access");
-    if (!access) return 0;
-    for (size_t i = 0; i < access->size(); ++i) {
-      auto entry = access->getObject(static_cast<unsigned>(i));
-      if (!entry || entry->optValue<std::string>("type", "") != type ||
-          entry->optValue<std::string>("name", "") != name)
-        continue;
-      auto actions = entry->getArray("actions");
-      for (size_t j = 0; actions && j < actions->size(); ++j)
-        out |= actionBits(actions->get(static_cast<unsigned>(j)).toString(), type);
-    }
-  } catch (...) {
-    return 0;
+  for (const Json& entry : *access) {
+    if (!entry.is_object()) continue;
+    auto t = stringClaim(entry, "type");
+    auto n = stringClaim(entry, "name");
+    if (!t || !n || *t != type || *n != name) continue;
+    auto actions = entry.find("actions");
+    if (actions == entry.end() || !actions->is_array()) continue;
+    for (const Json& a : *actions)
+      if (a.is_string()) out |= actionBits(a.get<std::string>(), type);
   }
   return out;
 }
 
-std::string subjectOf(const Poco::JSON::Object::Ptr& c) {
-  try {
-    return c->optValue<std::string>("sub", "");
-  } catch (...) {
-    return "";
-  }
-}
+std::string subjectOf(const Json& c) { return stringClaim(c, "sub").value_or(""); }
 
 }  // namespace wharf::auth

@@ -3,7 +3,9 @@
 peers. Streams completions over raw HTTP (no SDK overhead) and measures:
   single: decode tokens/s of one stream (tokens after the first / time after the first)
   ttft:   time to first token for a prompt of --prompt-tokens tokens (median of --repeats)
-  concurrent: aggregate completion tokens/s of --streams simultaneous streams
+  concurrent: aggregate completion tokens/s of --streams simultaneous streams, the slowest first
+              token among them, and the most streams that were generating at the same moment
+              (--streams max_num_seqs shows whether all of them start, not a first batch only)
 Prints one JSON object."""
 import argparse
 import http.client
@@ -100,6 +102,15 @@ def main():
     out["concurrent_streams"] = a.streams
     out["concurrent_tokens"] = total
     out["concurrent_tok_s"] = total / wall
+    spans = [(r[1][0], r[1][-1]) for r in results if r[1]]
+    out["concurrent_max_ttft_s"] = max(r[0] for r in results)
+    # The most streams between their first and last token at one moment.
+    edges = sorted([(a0, 1) for a0, _ in spans] + [(b0, -1) for _, b0 in spans], key=lambda e: (e[0], -e[1]))
+    live = peak = 0
+    for _, step in edges:
+        live += step
+        peak = max(peak, live)
+    out["concurrent_peak_generating"] = peak
     print(json.dumps(out))
 
 

@@ -1,17 +1,15 @@
 #include "token_claims.hpp"
 
-#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include "wharf/auth.h"
 
 using namespace wharf::auth;
 
 namespace {
-Poco::JSON::Object::Ptr json(const std::string& s) {
-  Poco::JSON::Parser p;
-  return p.parse(s).extract<Poco::JSON::Object::Ptr>();
-}
+nlohmann::json json(const std::string& s) { return nlohmann::json::parse(s); }
 const ClaimPolicy kPolicy{"issuer", "svc", 60};
 }  // namespace
 
@@ -45,4 +43,20 @@ TEST(TokenClaims, AccessPerResource) {
   EXPECT_EQ(grantedByAccess(c, "repository", "a"), 0u);
   EXPECT_EQ(grantedByAccess(c, "registry", "catalog"), WHARF_ACTION_CATALOG);
   EXPECT_EQ(grantedByAccess(json("{}"), "repository", "a/b"), 0u);
+}
+
+TEST(TokenClaims, WrongTypesAreRefusedNotConverted) {
+  std::string why;
+  // A string exp, a numeric iss, a non-numeric nbf: malformed, not converted.
+  EXPECT_FALSE(
+      checkClaims(json(R"({"iss":"issuer","aud":"svc","exp":"9999999999"})"), kPolicy, 1, why));
+  EXPECT_FALSE(checkClaims(json(R"({"iss":5,"aud":"svc","exp":9e9})"), kPolicy, 1, why));
+  EXPECT_FALSE(
+      checkClaims(json(R"({"iss":"issuer","aud":"svc","exp":9e9,"nbf":"0"})"), kPolicy, 1, why));
+  EXPECT_FALSE(checkClaims(json(R"({"iss":"issuer","aud":[5],"exp":9e9})"), kPolicy, 1, why));
+  EXPECT_FALSE(checkClaims(json(R"({"iss":"issuer","aud":"svc","exp":1e300})"), kPolicy, 1, why));
+  EXPECT_EQ(grantedByAccess(json(R"({"access":[{"type":"repository","name":"a","actions":[1]}]})"),
+                            "repository", "a"),
+            0u);
+  EXPECT_EQ(subjectOf(json(R"({"sub":5})")), "");
 }
