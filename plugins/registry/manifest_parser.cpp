@@ -1,11 +1,6 @@
 #include "manifest_parser.hpp"
 
-#include <Poco/Exception.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
-
-#include <sstream>
+#include <nlohmann/json.hpp>
 
 #include "errors.hpp"
 #include "media_types.hpp"
@@ -14,52 +9,49 @@ namespace wharf::registry {
 
 namespace {
 
-using Poco::JSON::Object;
+// Insertion-ordered: annotations come back (in referrers listings) as the client wrote them.
+using Json = nlohmann::ordered_json;
 
 [[noreturn]] void invalid(const std::string& why) {
   throw RegistryError(ErrorCode::ManifestInvalid, why);
 }
 
-std::string stringField(const Object::Ptr& o, const char* key) {
-  if (!o->has(key)) return {};
-  Poco::Dynamic::Var v = o->get(key);
-  if (v.isEmpty()) return {};
-  if (!v.isString()) invalid(std::string("\"") + key + "\" must be a string");
-  return v.extract<std::string>();
+bool has(const Json& o, const char* key) { return o.contains(key); }
+
+std::string stringField(const Json& o, const char* key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->is_null()) return {};
+  if (!it->is_string()) invalid(std::string("\"") + key + "\" must be a string");
+  return it->get<std::string>();
 }
 
-std::string objectJson(const Object::Ptr& o, const char* key) {
-  if (!o->has(key)) return {};
-  Object::Ptr inner = o->getObject(key);
-  if (!inner) invalid(std::string("\"") + key + "\" must be an object");
-  std::ostringstream out;
-  Poco::JSON::Stringifier::condense(inner, out);
-  return out.str();
+std::string objectJson(const Json& o, const char* key) {
+  auto it = o.find(key);
+  if (it == o.end()) return {};
+  if (!it->is_object()) invalid(std::string("\"") + key + "\" must be an object");
+  return it->dump();
 }
 
-Descriptor parseDescriptor(const Poco::Dynamic::Var& v, const std::string& where) {
-  Object::Ptr o;
-  try {
-    o = v.extract<Object::Ptr>();
-  } catch (const Poco::Exception&) {
-    invalid(where + " must be an object");
-  }
-  if (!o) invalid(where + " must be an object");
+Descriptor parseDescriptor(const Json& o, const std::string& where) {
+  if (!o.is_object()) invalid(where + " must be an object");
   Descriptor d;
   d.mediaType = stringField(o, "mediaType");
   auto digest = parseDigest(stringField(o, "digest"));
   if (!digest) invalid(where + " has an invalid digest");
   d.digest = *digest;
-  if (!o->has("size")) invalid(where + " has no size");
-  Poco::Dynamic::Var size = o->get("size");
-  if (!size.isInteger() || size.convert<Poco::Int64>() < 0) invalid(where + " has an invalid size");
-  d.size = size.convert<Poco::Int64>();
+  if (!has(o, "size")) invalid(where + " has no size");
+  const Json& size = o.at("size");
+  if (!size.is_number_integer() ||
+      (size.is_number_unsigned() ? size.get<uint64_t>() > uint64_t{INT64_MAX}
+                                 : size.get<int64_t>() < 0))
+    invalid(where + " has an invalid size");
+  d.size = size.get<int64_t>();
   d.artifactType = stringField(o, "artifactType");
   d.annotationsJson = objectJson(o, "annotations");
-  d.foreign = o->has("urls");
-  if (o->has("platform")) {
-    Object::Ptr p = o->getObject("platform");
-    if (!p) invalid(where + ".platform must be an object");
+  d.foreign = has(o, "urls");
+  if (has(o, "platform")) {
+    const Json& p = o.at("platform");
+    if (!p.is_object()) invalid(where + ".platform must be an object");
     d.os = stringField(p, "os");
     d.architecture = stringField(p, "architecture");
     d.variant = stringField(p, "variant");
@@ -67,23 +59,22 @@ Descriptor parseDescriptor(const Poco::Dynamic::Var& v, const std::string& where
   return d;
 }
 
-std::vector<Descriptor> parseDescriptors(const Object::Ptr& o, const char* key, bool required) {
+std::vector<Descriptor> parseDescriptors(const Json& o, const char* key, bool required) {
   std::vector<Descriptor> out;
-  if (!o->has(key)) {
+  if (!has(o, key)) {
     if (required) invalid(std::string("\"") + key + "\" is missing");
     return out;
   }
-  Poco::JSON::Array::Ptr arr = o->getArray(key);
-  if (!arr) invalid(std::string("\"") + key + "\" must be an array");
-  for (size_t i = 0; i < arr->size(); ++i)
-    out.push_back(parseDescriptor(arr->get(static_cast<unsigned>(i)),
-                                  std::string(key) + "[" + std::to_string(i) + "]"));
+  const Json& arr = o.at(key);
+  if (!arr.is_array()) invalid(std::string("\"") + key + "\" must be an array");
+  for (size_t i = 0; i < arr.size(); ++i)
+    out.push_back(parseDescriptor(arr[i], std::string(key) + "[" + std::to_string(i) + "]"));
   return out;
 }
 
 // The media type of a manifest: its own field, else a manifest Content-Type, else guessed from
 // the shape as OCI allows.
-std::string resolveMediaType(const Object::Ptr& o, std::string_view contentType) {
+std::string resolveMediaType(const Json& o, std::string_view contentType) {
   std::string own = stringField(o, "mediaType");
   std::string header(contentType.substr(0, contentType.find(';')));
   while (!header.empty() && header.back() == ' ') header.pop_back();
@@ -97,8 +88,8 @@ std::string resolveMediaType(const Object::Ptr& o, std::string_view contentType)
   if (headerIsManifest) return header;
   if (header == media::kDockerSchema1 || header == media::kDockerSchema1Signed)
     invalid("Docker schema1 manifests are not supported");
-  if (o->has("manifests")) return std::string(media::kOciIndex);
-  if (o->has("config")) return std::string(media::kOciManifest);
+  if (has(o, "manifests")) return std::string(media::kOciIndex);
+  if (has(o, "config")) return std::string(media::kOciManifest);
   invalid("cannot tell the manifest media type");
 }
 
@@ -111,22 +102,16 @@ std::string Manifest::effectiveArtifactType() const {
 }
 
 Manifest parseManifest(std::string_view body, std::string_view contentType) {
-  Object::Ptr root;
+  Json root;
   try {
-    Poco::JSON::Parser parser;
-    Poco::Dynamic::Var v = parser.parse(std::string(body));
-    root = v.extract<Object::Ptr>();
-  } catch (const RegistryError&) {
-    throw;
-  } catch (const Poco::Exception& e) {
-    invalid("not a JSON object: " + e.displayText());
-  } catch (const std::exception& e) {
+    root = Json::parse(body);
+  } catch (const Json::exception& e) {
     invalid(std::string("not a JSON object: ") + e.what());
   }
-  if (!root) invalid("not a JSON object");
-  if (!root->has("schemaVersion")) invalid("\"schemaVersion\" is missing");
-  Poco::Dynamic::Var sv = root->get("schemaVersion");
-  if (!sv.isInteger() || sv.convert<int>() != 2)
+  if (!root.is_object()) invalid("not a JSON object");
+  if (!has(root, "schemaVersion")) invalid("\"schemaVersion\" is missing");
+  const Json& sv = root.at("schemaVersion");
+  if (!sv.is_number_integer() || sv.get<int64_t>() != 2)
     invalid("\"schemaVersion\" must be 2 (schema1 is not supported)");
 
   Manifest m;
@@ -134,16 +119,16 @@ Manifest parseManifest(std::string_view body, std::string_view contentType) {
   m.isIndex = media::isIndexType(m.mediaType);
   m.artifactType = stringField(root, "artifactType");
   m.annotationsJson = objectJson(root, "annotations");
-  if (root->has("subject")) m.subject = parseDescriptor(root->get("subject"), "subject");
+  if (has(root, "subject")) m.subject = parseDescriptor(root.at("subject"), "subject");
   if (m.isIndex) {
     m.manifests = parseDescriptors(root, "manifests", true);
-    if (root->has("config") || root->has("layers"))
+    if (has(root, "config") || has(root, "layers"))
       invalid("an index has no \"config\" or \"layers\"");
   } else {
-    if (!root->has("config")) invalid("\"config\" is missing");
-    m.config = parseDescriptor(root->get("config"), "config");
+    if (!has(root, "config")) invalid("\"config\" is missing");
+    m.config = parseDescriptor(root.at("config"), "config");
     m.layers = parseDescriptors(root, "layers", m.mediaType == media::kDockerManifest);
-    if (root->has("manifests")) invalid("an image manifest has no \"manifests\"");
+    if (has(root, "manifests")) invalid("an image manifest has no \"manifests\"");
   }
   return m;
 }

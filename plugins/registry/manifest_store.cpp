@@ -1,7 +1,6 @@
 #include "manifest_store.hpp"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
+#include <nlohmann/json.hpp>
 
 #include "errors.hpp"
 #include "layout.hpp"
@@ -14,15 +13,13 @@ namespace {
 
 // Best effort media type of a manifest this registry does not parse fully.
 std::string guessMediaType(const std::string& body) {
-  try {
-    Poco::JSON::Parser parser;
-    auto obj = parser.parse(body).extract<Poco::JSON::Object::Ptr>();
-    if (obj && obj->has("mediaType")) return obj->getValue<std::string>("mediaType");
-    if (obj && obj->has("signatures")) return std::string(media::kDockerSchema1Signed);
-    if (obj && obj->has("schemaVersion") && obj->getValue<int>("schemaVersion") == 1)
-      return std::string(media::kDockerSchema1);
-  } catch (...) {
-  }
+  const auto obj = nlohmann::json::parse(body, nullptr, false);
+  if (!obj.is_object()) return "application/json";
+  if (auto m = obj.find("mediaType"); m != obj.end() && m->is_string())
+    return m->get<std::string>();
+  if (obj.contains("signatures")) return std::string(media::kDockerSchema1Signed);
+  if (auto v = obj.find("schemaVersion"); v != obj.end() && v->is_number_integer() && *v == 1)
+    return std::string(media::kDockerSchema1);
   return "application/json";
 }
 
