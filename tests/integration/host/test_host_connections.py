@@ -16,7 +16,6 @@ import socket
 import ssl
 import time
 
-import pytest
 
 from conftest import wait_until
 
