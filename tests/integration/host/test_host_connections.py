@@ -16,7 +16,6 @@ import socket
 import ssl
 import time
 
-
 from conftest import wait_until
 
 # Up to ~450 client sockets at once, plus wharfd's own: take what the hard limit allows.
