@@ -6,6 +6,7 @@ import hashlib
 import os
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -114,7 +115,8 @@ def test_sigkill_during_50_concurrent_pushes(wharfd_factory):
 
     with concurrent.futures.ThreadPoolExecutor(50) as pool:
         futures = [pool.submit(push, b) for b in blobs]
-        time.sleep(1.0)
+        # the kill lands while most pushes are sending their bodies
+        wait_until(lambda: w.requests_in_flight() >= 25, timeout=20, what="25 pushes in flight")
         w.proc.kill()
         w.proc.wait()
         w.proc = None
@@ -141,6 +143,112 @@ def test_sigkill_during_50_concurrent_pushes(wharfd_factory):
             assert r.status_code in (200, 404)
             if r.status_code == 200:
                 assert r.content == data
+
+
+def _kill(w):
+    w.proc.kill()
+    w.proc.wait()
+    w.proc = None
+    w.log.close()
+
+
+def _verify_blob_dirs(w, repo):
+    """Every blob directory holds a committed blob whose data verifies against its name, or is
+    empty (a kill between its creation and the rename of the data into it) and unknown."""
+    for p in _blob_dirs(w):
+        if (p / "data").exists():
+            assert hashlib.sha256((p / "data").read_bytes()).hexdigest() == p.name, \
+                f"{p}/data does not verify against its digest"
+        else:
+            assert not any(p.iterdir()), f"{p} holds something other than a committed blob"
+            r = requests.head(f"{w.url}/v2/{repo}/blobs/sha256:{p.name}", timeout=10)
+            assert r.status_code == 404, f"HEAD of the empty blob dir {p.name}: {r.status_code}"
+
+
+def _assert_served_exactly_or_unknown(w, repo, data, committed):
+    d = digest(data)
+    head = requests.head(f"{w.url}/v2/{repo}/blobs/{d}", timeout=10)
+    r = requests.get(f"{w.url}/v2/{repo}/blobs/{d}", timeout=10)
+    if committed:
+        assert head.status_code == 200 and r.status_code == 200, (d, head.status_code, r.status_code)
+    else:
+        assert head.status_code in (200, 404) and r.status_code == head.status_code, \
+            (d, head.status_code, r.status_code)
+    if r.status_code == 200:
+        assert int(head.headers["Content-Length"]) == len(data), (d, head.headers, len(data))
+        assert len(r.content) == len(data) and r.content == data, \
+            f"{d}: {len(r.content)} bytes served for {len(data)} (a partial or wrong blob)"
+
+
+def test_sigkill_rounds_during_concurrent_pushes(wharfd_factory, tmp_path):
+    """8 rounds on one storage root: 20 slow chunked pushes (6 small ones that finish, 14 larger
+    ones that take seconds to send), SIGKILL once some have been answered 201 and 10 or more requests are in
+    flight, restart on the same root: nothing partial is ever served, every committed blob (of
+    this round and the earlier ones) is served exactly, and the registry still works after."""
+    root = tmp_path / "shared-storage"
+    repo = "fault/rounds"
+    committed = []  # blobs answered 201 in any round
+    interrupted = 0
+    for rnd in range(8):
+        w = wharfd_factory(name=f"round{rnd}", storage_root=root)
+        # (data, pause between 16 KB pieces): a load generator's pacing, not a wait for a state
+        blobs = [(os.urandom(100_000 + i * 1_000), 0.005) for i in range(6)]
+        blobs += [(os.urandom(250_000 + (i * 10_007 + rnd * 7_919) % 150_000), 0.1)
+                  for i in range(14)]
+        stop = threading.Event()
+        done = []
+
+        def push(data, pause):
+            s = requests.Session()
+            try:
+                r = s.post(f"{w.url}/v2/{repo}/blobs/uploads/", timeout=10)
+                loc = w.url + r.headers["Location"]
+
+                def gen():
+                    for i in range(0, len(data), 16384):
+                        if stop.is_set():
+                            raise IOError("stopped")
+                        time.sleep(pause)
+                        yield data[i:i + 16384]
+                r = s.patch(loc, data=gen(), timeout=10)
+                if r.status_code != 202:
+                    return r.status_code
+                r = s.put(w.url + r.headers["Location"], params={"digest": digest(data)},
+                          timeout=10)
+                if r.status_code == 201:
+                    done.append(data)
+                return r.status_code
+            except (requests.RequestException, IOError, KeyError):
+                return None
+
+        with concurrent.futures.ThreadPoolExecutor(len(blobs)) as pool:
+            futures = [pool.submit(push, *b) for b in blobs]
+            wait_until(lambda: len(done) >= 3 and w.requests_in_flight() >= 10, timeout=20,
+                       proc=w.proc, what=f"3 pushes done and 10 requests in flight (round {rnd})")
+            _kill(w)
+            stop.set()
+            results = [f.result() for f in futures]
+        blobs = [data for data, _ in blobs]
+        assert all(r in (201, None) for r in results), f"round {rnd}: {results}"
+        assert results.count(201) < len(blobs), f"round {rnd}: the kill interrupted no push"
+        interrupted += results.count(None)
+        w.start()
+        _verify_blob_dirs(w, repo)
+        for data, result in zip(blobs, results):
+            _assert_served_exactly_or_unknown(w, repo, data, committed=result == 201)
+            if result == 201:
+                committed.append(data)
+        for data in committed:  # the earlier rounds' blobs survive the later kills
+            _assert_served_exactly_or_unknown(w, repo, data, committed=True)
+        rc = w.stop()
+        assert rc == 0, f"round {rnd}: wharfd exited with {rc}:\n{w.log_text()}"
+    assert interrupted > 0 and committed
+    w = wharfd_factory(name="after", storage_root=root)
+    data = os.urandom(250_000)
+    assert push_blob(w.url, repo, data) == digest(data)
+    r = requests.get(f"{w.url}/v2/{repo}/blobs/{digest(data)}", timeout=10)
+    assert r.status_code == 200 and r.content == data
+    _verify_blob_dirs(w, repo)
 
 
 @pytest.fixture
