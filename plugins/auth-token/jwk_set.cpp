@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "base64.hpp"
+#include "json_member.hpp"
 
 namespace wharf::auth {
 
@@ -19,11 +20,9 @@ using Json = nlohmann::json;
 
 // A string member, "" when absent; throws when it is not a string.
 std::string member(const Json& o, const char* name) {
-  auto it = o.find(name);
-  if (it == o.end()) return "";
-  if (!it->is_string())
-    throw std::invalid_argument(std::string("JWK \"") + name + "\" is not a string");
-  return it->get<std::string>();
+  auto v = stringMember(o, name);
+  if (!v) throw std::invalid_argument(std::string("JWK \"") + name + "\" is not a string");
+  return *v;
 }
 
 std::string field(const Json& o, const char* name) {

@@ -1,6 +1,7 @@
 #include "jwt.hpp"
 
 #include "base64.hpp"
+#include "json_member.hpp"
 
 namespace wharf::auth {
 
@@ -10,15 +11,6 @@ namespace {
 nlohmann::json parseObject(const std::string& json) {
   nlohmann::json v = nlohmann::json::parse(json, nullptr, false);
   return v.is_object() ? v : nlohmann::json();
-}
-
-// A header member that must be a string when present.
-bool headerString(const nlohmann::json& h, const char* name, std::string& out) {
-  auto it = h.find(name);
-  if (it == h.end()) return true;
-  if (!it->is_string()) return false;
-  out = it->get<std::string>();
-  return true;
 }
 
 }  // namespace
@@ -44,7 +36,12 @@ std::optional<Jwt> parseJwt(const std::string& token, std::string& why) {
     why = "header or claims are not JSON objects";
     return std::nullopt;
   }
-  bool ok = headerString(h, "alg", jwt.alg) && headerString(h, "kid", jwt.kid);
+  auto alg = stringMember(h, "alg"), kid = stringMember(h, "kid");
+  bool ok = alg && kid;
+  if (ok) {
+    jwt.alg = *alg;
+    jwt.kid = *kid;
+  }
   if (auto x5c = h.find("x5c"); ok && x5c != h.end()) {
     ok = x5c->is_array();
     for (size_t i = 0; ok && i < x5c->size(); ++i) {

@@ -1,9 +1,9 @@
 #include "token_claims.hpp"
 
 #include <cmath>
-#include <optional>
 #include <stdexcept>
 
+#include "json_member.hpp"
 #include "wharf/auth.h"
 
 namespace wharf::auth {
@@ -11,14 +11,6 @@ namespace wharf::auth {
 namespace {
 
 using Json = nlohmann::json;
-
-// The string member `name`, or "" when it is absent; nullopt when it is there but not a string.
-std::optional<std::string> stringClaim(const Json& c, const char* name) {
-  auto it = c.find(name);
-  if (it == c.end()) return std::string();
-  if (!it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
 
 bool audienceMatches(const Json& c, const std::string& service) {
   auto it = c.find("aud");
@@ -69,7 +61,7 @@ bool checkClaims(const Json& c, const ClaimPolicy& p, std::time_t now, std::stri
       why = "claims are not a JSON object";
       return false;
     }
-    auto iss = stringClaim(c, "iss");
+    auto iss = stringMember(c, "iss");
     if (!iss || *iss != p.issuer) {
       why = "wrong issuer";
       return false;
@@ -104,8 +96,8 @@ uint32_t grantedByAccess(const Json& c, const std::string& type, const std::stri
   uint32_t out = 0;
   for (const Json& entry : *access) {
     if (!entry.is_object()) continue;
-    auto t = stringClaim(entry, "type");
-    auto n = stringClaim(entry, "name");
+    auto t = stringMember(entry, "type");
+    auto n = stringMember(entry, "name");
     if (!t || !n || *t != type || *n != name) continue;
     auto actions = entry.find("actions");
     if (actions == entry.end() || !actions->is_array()) continue;
@@ -115,6 +107,6 @@ uint32_t grantedByAccess(const Json& c, const std::string& type, const std::stri
   return out;
 }
 
-std::string subjectOf(const Json& c) { return stringClaim(c, "sub").value_or(""); }
+std::string subjectOf(const Json& c) { return stringMember(c, "sub").value_or(""); }
 
 }  // namespace wharf::auth

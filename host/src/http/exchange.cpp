@@ -116,32 +116,28 @@ int64_t HttpExchange::malformed_body(const std::string& why) {
 
 int64_t HttpExchange::read_chunked(char* buf, size_t size) {
   std::string line;
+  // The client went away: the body is broken, not malformed.
+  auto closed = [this] {
+    broken_ = true;
+    return int64_t{-1};
+  };
   for (;;) {
     if (chunk_left_ > 0) {
       long n = connection_.read(buf, std::min<uint64_t>(size, chunk_left_), limits_.timeout);
-      if (n <= 0) {
-        broken_ = true;
-        return -1;
-      }
+      if (n <= 0) return closed();
       chunk_left_ -= static_cast<uint64_t>(n);
       if (chunk_left_ == 0) chunk_crlf_ = true;
       return n;
     }
     if (chunk_crlf_) {
       auto r = connection_.read_line(line, 0, limits_.timeout);
-      if (r == Connection::Line::Closed) {
-        broken_ = true;
-        return -1;
-      }
+      if (r == Connection::Line::Closed) return closed();
       if (r != Connection::Line::Ok || !line.empty())
         return malformed_body("chunk data not followed by CRLF");
       chunk_crlf_ = false;
     }
     auto r = connection_.read_line(line, kMaxChunkLine, limits_.timeout);
-    if (r == Connection::Line::Closed) {
-      broken_ = true;
-      return -1;
-    }
+    if (r == Connection::Line::Closed) return closed();
     if (r != Connection::Line::Ok) return malformed_body("chunk size line not ending in CRLF");
     std::optional<uint64_t> chunk = parse_chunk_size(line);
     if (!chunk) return malformed_body("bad chunk size '" + line.substr(0, 40) + "'");
@@ -151,10 +147,7 @@ int64_t HttpExchange::read_chunked(char* buf, size_t size) {
     }
     for (size_t lines = 0;; ++lines) {  // trailer fields, dropped
       r = connection_.read_line(line, kMaxChunkLine, limits_.timeout);
-      if (r == Connection::Line::Closed) {
-        broken_ = true;
-        return -1;
-      }
+      if (r == Connection::Line::Closed) return closed();
       if (r != Connection::Line::Ok || lines > kMaxTrailerLines)
         return malformed_body("malformed trailer");
       if (line.empty()) break;

@@ -28,18 +28,14 @@ constexpr uint64_t kDiscardLimit = 1 << 20;  // body bytes skipped to keep a con
 constexpr double kNextRequestWait = 0.002;
 
 // Reads what the client has sent within kNextRequestWait into the buffer; false when the
-// connection ended (the caller drops it).
+// connection ended (the caller drops it). A read comes first: TLS may hold decrypted bytes that
+// the descriptor does not show.
 bool await_next_request(Connection& c) {
-  Transport& t = c.transport();
-  if (!t.tls() && !t.wait(POLLIN, kNextRequestWait)) return true;  // nothing yet: not an error
   for (int i = 0; i < 4; ++i) {
     long n = c.fill();
     if (n > 0) continue;
-    if (n == Transport::kWantRead || n == Transport::kWantWrite) {
-      if (i == 0 && t.tls() && t.wait(POLLIN, kNextRequestWait)) continue;
-      return true;
-    }
-    return false;  // closed or failed
+    if (n == Transport::kClosed || n == Transport::kError) return false;
+    if (i > 0 || !c.transport().wait(POLLIN, kNextRequestWait)) return true;  // nothing (more) yet
   }
   return true;
 }

@@ -44,7 +44,6 @@ class Listener {
   // Stops accepting, closes idle keep-alive connections and joins the workers.
   void stop();
   int in_flight() const { return in_flight_.load(); }
-  size_t open_connections() const { return room_ ? room_->open_connections() : 0; }
   // Seconds since a request last finished, and whether every worker is busy (watchdog).
   bool stalled(double seconds) const;
 

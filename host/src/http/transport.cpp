@@ -94,10 +94,7 @@ bool Transport::wait(short events, double timeout) {
     pollfd p{fd_, events, 0};
     int rc = ::poll(&p, 1, static_cast<int>(left > INT_MAX ? INT_MAX : left));
     if (rc > 0) return true;  // ready, or an error/hang-up the next call reports
-    if (rc == 0) {
-      timed_out_ = true;
-      return false;
-    }
+    if (rc == 0) return false;
     if (errno != EINTR) return false;
   }
 }

@@ -32,13 +32,12 @@ class Transport {
   long send_some(const char* data, size_t size);
 
   // Waits (poll) up to `timeout` seconds between bytes: a byte count > 0, kClosed, or kError
-  // (also on timeout, with timed_out() true).
+  // (also on timeout).
   long recv_wait(char* buf, size_t size, double timeout);
   // Sends everything, waiting up to `timeout` seconds for each step; false on error or timeout.
   bool send_all(const char* data, size_t size, double timeout);
   // Waits until the descriptor is ready for `events` (POLLIN/POLLOUT); false on timeout.
   bool wait(short events, double timeout);
-  bool timed_out() const { return timed_out_; }
 
   // Ends the write side (TLS close_notify, then TCP FIN); reads still work.
   void shutdown_send();
@@ -50,7 +49,6 @@ class Transport {
 
   int fd_;
   SSL* ssl_ = nullptr;
-  bool timed_out_ = false;
 };
 
 }  // namespace wharf::host

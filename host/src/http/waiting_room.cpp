@@ -148,11 +148,6 @@ void WaitingRoom::stop() {
   returns_.clear();
 }
 
-size_t WaitingRoom::open_connections() const {
-  std::lock_guard lock(admissions_->mutex);
-  return admissions_->total;
-}
-
 void WaitingRoom::watch(Waiter* w, uint32_t events) {
   if (w->events == events) return;
   epoll_event ev{};
@@ -165,7 +160,6 @@ void WaitingRoom::watch(Waiter* w, uint32_t events) {
 void WaitingRoom::remove(Waiter* w) {
   if (w->events) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, w->conn->transport().fd(), nullptr);
   waiters_.erase(w);
-  waiting_count_ = waiters_.size();
 }
 
 void WaitingRoom::loop() {
@@ -201,7 +195,6 @@ void WaitingRoom::loop() {
   }
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
   waiters_.clear();
-  waiting_count_ = 0;
 }
 
 void WaitingRoom::accept_all() {
@@ -214,12 +207,11 @@ void WaitingRoom::accept_all() {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if ((errno == EMFILE || errno == ENFILE) && reserve_fd_ >= 0) {
         // Out of descriptors: take the connection with the reserve and close it at once, so that
-        // the backlog does not keep the loop busy; log it once a sweep.
+        // the backlog does not keep the loop busy.
         ::close(reserve_fd_);
         int victim = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (victim >= 0) ::close(victim);
         reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        ++counts_.full;
         continue;
       }
       return;  // EAGAIN: accepted everything; other errors: try again on the next event
@@ -242,10 +234,8 @@ void WaitingRoom::admit(int fd, const std::string& client) {
     size_t& mine = admissions_->by_client[client];
     if (config_.max_connections && admissions_->total >= config_.max_connections) {
       refusal = "the listener has max_connections open";
-      ++counts_.full;
     } else if (config_.max_connections_per_client && mine >= config_.max_connections_per_client) {
       refusal = "this client has max_connections_per_client open";
-      ++counts_.client_full;
     } else {
       ++mine;
       ++admissions_->total;
@@ -286,7 +276,6 @@ WaitingRoom::Waiter* WaitingRoom::add(std::unique_ptr<Connection> connection) {
   w->conn = std::move(connection);
   Waiter* raw = w.get();
   waiters_.emplace(raw, std::move(w));
-  waiting_count_ = waiters_.size();
   return raw;
 }
 
@@ -352,7 +341,6 @@ void WaitingRoom::read_head(Waiter* w) {
     return;
   }
   if (p.state == HeadParse::State::Error) {
-    ++counts_.bad_head;
     const int status = p.error.status;
     refuse(w, status,
            status == 431   ? "request_header_fields_too_large"
@@ -367,10 +355,8 @@ void WaitingRoom::read_head(Waiter* w) {
   w->events = 0;
   if (dispatch_(item)) {
     waiters_.erase(w);
-    waiting_count_ = waiters_.size();
     return;
   }
-  ++counts_.busy;
   w->conn = std::move(item.connection);
   refuse(w, 503, "unavailable",
          "every worker of listener " + config_.name + " is busy and its queue is full");
@@ -412,7 +398,6 @@ void WaitingRoom::sweep(Clock::time_point now) {
     if (now >= w->deadline) late.push_back(w);
   for (Waiter* w : late) {
     if (w->state == Waiter::State::Head && w->got_bytes) {
-      ++counts_.head_timeout;
       refuse(w, 408, "request_timeout",
              "the request head did not arrive within header_timeout on listener " + config_.name);
     } else {

@@ -37,11 +37,6 @@ struct WaitingRoomConfig {
   size_t max_connections_per_client = 0;  // from one address (0 = unlimited)
 };
 
-// Counts of refusals by reason, for metrics and tests.
-struct WaitingRoomCounts {
-  std::atomic<uint64_t> full{0}, client_full{0}, busy{0}, bad_head{0}, head_timeout{0};
-};
-
 class WaitingRoom {
  public:
   // dispatch: hands a complete request to the workers; false when they have no room (the room
@@ -60,10 +55,6 @@ class WaitingRoom {
   void close_waiting();
   // Stops accepting and closes everything waiting; joins the thread.
   void stop();
-
-  size_t open_connections() const;
-  size_t waiting_connections() const { return waiting_count_.load(); }
-  const WaitingRoomCounts& counts() const { return counts_; }
 
  private:
   struct Waiter;
@@ -94,11 +85,9 @@ class WaitingRoom {
   std::atomic<bool> stop_{false};
   std::atomic<bool> close_waiting_{false};
   std::unordered_map<Waiter*, std::unique_ptr<Waiter>> waiters_;
-  std::atomic<size_t> waiting_count_{0};
   std::mutex returns_mutex_;
   std::vector<std::pair<std::unique_ptr<Connection>, bool>> returns_;  // (connection, closing)
   std::shared_ptr<Admissions> admissions_;
-  WaitingRoomCounts counts_;
 };
 
 }  // namespace wharf::host

@@ -63,11 +63,6 @@ void WorkerPool::run() {
   }
 }
 
-int WorkerPool::busy() const {
-  std::lock_guard lock(mutex_);
-  return static_cast<int>(threads_.size()) - idle_;
-}
-
 void WorkerPool::stop() {
   std::vector<std::thread> threads;
   {

@@ -33,7 +33,6 @@ class WorkerPool {
   bool submit(WorkItem& item);
   // Serves what is queued, then ends every thread.
   void stop();
-  int busy() const;
 
  private:
   void run();
@@ -43,7 +42,7 @@ class WorkerPool {
   const int max_threads_;
   const size_t max_queued_;
   Handler handler_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<WorkItem> queue_;
   std::vector<std::thread> threads_;
