@@ -1,6 +1,6 @@
 #include "api_error.hpp"
 
-#include "json_writer.hpp"
+#include "wharf/cpp/json.hpp"
 
 namespace wharf::inference {
 
@@ -28,20 +28,13 @@ std::string ApiError::type() const {
 }
 
 std::string ApiError::json() const {
-  JsonWriter w;
-  w.begin_object().key("error").begin_object();
-  w.field("message", std::string(what())).field("type", type());
-  w.key("param");
-  if (param_.empty())
-    w.null();
-  else
-    w.value(param_);
-  w.field("code", status_).end_object();
-  w.field("object", "error")
-      .field("message", std::string(what()))
-      .field("type", type())
-      .field("code", status_);
-  return w.end_object().str();
+  const Json param = param_.empty() ? Json(nullptr) : Json(param_);
+  return toJsonText(
+      Json{{"error", {{"message", what()}, {"type", type()}, {"param", param}, {"code", status_}}},
+           {"object", "error"},
+           {"message", what()},
+           {"type", type()},
+           {"code", status_}});
 }
 
 }  // namespace wharf::inference

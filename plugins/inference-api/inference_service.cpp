@@ -6,10 +6,10 @@
 #include <chrono>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "api_error.hpp"
 #include "generation.hpp"
+#include "wharf/cpp/json.hpp"
 #include "wharf/cpp/secret_file.hpp"
 
 namespace wharf::inference {
@@ -177,16 +177,15 @@ void InferenceService::check_model(const std::string& model) const {
 }
 
 void InferenceService::models(Exchange& ex) {
-  JsonWriter w;
-  w.begin_object().field("object", "list").key("data").begin_array().begin_object();
-  w.field("id", served_name_)
-      .field("object", "model")
-      .field("created", unix_now())
-      .field("owned_by", "wharf");
-  w.field("root", engine_model_);
-  w.key("parent").null().field("max_model_len", max_model_len_);
-  w.end_object().end_array().end_object();
-  ex.respond(200, "application/json", w.str());
+  const Json model = {{"id", served_name_},
+                      {"object", "model"},
+                      {"created", unix_now()},
+                      {"owned_by", "wharf"},
+                      {"root", engine_model_},
+                      {"parent", nullptr},
+                      {"max_model_len", max_model_len_}};
+  ex.respond(200, "application/json",
+             toJsonText(Json{{"object", "list"}, {"data", Json::array({model})}}));
 }
 
 std::string InferenceService::token_text(int32_t token) const {
@@ -405,14 +404,10 @@ void InferenceService::tokenize(Exchange& ex) {
   } catch (const Error& e) {
     throw engine_error(e);
   }
-  JsonWriter w;
-  w.begin_object()
-      .field("count", static_cast<uint64_t>(tokens.size()))
-      .field("max_model_len", max_model_len_);
-  w.key("tokens").begin_array();
-  for (auto t : tokens) w.value(t);
-  w.end_array().end_object();
-  ex.respond(200, "application/json", w.str());
+  ex.respond(200, "application/json",
+             toJsonText(Json{{"count", static_cast<uint64_t>(tokens.size())},
+                             {"max_model_len", max_model_len_},
+                             {"tokens", tokens}}));
 }
 
 void InferenceService::detokenize(Exchange& ex) {
@@ -425,8 +420,7 @@ void InferenceService::detokenize(Exchange& ex) {
   } catch (const Error& e) {
     throw engine_error(e);
   }
-  JsonWriter w;
-  ex.respond(200, "application/json", w.begin_object().field("prompt", text).end_object().str());
+  ex.respond(200, "application/json", toJsonText(Json{{"prompt", text}}));
 }
 
 void InferenceService::engine_stats(Exchange& ex) {

@@ -3,17 +3,17 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 
 #include "api_error.hpp"
+#include "wharf/cpp/json.hpp"
 
 namespace wharf::inference {
 
 namespace {
 
-// Insertion-ordered, with integers and floats apart: the messages reach the chat template exactly
-// as the client wrote them (sorted members or 1.0 written as 1 would change the prompt).
-using Json = nlohmann::ordered_json;
+// wharf::Json is insertion-ordered, with integers and floats apart: the messages reach the chat
+// template exactly as the client wrote them (sorted members or 1.0 written as 1 would change the
+// prompt).
 
 Json parse_object(const std::string& body) {
   Json v;
@@ -113,7 +113,7 @@ std::string messages_json(const Json& o) {
     }
     content = text;
   }
-  return msgs.dump();
+  return toJsonText(msgs);
 }
 
 // Fields shared by both endpoints.

@@ -1,109 +1,100 @@
 #include "responses.hpp"
 
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
 namespace wharf::inference {
 
-void ResponseWriter::header(JsonWriter& w, bool streaming) const {
-  w.field("id", id_);
-  w.field("object",
-          chat_ ? (streaming ? "chat.completion.chunk" : "chat.completion") : "text_completion");
-  w.field("created", created_);
-  w.field("model", model_);
+namespace {
+
+// A logprob as JSON writes it: the float's shortest digits (-0.12345679, not the 17 digits of its
+// double), -9999.0 for -inf as OpenAI answers, null for NaN.
+Json logprobJson(float lp) {
+  if (std::isnan(lp)) return nullptr;
+  if (std::isinf(lp)) return lp < 0 ? -9999.0 : 9999.0;
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf - 1, lp).ptr;
+  *end = '\0';
+  return std::strtod(buf, nullptr);
 }
 
-void ResponseWriter::usage(JsonWriter& w, const Usage& u) const {
-  w.key("usage").begin_object();
-  w.field("prompt_tokens", u.prompt_tokens);
-  w.field("total_tokens", u.prompt_tokens + u.completion_tokens);
-  w.field("completion_tokens", u.completion_tokens);
-  w.key("prompt_tokens_details")
-      .begin_object()
-      .field("cached_tokens", u.cached_tokens)
-      .end_object();
-  w.end_object();
+Json optionalString(const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); }
+
+}  // namespace
+
+Json ResponseWriter::header(bool streaming) const {
+  return {{"id", id_},
+          {"object",
+           chat_ ? (streaming ? "chat.completion.chunk" : "chat.completion") : "text_completion"},
+          {"created", created_},
+          {"model", model_}};
 }
 
-void ResponseWriter::logprobs(JsonWriter& w, const std::vector<TokenLogprob>& lps,
-                              size_t text_offset) const {
-  w.key("logprobs");
-  if (lps.empty()) {
-    w.null();
-    return;
-  }
+Json ResponseWriter::usage(const Usage& u) const {
+  return {{"prompt_tokens", u.prompt_tokens},
+          {"total_tokens", u.prompt_tokens + u.completion_tokens},
+          {"completion_tokens", u.completion_tokens},
+          {"prompt_tokens_details", {{"cached_tokens", u.cached_tokens}}}};
+}
+
+Json ResponseWriter::logprobs(const std::vector<TokenLogprob>& lps, size_t text_offset) const {
+  if (lps.empty()) return nullptr;
   if (chat_) {
-    auto bytes = [&](const std::string& s) {
-      w.key("bytes").begin_array();
-      for (unsigned char c : s) w.value(static_cast<int>(c));
-      w.end_array();
+    auto entry = [](const std::string& token, float lp) {
+      Json bytes = Json::array();
+      for (unsigned char c : token) bytes.push_back(static_cast<int>(c));
+      return Json{{"token", token}, {"logprob", logprobJson(lp)}, {"bytes", std::move(bytes)}};
     };
-    w.begin_object().key("content").begin_array();
+    Json content = Json::array();
     for (auto& lp : lps) {
-      std::string tok = token_text_(lp.token);
-      w.begin_object().field("token", tok).field("logprob", static_cast<double>(lp.logprob));
-      bytes(tok);
-      w.key("top_logprobs").begin_array();
-      for (auto& [id, v] : lp.top) {
-        std::string t = token_text_(id);
-        w.begin_object().field("token", t).field("logprob", static_cast<double>(v));
-        bytes(t);
-        w.end_object();
-      }
-      w.end_array().end_object();
+      Json e = entry(token_text_(lp.token), lp.logprob);
+      Json top = Json::array();
+      for (auto& [id, v] : lp.top) top.push_back(entry(token_text_(id), v));
+      e["top_logprobs"] = std::move(top);
+      content.push_back(std::move(e));
     }
-    w.end_array().end_object();
-    return;
+    return {{"content", std::move(content)}};
   }
-  std::vector<std::string> texts;
-  for (auto& lp : lps) texts.push_back(token_text_(lp.token));
-  w.begin_object();
-  w.key("text_offset").begin_array();
+  Json offsets = Json::array(), token_logprobs = Json::array(), tokens = Json::array(),
+       top_logprobs = Json::array();
   size_t offset = text_offset;
-  for (auto& t : texts) {
-    w.value(static_cast<uint64_t>(offset));
-    offset += t.size();
-  }
-  w.end_array();
-  w.key("token_logprobs").begin_array();
-  for (auto& lp : lps) w.value(static_cast<double>(lp.logprob));
-  w.end_array();
-  w.key("tokens").begin_array();
-  for (auto& t : texts) w.value(t);
-  w.end_array();
-  w.key("top_logprobs").begin_array();
   for (auto& lp : lps) {
-    w.begin_object();
-    for (auto& [id, v] : lp.top) w.field(token_text_(id), static_cast<double>(v));
-    w.end_object();
+    std::string text = token_text_(lp.token);
+    offsets.push_back(static_cast<uint64_t>(offset));
+    offset += text.size();
+    token_logprobs.push_back(logprobJson(lp.logprob));
+    tokens.push_back(std::move(text));
+    Json top = Json::object();
+    for (auto& [id, v] : lp.top) top[token_text_(id)] = logprobJson(v);
+    top_logprobs.push_back(std::move(top));
   }
-  w.end_array();
-  w.end_object();
+  return {{"text_offset", std::move(offsets)},
+          {"token_logprobs", std::move(token_logprobs)},
+          {"tokens", std::move(tokens)},
+          {"top_logprobs", std::move(top_logprobs)}};
 }
 
 std::string ResponseWriter::full(const std::vector<ChoiceResult>& choices, const Usage& u) const {
-  JsonWriter w;
-  w.begin_object();
-  header(w, false);
-  w.key("choices").begin_array();
+  Json body = header(false);
+  Json list = Json::array();
   for (size_t i = 0; i < choices.size(); ++i) {
     const ChoiceResult& c = choices[i];
-    w.begin_object().field("index", static_cast<uint64_t>(i));
+    Json choice = {{"index", static_cast<uint64_t>(i)}};
     if (chat_) {
-      w.key("message").begin_object().field("role", "assistant").field("content", c.text);
-      w.key("tool_calls").begin_array().end_array().end_object();
+      choice["message"] = {
+          {"role", "assistant"}, {"content", c.text}, {"tool_calls", Json::array()}};
     } else {
-      w.field("text", c.text);
+      choice["text"] = c.text;
     }
-    logprobs(w, c.logprobs, 0);
-    w.field("finish_reason", c.finish_reason);
-    w.key("stop_reason");
-    if (c.stop_reason)
-      w.value(*c.stop_reason);
-    else
-      w.null();
-    w.end_object();
+    choice["logprobs"] = logprobs(c.logprobs, 0);
+    choice["finish_reason"] = c.finish_reason;
+    choice["stop_reason"] = optionalString(c.stop_reason);
+    list.push_back(std::move(choice));
   }
-  w.end_array();
-  usage(w, u);
-  return w.end_object().str();
+  body["choices"] = std::move(list);
+  body["usage"] = usage(u);
+  return toJsonText(body);
 }
 
 std::string ResponseWriter::chunk(size_t index, const std::string& text,
@@ -111,39 +102,28 @@ std::string ResponseWriter::chunk(size_t index, const std::string& text,
                                   const std::optional<std::string>& finish_reason,
                                   const std::optional<std::string>& stop_reason, bool role_only,
                                   size_t text_offset) const {
-  JsonWriter w;
-  w.begin_object();
-  header(w, true);
-  w.key("choices").begin_array().begin_object().field("index", static_cast<uint64_t>(index));
+  Json body = header(true);
+  Json choice = {{"index", static_cast<uint64_t>(index)}};
   if (chat_) {
-    w.key("delta").begin_object();
-    if (role_only) w.field("role", "assistant");
-    w.field("content", text).end_object();
+    Json delta = Json::object();
+    if (role_only) delta["role"] = "assistant";
+    delta["content"] = text;
+    choice["delta"] = std::move(delta);
   } else {
-    w.field("text", text);
+    choice["text"] = text;
   }
-  logprobs(w, lps, text_offset);
-  w.key("finish_reason");
-  if (finish_reason)
-    w.value(*finish_reason);
-  else
-    w.null();
-  w.key("stop_reason");
-  if (stop_reason)
-    w.value(*stop_reason);
-  else
-    w.null();
-  w.end_object().end_array();
-  return w.end_object().str();
+  choice["logprobs"] = logprobs(lps, text_offset);
+  choice["finish_reason"] = optionalString(finish_reason);
+  choice["stop_reason"] = optionalString(stop_reason);
+  body["choices"] = Json::array({std::move(choice)});
+  return toJsonText(body);
 }
 
 std::string ResponseWriter::usage_chunk(const Usage& u) const {
-  JsonWriter w;
-  w.begin_object();
-  header(w, true);
-  w.key("choices").begin_array().end_array();
-  usage(w, u);
-  return w.end_object().str();
+  Json body = header(true);
+  body["choices"] = Json::array();
+  body["usage"] = usage(u);
+  return toJsonText(body);
 }
 
 }  // namespace wharf::inference

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "generation.hpp"
-#include "json_writer.hpp"
+#include "wharf/cpp/json.hpp"
 
 namespace wharf::inference {
 
@@ -49,9 +49,10 @@ class ResponseWriter {
   std::string usage_chunk(const Usage& usage) const;
 
  private:
-  void header(JsonWriter& w, bool streaming) const;
-  void usage(JsonWriter& w, const Usage& u) const;
-  void logprobs(JsonWriter& w, const std::vector<TokenLogprob>& lps, size_t text_offset) const;
+  // {"id", "object", "created", "model"}: the members every body starts with.
+  Json header(bool streaming) const;
+  Json usage(const Usage& u) const;
+  Json logprobs(const std::vector<TokenLogprob>& lps, size_t text_offset) const;
 
   bool chat_;
   std::string id_;

@@ -1,6 +1,6 @@
 #include "errors.hpp"
 
-#include "json_writer.hpp"
+#include "wharf/cpp/json.hpp"
 
 namespace wharf::registry {
 
@@ -51,16 +51,9 @@ RegistryError::RegistryError(ErrorCode code, int status, std::string message, st
       detail_(std::move(detail)) {}
 
 std::string errorBody(ErrorCode code, const std::string& message, const std::string& detail) {
-  std::string out = "{\"errors\":[{\"code\":\"";
-  out += errorCodeName(code);
-  out += "\",\"message\":";
-  out += jsonString(message);
-  if (!detail.empty()) {
-    out += ",\"detail\":";
-    out += jsonString(detail);
-  }
-  out += "}]}\n";
-  return out;
+  Json error = {{"code", errorCodeName(code)}, {"message", message}};
+  if (!detail.empty()) error["detail"] = detail;
+  return toJsonText(Json{{"errors", Json::array({std::move(error)})}}) + "\n";
 }
 
 }  // namespace wharf::registry

@@ -1,16 +1,12 @@
 #include "manifest_parser.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "errors.hpp"
 #include "media_types.hpp"
+#include "wharf/cpp/json.hpp"
 
 namespace wharf::registry {
 
 namespace {
-
-// Insertion-ordered: annotations come back (in referrers listings) as the client wrote them.
-using Json = nlohmann::ordered_json;
 
 [[noreturn]] void invalid(const std::string& why) {
   throw RegistryError(ErrorCode::ManifestInvalid, why);
@@ -25,11 +21,13 @@ std::string stringField(const Json& o, const char* key) {
   return it->get<std::string>();
 }
 
-std::string objectJson(const Json& o, const char* key) {
+// wharf::Json is insertion-ordered: annotations come back (in referrers listings) as the client
+// wrote them.
+std::optional<Json> objectMember(const Json& o, const char* key) {
   auto it = o.find(key);
-  if (it == o.end()) return {};
+  if (it == o.end()) return std::nullopt;
   if (!it->is_object()) invalid(std::string("\"") + key + "\" must be an object");
-  return it->dump();
+  return *it;
 }
 
 Descriptor parseDescriptor(const Json& o, const std::string& where) {
@@ -47,7 +45,7 @@ Descriptor parseDescriptor(const Json& o, const std::string& where) {
     invalid(where + " has an invalid size");
   d.size = size.get<int64_t>();
   d.artifactType = stringField(o, "artifactType");
-  d.annotationsJson = objectJson(o, "annotations");
+  d.annotations = objectMember(o, "annotations");
   d.foreign = has(o, "urls");
   if (has(o, "platform")) {
     const Json& p = o.at("platform");
@@ -118,7 +116,7 @@ Manifest parseManifest(std::string_view body, std::string_view contentType) {
   m.mediaType = resolveMediaType(root, contentType);
   m.isIndex = media::isIndexType(m.mediaType);
   m.artifactType = stringField(root, "artifactType");
-  m.annotationsJson = objectJson(root, "annotations");
+  m.annotations = objectMember(root, "annotations");
   if (has(root, "subject")) m.subject = parseDescriptor(root.at("subject"), "subject");
   if (m.isIndex) {
     m.manifests = parseDescriptors(root, "manifests", true);

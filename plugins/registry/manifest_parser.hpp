@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "digest.hpp"
+#include "wharf/cpp/json.hpp"
 
 namespace wharf::registry {
 
@@ -17,7 +18,7 @@ struct Descriptor {
   Digest digest;
   int64_t size = 0;
   std::string artifactType;
-  std::string annotationsJson;            // the "annotations" object as JSON text, "" when absent
+  std::optional<Json> annotations;        // the "annotations" object, members as written
   bool foreign = false;                   // has "urls": the blob lives elsewhere, not checked
   std::string os, architecture, variant;  // index entries: "platform"
 };
@@ -30,7 +31,7 @@ struct Manifest {
   std::vector<Descriptor> manifests;  // index entries
   std::optional<Descriptor> subject;
   std::string artifactType;
-  std::string annotationsJson;
+  std::optional<Json> annotations;
 
   // The artifact type a referrers listing shows: artifactType, else config.mediaType.
   std::string effectiveArtifactType() const;

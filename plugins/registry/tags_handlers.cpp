@@ -1,23 +1,14 @@
 // GET /v2/<name>/tags/list and GET /v2/_catalog, both paged with n/last and a Link header.
 #include "handlers.hpp"
-#include "json_writer.hpp"
 #include "layout.hpp"
 #include "paging.hpp"
 #include "repositories.hpp"
 #include "responses.hpp"
+#include "wharf/cpp/json.hpp"
 
 namespace wharf::registry {
 
 namespace {
-
-std::string jsonArray(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += jsonString(items[i]);
-  }
-  return out + "]";
-}
 
 PageRequest pageRequest(Exchange& ex) {
   PageRequest r;
@@ -36,8 +27,7 @@ void listTags(RegistryContext& ctx, Exchange& ex, const ApiPath& p) {
   Page page = takePage(ctx.manifests.tags(p.name), req);
   if (page.more)
     ex.addHeader("Link", nextLink("/v2/" + p.name + "/tags/list", *req.n, page.items.back()));
-  sendJson(ex, 200,
-           "{\"name\":" + jsonString(p.name) + ",\"tags\":" + jsonArray(page.items) + "}\n");
+  sendJson(ex, 200, toJsonText(Json{{"name", p.name}, {"tags", page.items}}) + "\n");
 }
 
 void listCatalog(RegistryContext& ctx, Exchange& ex) {
@@ -47,7 +37,7 @@ void listCatalog(RegistryContext& ctx, Exchange& ex) {
   if (!req.n || *req.n > max) req.n = max;
   Page page = takePage(listRepositories(ctx.store), req);
   if (page.more) ex.addHeader("Link", nextLink("/v2/_catalog", *req.n, page.items.back()));
-  sendJson(ex, 200, "{\"repositories\":" + jsonArray(page.items) + "}\n");
+  sendJson(ex, 200, toJsonText(Json{{"repositories", page.items}}) + "\n");
 }
 
 }  // namespace wharf::registry

@@ -252,7 +252,7 @@ void Listener::serve(HttpExchange& ex, const std::string& client) {
 
 void Listener::log_access(HttpExchange& ex, const std::string& client, double seconds) {
   const char* ua = ex.header("User-Agent");
-  const std::string line = to_json_text(
+  const std::string line = toJsonText(
       {{"ts", Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y-%m-%dT%H:%M:%S.%iZ")},
        {"listener", config_.name},
        {"client", client},

@@ -2,16 +2,15 @@
 // apart) for every body and log line it writes, and host_error_json for its error answers.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include "wharf/cpp/json.hpp"
 
 namespace wharf::host {
 
-using Json = nlohmann::ordered_json;
+using Json = wharf::Json;
 
-// Compact text of `j`; invalid UTF-8 in a string (a client's raw path, say) becomes U+FFFD
-// instead of an exception.
-std::string to_json_text(const Json& j);
+using wharf::toJsonText;
 
 // {"error":{"message","type","code"}}: the body of every error the host itself answers.
 std::string host_error_json(int status, const std::string& type, const std::string& message);

@@ -45,11 +45,11 @@ const char* level_name(Poco::Message::Priority p) {
 class JsonFormatter : public Poco::Formatter {
  public:
   void format(const Poco::Message& msg, std::string& text) override {
-    text = to_json_text(
-        {{"ts", Poco::DateTimeFormatter::format(msg.getTime(), "%Y-%m-%dT%H:%M:%S.%iZ")},
-         {"level", level_name(msg.getPriority())},
-         {"logger", msg.getSource()},
-         {"msg", msg.getText()}});
+    text =
+        toJsonText({{"ts", Poco::DateTimeFormatter::format(msg.getTime(), "%Y-%m-%dT%H:%M:%S.%iZ")},
+                    {"level", level_name(msg.getPriority())},
+                    {"logger", msg.getSource()},
+                    {"msg", msg.getText()}});
   }
 };
 

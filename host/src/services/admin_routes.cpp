@@ -48,7 +48,7 @@ std::string plugins_json(Server& server) {
   Json modules = Json::array();
   for (auto& [name, path] : server.modules().discover())
     modules.push_back({{"module", name}, {"file", path}});
-  return to_json_text({{"instances", instances}, {"modules", modules}});
+  return toJsonText({{"instances", instances}, {"modules", modules}});
 }
 
 std::string config_json(Server& server) {
@@ -67,7 +67,7 @@ std::string config_json(Server& server) {
     }
     sections[s.name] = std::move(entries);
   }
-  return to_json_text({{"file", server.config().file}, {"sections", sections}});
+  return toJsonText({{"file", server.config().file}, {"sections", sections}});
 }
 
 void set_level(HttpExchange& ex) {
@@ -105,7 +105,7 @@ void set_level(HttpExchange& ex) {
                        " set to " + level);
   ex.respond(
       200, "application/json",
-      to_json_text({{"logger", logger.empty() ? "wharf" : logger}, {"level", to_lower(level)}}));
+      toJsonText({{"logger", logger.empty() ? "wharf" : logger}, {"level", to_lower(level)}}));
 }
 
 }  // namespace
@@ -160,8 +160,8 @@ void install_admin_routes(Router& router, Server& server) {
                            if (!only(ex, "POST")) return;
                            server.begin_drain();
                            ex.respond(202, "application/json",
-                                      to_json_text({{"draining", true},
-                                                    {"in_flight", server.in_flight() - 1}}));
+                                      toJsonText({{"draining", true},
+                                                  {"in_flight", server.in_flight() - 1}}));
                          }),
              true);
 }

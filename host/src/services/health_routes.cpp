@@ -6,7 +6,7 @@
 namespace wharf::host {
 
 void install_health_routes(Router& router, Server& server) {
-  static const std::string kHealthBody = to_json_text({{"status", "ok"}});
+  static const std::string kHealthBody = toJsonText({{"status", "ok"}});
   router.add(
       "/health", "host",
       [](HttpExchange& ex) {
@@ -25,7 +25,7 @@ void install_health_routes(Router& router, Server& server) {
             failing.push_back({{"instance", instance}, {"error", error}});
         const char* status = draining ? "draining" : failing.empty() ? "ready" : "unavailable";
         ex.respond(std::string(status) == "ready" ? 200 : 503, "application/json",
-                   to_json_text({{"status", status}, {"failing", failing}}));
+                   toJsonText({{"status", status}, {"failing", failing}}));
       },
       true);
 }

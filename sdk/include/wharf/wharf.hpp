@@ -7,6 +7,7 @@
 #include "wharf/cpp/error.hpp"
 #include "wharf/cpp/host.hpp"
 #include "wharf/cpp/http_service.hpp"
+#include "wharf/cpp/json.hpp"
 #include "wharf/cpp/plugin.hpp"
 #include "wharf/cpp/quant.hpp"
 #include "wharf/cpp/storage.hpp"

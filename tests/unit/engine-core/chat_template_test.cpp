@@ -17,26 +17,29 @@ std::string render(const std::string& src, const std::string& messages = "[]", b
 TEST(ChatTemplate, MatchesJinja2OnEveryFixture) {
   Json fx = test::loadFixture("chat_templates.json");
   size_t matched = 0, total = 0;
-  for (const Json& r : fx["renderings"].asArray()) {
-    const std::string& name = r["template"].asString();
-    ChatTemplate t(fx["templates"][name].asString());
-    const Json& conv = fx["conversations"][static_cast<size_t>(r["conversation"].asInt())];
-    bool gen = r["add_generation_prompt"].asBool();
+  for (const Json& r : fx["renderings"]) {
+    const std::string& name = r["template"].get<std::string>();
+    ChatTemplate t(fx["templates"][name].get<std::string>());
+    const Json& conv = fx["conversations"][static_cast<size_t>(r["conversation"].get<int64_t>())];
+    bool gen = r["add_generation_prompt"].get<bool>();
     ++total;
-    if (const Json* err = r.find("error")) {
+    if (const Json* err = jsonMember(r, "error")) {
       try {
-        t.render(conv, gen, fx["bos_token"].asString(), fx["eos_token"].asString());
-        ADD_FAILURE() << name << " conversation " << r["conversation"].asInt() << " should fail";
+        t.render(conv, gen, fx["bos_token"].get<std::string>(), fx["eos_token"].get<std::string>());
+        ADD_FAILURE() << name << " conversation " << r["conversation"].get<int64_t>()
+                      << " should fail";
       } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find(err->asString()), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(err->get<std::string>()), std::string::npos)
+            << e.what();
         ++matched;
       }
       continue;
     }
-    std::string got = t.render(conv, gen, fx["bos_token"].asString(), fx["eos_token"].asString());
-    EXPECT_EQ(got, r["text"].asString())
-        << name << " conversation " << r["conversation"].asInt() << " gen " << gen;
-    matched += got == r["text"].asString();
+    std::string got =
+        t.render(conv, gen, fx["bos_token"].get<std::string>(), fx["eos_token"].get<std::string>());
+    EXPECT_EQ(got, r["text"].get<std::string>())
+        << name << " conversation " << r["conversation"].get<int64_t>() << " gen " << gen;
+    matched += got == r["text"].get<std::string>();
   }
   std::cout << "chat templates: " << matched << "/" << total << " renderings identical to jinja2\n";
 }
@@ -104,14 +107,14 @@ TEST(ChatTemplate, ToJsonKeepsFloatsAndIntegersApart) {
   EXPECT_EQ(render("{{ messages[0].args.a }} {{ messages[0].args.b }}", messages), "1.0 1");
 }
 
-TEST(Json, NumbersKeepTheirType) {
-  Json j = Json::parse(R"({"i": 3, "f": 3.0, "e": 3e0, "big": 9007199254740993, "neg": -7})");
-  EXPECT_TRUE(j["i"].isInteger());
-  EXPECT_FALSE(j["f"].isInteger());
-  EXPECT_FALSE(j["e"].isInteger());
-  EXPECT_EQ(j["big"].asInt(), 9007199254740993);  // beyond a double's 53 bits
-  EXPECT_EQ(j["neg"].asInt(), -7);
-  EXPECT_EQ(j.dump(), R"({"i":3,"f":3.0,"e":3.0,"big":9007199254740993,"neg":-7})");
+TEST(Json, NumbersKeepTheirTypeAndMembersTheirOrder) {
+  Json j = parseJson<Json>(R"({"i": 3, "f": 3.0, "e": 3e0, "big": 9007199254740993, "neg": -7})");
+  EXPECT_TRUE(j["i"].is_number_integer());
+  EXPECT_FALSE(j["f"].is_number_integer());
+  EXPECT_FALSE(j["e"].is_number_integer());
+  EXPECT_EQ(j["big"].get<int64_t>(), 9007199254740993);  // beyond a double's 53 bits
+  EXPECT_EQ(j["neg"].get<int64_t>(), -7);
+  EXPECT_EQ(toJsonText(j), R"({"i":3,"f":3.0,"e":3.0,"big":9007199254740993,"neg":-7})");
   EXPECT_EQ(pythonFloatRepr(1.5e-7), "1.5e-07");
   EXPECT_EQ(pythonFloatRepr(123.456), "123.456");
   EXPECT_EQ(pythonFloatRepr(1e15), "1000000000000000.0");

@@ -79,9 +79,9 @@ TEST(Engine, StatsReportTheRunnersMemory) {
   FakeEngine f;
   Json stats = Json::parse(f.engine->stats());
   const Json& m = stats["memory"];
-  EXPECT_EQ(m["device"].asString(), "fake");
-  EXPECT_EQ(m["weights_bytes"].asInt(), 4096);
-  EXPECT_EQ(m["kv_cache_bytes"].asInt(), static_cast<int64_t>(f.engine->kvBlocks()) * 1024);
+  EXPECT_EQ(m["device"].get<std::string>(), "fake");
+  EXPECT_EQ(m["weights_bytes"].get<int64_t>(), 4096);
+  EXPECT_EQ(m["kv_cache_bytes"].get<int64_t>(), static_cast<int64_t>(f.engine->kvBlocks()) * 1024);
 }
 
 TEST(Engine, EosEndsWithStopAndNoText) {
@@ -187,7 +187,8 @@ TEST(Engine, CancelAbortsAndFreesBlocks) {
   EXPECT_EQ(r.finish_reason, "abort");
   for (int i = 0; i < 1000; ++i) {  // up to 10 s on a loaded machine
     Json s = Json::parse(f.engine->stats());
-    if (s["kv_blocks_used"].asInt() == 0 && s["num_requests_running"].asInt() == 0) return;
+    if (s["kv_blocks_used"].get<int64_t>() == 0 && s["num_requests_running"].get<int64_t>() == 0)
+      return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ADD_FAILURE() << "blocks not freed: " << f.engine->stats();
@@ -245,7 +246,7 @@ TEST(Engine, ManyConcurrentRequestsWithChunkedPrefillAndPreemption) {
     EXPECT_EQ(r.tokens, want_tokens) << "request " << i;
   }
   Json s = Json::parse(f.engine->stats());
-  EXPECT_GT(s["num_preemptions_total"].asInt(), 0) << f.engine->stats();
+  EXPECT_GT(s["num_preemptions_total"].get<int64_t>(), 0) << f.engine->stats();
   EXPECT_LE(f.fake->max_batch_tokens, 24u);
   EXPECT_TRUE(c.violations().empty());
 }
@@ -271,8 +272,8 @@ TEST(Engine, ChatTemplateAndTokenizerEntryPoints) {
   EXPECT_EQ(f.engine->detokenize(ids, false), "<|user|>hi");
   EXPECT_THROW(f.engine->applyChatTemplate("not json", true), Error);
   Json info = Json::parse(f.engine->modelInfo());
-  EXPECT_EQ(info["vocab_size"].asInt(), test::kFakeVocab);
-  EXPECT_EQ(info["max_model_len"].asInt(), 512);
+  EXPECT_EQ(info["vocab_size"].get<int64_t>(), test::kFakeVocab);
+  EXPECT_EQ(info["max_model_len"].get<int64_t>(), 512);
 }
 
 TEST(Engine, ShutdownAbortsOutstandingRequests) {

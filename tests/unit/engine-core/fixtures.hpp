@@ -20,7 +20,7 @@ inline Json loadFixture(const std::string& name) {
 
 inline std::vector<int32_t> intList(const Json& array) {
   std::vector<int32_t> out;
-  for (const Json& v : array.asArray()) out.push_back(static_cast<int32_t>(v.asInt()));
+  for (const Json& v : array) out.push_back(static_cast<int32_t>(v.get<int64_t>()));
   return out;
 }
 

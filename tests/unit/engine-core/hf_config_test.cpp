@@ -21,7 +21,7 @@ ModelConfig parse(const std::string& type, const std::string& extra = "",
   text.replace(text.find("%s"), 2, type);
   text.replace(text.find("%s"), 2, extra);
   if (!from.empty()) text.replace(text.find(from), from.size(), to);
-  return parseHfConfig(Json::parse(text), "cfg/config.json");
+  return parseHfConfig(parseJson<JsonDocument>(text), "cfg/config.json");
 }
 
 std::string errorOf(const std::string& type, const std::string& extra, wharf_status code,

@@ -49,8 +49,8 @@ TEST(HfModel, TokenizerMatchesGgufOnCorpus) {
   EXPECT_EQ(hf->endOfGenerationIds(), gg->endOfGenerationIds());
   Json fx = test::loadFixture("tokenizer.json");
   size_t n = 0;
-  for (const Json& e : fx["entries"].asArray()) {
-    const std::string& text = e["text"].asString();
+  for (const Json& e : fx["entries"]) {
+    const std::string& text = e["text"].get<std::string>();
     auto ids = hf->encode(text, true);
     EXPECT_EQ(ids, gg->encode(text, true)) << "text: " << text;
     EXPECT_EQ(ids, test::intList(e["hf_ids"])) << "text: " << text;

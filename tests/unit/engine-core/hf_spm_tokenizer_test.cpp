@@ -20,16 +20,17 @@ TEST_P(SpmTokenizerJson, MatchesReferenceIdsAndDecoding) {
   const Json fx = test::loadFixture("spm_tokenizer.json");
   auto t = Tokenizer::fromHfDirectory(test::fixturePath(GetParam()));
   size_t checked = 0;
-  for (const Json& e : fx["variants"][GetParam()].asArray()) {
-    const std::string& text = e["text"].asString();
+  for (const Json& e : fx["variants"][GetParam()]) {
+    const std::string& text = e["text"].get<std::string>();
     const std::vector<int32_t> want = test::intList(e["ids"]);
     EXPECT_EQ(t->encode(text, false), want) << "text: " << text;
-    EXPECT_EQ(t->decode(want, true), e["decoded"].asString()) << "text: " << text;
+    EXPECT_EQ(t->decode(want, true), e["decoded"].get<std::string>()) << "text: " << text;
     ++checked;
   }
   EXPECT_GE(checked, 20u);
-  std::cout << GetParam() << ": " << checked << " texts identical to " << fx["reference"].asString()
-            << " / " << fx["second_opinion"].asString() << "\n";
+  std::cout << GetParam() << ": " << checked << " texts identical to "
+            << fx["reference"].get<std::string>() << " / "
+            << fx["second_opinion"].get<std::string>() << "\n";
 }
 
 TEST_P(SpmTokenizerJson, AddsBosAndKnowsSpecialIds) {

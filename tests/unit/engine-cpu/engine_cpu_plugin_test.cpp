@@ -149,8 +149,8 @@ TEST(EngineCpuPlugin, ChatsWithTheModel) {
   ASSERT_EQ(inst.status, WHARF_OK) << inst.error();
   wharf::EngineClient engine = inst.client();
   Json info = Json::parse(engine.modelInfo());
-  EXPECT_EQ(info["id"].asString(), "SmolLM2-135M-Instruct.Q4_1");
-  EXPECT_EQ(info["max_model_len"].asInt(), 1024);
+  EXPECT_EQ(info["id"].get<std::string>(), "SmolLM2-135M-Instruct.Q4_1");
+  EXPECT_EQ(info["max_model_len"].get<int64_t>(), 1024);
   std::string prompt = engine.applyChatTemplate(
       R"([{"role":"user","content":"What is the capital of Japan?"}])", true);
   EXPECT_NE(prompt.find("<|im_start|>assistant\n"), std::string::npos);
@@ -164,7 +164,7 @@ TEST(EngineCpuPlugin, ChatsWithTheModel) {
   ASSERT_TRUE(ev.wait(std::chrono::seconds(120)));
   EXPECT_NE(ev.text.find("Tokyo"), std::string::npos) << "[" << ev.text << "] " << ev.reason;
   Json stats = Json::parse(engine.stats());
-  EXPECT_GT(stats["kv_blocks_total"].asInt(), 0);
+  EXPECT_GT(stats["kv_blocks_total"].get<int64_t>(), 0);
 
   // An over-long prompt is refused with a message that says so.
   std::vector<int32_t> too_long(2000, 28);
@@ -212,7 +212,7 @@ TEST(EngineCpuPlugin, LoadsAHuggingFaceDirectory) {
   ASSERT_EQ(inst.status, WHARF_OK) << inst.error();
   wharf::EngineClient engine = inst.client();
   Json info = Json::parse(engine.modelInfo());
-  EXPECT_EQ(info["id"].asString(), "SmolLM2-135M-Instruct-hf");
+  EXPECT_EQ(info["id"].get<std::string>(), "SmolLM2-135M-Instruct-hf");
   std::string prompt = engine.applyChatTemplate(
       R"([{"role":"user","content":"What is the capital of Japan?"}])", true);
   std::vector<int32_t> tokens = engine.tokenize(prompt, true);

@@ -74,12 +74,12 @@ TEST_F(EngineOnModel, BatchingChunkingAndPreemptionKeepGreedyOutputs) {
   Json s;
   for (int i = 0; i < 1000; ++i) {  // up to 10 s on a loaded machine
     s = Json::parse(e->stats());
-    if (s["num_requests_running"].asInt() == 0) break;
+    if (s["num_requests_running"].get<int64_t>() == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::cout << "engine stats after the batched run: " << s.dump() << "\n";
-  EXPECT_GT(s["num_preemptions_total"].asInt(), 0);
-  EXPECT_EQ(s["kv_blocks_used"].asInt(), 0);
+  EXPECT_GT(s["num_preemptions_total"].get<int64_t>(), 0);
+  EXPECT_EQ(s["kv_blocks_used"].get<int64_t>(), 0);
 }
 
 TEST_F(EngineOnModel, SeededSamplingIsReproducible) {
@@ -109,10 +109,10 @@ TEST_F(EngineOnModel, UsesTheModelsChatTemplate) {
   Json fx = test::loadFixture("chat_templates.json");
   std::string messages = fx["conversations"][0].dump();
   std::string want;
-  for (const Json& r : fx["renderings"].asArray()) {
-    if (r["template"].asString() == "smollm2" && r["conversation"].asInt() == 0 &&
-        r["add_generation_prompt"].asBool()) {
-      want = r["text"].asString();
+  for (const Json& r : fx["renderings"]) {
+    if (r["template"].get<std::string>() == "smollm2" && r["conversation"].get<int64_t>() == 0 &&
+        r["add_generation_prompt"].get<bool>()) {
+      want = r["text"].get<std::string>();
     }
   }
   EXPECT_EQ(e->applyChatTemplate(messages, true), want);

@@ -36,17 +36,17 @@ TEST(HfModel, EngineMatchesGgufEngine) {
   const std::string prompt = e.applyChatTemplate(messages, true);
   EXPECT_EQ(e.tokenize(prompt, true), g.tokenize(prompt, true));
 
-  const Json refs = readJsonFile(dir + "/hf_reference_logits.json");
-  const Json& ref = refs[size_t{1}];  // "The capital of France is"
-  const auto& want = ref["logits"].asArray();
+  const JsonDocument refs = readJsonFile(dir + "/hf_reference_logits.json");
+  const JsonDocument& ref = refs[size_t{1}];  // "The capital of France is"
+  const auto& want = ref["logits"];
   size_t argmax = 0;
   for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i].asNumber() > want[argmax].asNumber()) argmax = i;
+    if (want[i].get<double>() > want[argmax].get<double>()) argmax = i;
   }
   auto params = test::greedyParams(4);
   params.ignore_eos = 1;
   test::Collector c;
-  auto ids = e.tokenize(ref["prompt"].asString(), true);
+  auto ids = e.tokenize(ref["prompt"].get<std::string>(), true);
   auto out = c.wait(e.submit(c.request(ids, &params))).tokens;
   ASSERT_EQ(out.size(), 4u);
   EXPECT_EQ(out[0], static_cast<int32_t>(argmax));

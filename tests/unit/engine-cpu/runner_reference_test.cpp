@@ -78,21 +78,21 @@ TEST_F(RunnerReference, FirstStepLogitsWithinTolerance) {
   auto probes = test::intList(fx_["probe_ids"]);
   double worst_ratio = 0, worst_abs = 0;
   size_t top1_same = 0, n = 0;
-  for (const Json& p : fx_["prompts"].asArray()) {
+  for (const Json& p : fx_["prompts"]) {
     auto logits = prefill(test::intList(p["prompt_ids"]));
     ASSERT_EQ(logits.size(), static_cast<size_t>(runner_->config().vocab_size));
-    double range = p["stats"]["max"].asNumber() - p["stats"]["min"].asNumber();
+    double range = p["stats"]["max"].get<double>() - p["stats"]["min"].get<double>();
     double max_diff = 0;
     auto ids = test::intList(p["top_ids"]);
     for (size_t i = 0; i < ids.size(); ++i) {
-      max_diff = std::max(
-          max_diff, std::fabs(logits[static_cast<size_t>(ids[i])] - p["top_logits"][i].asNumber()));
+      max_diff = std::max(max_diff, std::fabs(logits[static_cast<size_t>(ids[i])] -
+                                              p["top_logits"][i].get<double>()));
     }
     for (size_t i = 0; i < probes.size(); ++i) {
       max_diff = std::max(max_diff, std::fabs(logits[static_cast<size_t>(probes[i])] -
-                                              p["probe_logits"][i].asNumber()));
+                                              p["probe_logits"][i].get<double>()));
     }
-    EXPECT_LE(max_diff, kLogitTolerance * range) << "prompt: " << p["prompt"].asString();
+    EXPECT_LE(max_diff, kLogitTolerance * range) << "prompt: " << p["prompt"].get<std::string>();
     worst_abs = std::max(worst_abs, max_diff);
     worst_ratio = std::max(worst_ratio, max_diff / range);
     top1_same += argmax(logits) == ids[0];
@@ -105,19 +105,19 @@ TEST_F(RunnerReference, FirstStepLogitsWithinTolerance) {
 
 TEST_F(RunnerReference, GreedyContinuationsMatchUntilNearTies) {
   size_t full = 0, compared_steps = 0, n = 0, steps_total = 0, with_checked_steps = 0;
-  for (const Json& p : fx_["prompts"].asArray()) {
+  for (const Json& p : fx_["prompts"]) {
     auto prompt = test::intList(p["prompt_ids"]);
     auto logits = prefill(prompt);
     int32_t pos = static_cast<int32_t>(prompt.size());
     bool identical = true, checking = true;
-    for (const Json& step : p["greedy"].asArray()) {
-      int32_t want = static_cast<int32_t>(step["id"].asInt());
+    for (const Json& step : p["greedy"]) {
+      int32_t want = static_cast<int32_t>(step["id"].get<int64_t>());
       int32_t got = argmax(logits);
-      if (checking && step["margin"].asNumber() < kNearTie) checking = false;
+      if (checking && step["margin"].get<double>() < kNearTie) checking = false;
       if (checking) {
-        EXPECT_EQ(got, want) << "prompt '" << p["prompt"].asString() << "' step "
+        EXPECT_EQ(got, want) << "prompt '" << p["prompt"].get<std::string>() << "' step "
                              << pos - static_cast<int32_t>(prompt.size()) << " (reference margin "
-                             << step["margin"].asNumber() << ")";
+                             << step["margin"].get<double>() << ")";
         ++compared_steps;
       }
       identical = identical && got == want;
@@ -127,7 +127,7 @@ TEST_F(RunnerReference, GreedyContinuationsMatchUntilNearTies) {
       logits = decode(want, pos++);
     }
     full += identical;
-    with_checked_steps += p["greedy"][0]["margin"].asNumber() >= kNearTie;
+    with_checked_steps += p["greedy"][0]["margin"].get<double>() >= kNearTie;
     ++n;
   }
   std::cout << "greedy: " << full << "/" << n << " prompts identical for all 32 tokens; "

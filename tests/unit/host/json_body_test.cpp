@@ -7,8 +7,8 @@
 using namespace wharf::host;
 
 TEST(JsonBody, OrderTypesAndInvalidUtf8) {
-  EXPECT_EQ(to_json_text({{"z", 1}, {"a", 1.0}, {"m", "x\"y"}}), R"({"z":1,"a":1.0,"m":"x\"y"})");
-  EXPECT_EQ(to_json_text({{"path", std::string("/v2/\xff\xfe")}}),
+  EXPECT_EQ(toJsonText({{"z", 1}, {"a", 1.0}, {"m", "x\"y"}}), R"({"z":1,"a":1.0,"m":"x\"y"})");
+  EXPECT_EQ(toJsonText({{"path", std::string("/v2/\xff\xfe")}}),
             "{\"path\":\"/v2/\xEF\xBF\xBD\xEF\xBF\xBD\"}");
 }
 

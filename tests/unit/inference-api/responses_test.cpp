@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace wharf::inference {
@@ -74,6 +75,23 @@ TEST(Responses, ChatCompletionAndItsChunks) {
   json usage = json::parse(w.usage_chunk(Usage{3, 4, 0}));
   EXPECT_TRUE(usage["choices"].empty());
   EXPECT_EQ(usage["usage"]["total_tokens"], 7);
+}
+
+// A logprob is written with its float's shortest digits, -inf as OpenAI's -9999.0; a token that is
+// one byte of a multi-byte character comes back as U+FFFD in "token" and exactly in "bytes".
+TEST(Responses, LogprobTextAndPartialCharacterTokens) {
+  ResponseWriter w(true, "chatcmpl-2", 1700000000, "smollm2", [](int32_t t) {
+    return t == 7 ? std::string("\xe2") : "t" + std::to_string(t);
+  });
+  const std::string body =
+      w.chunk(0, "x", {{7, -0.12345679f, {{7, -std::numeric_limits<float>::infinity()}}}},
+              std::nullopt, std::nullopt);
+  EXPECT_NE(body.find("\"logprob\":-0.12345679,"), std::string::npos) << body;
+  EXPECT_NE(body.find("\"logprob\":-9999.0,"), std::string::npos) << body;
+  json j = json::parse(body);  // valid JSON although the token text is not valid UTF-8
+  const json& lp = j["choices"][0]["logprobs"]["content"][0];
+  EXPECT_EQ(lp["token"], "\xef\xbf\xbd");
+  EXPECT_EQ(lp["bytes"], json({0xe2}));
 }
 
 }  // namespace wharf::inference

@@ -44,7 +44,8 @@ TEST(ManifestParser, OciImageWithSubjectAndArtifactType) {
   ASSERT_TRUE(m.subject);
   EXPECT_EQ(m.subject->digest.hex, hex('c'));
   EXPECT_EQ(m.effectiveArtifactType(), "application/x-sig");
-  EXPECT_EQ(m.annotationsJson, R"({"k":"v"})");
+  ASSERT_TRUE(m.annotations);
+  EXPECT_EQ(wharf::toJsonText(*m.annotations), R"({"k":"v"})");
 }
 
 TEST(ManifestParser, ArtifactTypeFallsBackToConfigMediaType) {

@@ -87,14 +87,14 @@ std::vector<std::string> shardFiles(const std::string& dir) {
     throw Error(WHARF_ERR_NOT_FOUND, "model '" + dir + "': neither model.safetensors nor " +
                                          "model.safetensors.index.json is there");
   }
-  const Json map = readJsonFile(index)["weight_map"];
-  if (!map.isObject()) throw Error(WHARF_ERR_DATA, "'" + index + "': no weight_map object");
+  const JsonDocument map = jsonMemberOrNull(readJsonFile(index), "weight_map");
+  if (!map.is_object()) throw Error(WHARF_ERR_DATA, "'" + index + "': no weight_map object");
   std::vector<std::string> files;
-  for (const auto& [tensor, file] : map.asObject()) {
-    if (!file.isString() || file.asString().find('/') != std::string::npos) {
+  for (const auto& [tensor, file] : map.items()) {
+    if (!file.is_string() || file.get<std::string>().find('/') != std::string::npos) {
       throw Error(WHARF_ERR_DATA, "'" + index + "': bad file name for tensor '" + tensor + "'");
     }
-    const std::string path = dir + "/" + file.asString();
+    const std::string path = dir + "/" + file.get<std::string>();
     if (std::find(files.begin(), files.end(), path) == files.end()) files.push_back(path);
   }
   return files;

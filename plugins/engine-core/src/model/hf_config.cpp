@@ -11,43 +11,49 @@ namespace {
   throw Error(WHARF_ERR_DATA, "'" + file + "': " + what);
 }
 
-const Json* member(const Json& c, const std::string& key, const std::string& file, bool required) {
-  const Json* v = c.find(key);
-  if (v && v->isNull()) v = nullptr;
+const JsonDocument* member(const JsonDocument& c, const std::string& key, const std::string& file,
+                           bool required) {
+  const JsonDocument* v = jsonMember(c, key);
+  if (v && v->is_null()) v = nullptr;
   if (!v && required) invalid(file, "missing key '" + key + "'");
   return v;
 }
 
-int64_t positiveInt(const Json& c, const std::string& key, const std::string& file,
+int64_t positiveInt(const JsonDocument& c, const std::string& key, const std::string& file,
                     int64_t fallback = 0) {
-  const Json* v = member(c, key, file, fallback == 0);
+  const JsonDocument* v = member(c, key, file, fallback == 0);
   if (!v) return fallback;
-  if (!v->isNumber() || v->asNumber() != static_cast<double>(v->asInt()) || v->asInt() <= 0) {
+  // 4096.0 is taken as 4096, as Python's int() comparison would.
+  const int64_t n = v->is_number_integer() ? v->get<int64_t>()
+                    : v->is_number_float() ? static_cast<int64_t>(v->get<double>())
+                                           : 0;
+  if (n <= 0 || (v->is_number_float() && v->get<double>() != static_cast<double>(n))) {
     invalid(file, "'" + key + "' must be a positive integer");
   }
-  return v->asInt();
+  return n;
 }
 
-double number(const Json& c, const std::string& key, const std::string& file, double fallback) {
-  const Json* v = member(c, key, file, false);
+double number(const JsonDocument& c, const std::string& key, const std::string& file,
+              double fallback) {
+  const JsonDocument* v = member(c, key, file, false);
   if (!v) return fallback;
-  if (!v->isNumber()) invalid(file, "'" + key + "' must be a number");
-  return v->asNumber();
+  if (!v->is_number()) invalid(file, "'" + key + "' must be a number");
+  return v->get<double>();
 }
 
 }  // namespace
 
-ModelConfig parseHfConfig(const Json& c, const std::string& file) {
-  if (!c.isObject()) invalid(file, "not a JSON object");
+ModelConfig parseHfConfig(const JsonDocument& c, const std::string& file) {
+  if (!c.is_object()) invalid(file, "not a JSON object");
   ModelConfig m;
-  const Json* type = member(c, "model_type", file, true);
-  if (!type->isString()) invalid(file, "'model_type' must be a string");
-  m.architecture = type->asString();
+  const JsonDocument* type = member(c, "model_type", file, true);
+  if (!type->is_string()) invalid(file, "'model_type' must be a string");
+  m.architecture = type->get<std::string>();
   if (m.architecture != "llama" && m.architecture != "mistral" && m.architecture != "qwen2") {
     throw Error(WHARF_ERR_UNSUPPORTED, "'" + file + "': model_type '" + m.architecture +
                                            "' is not supported (llama, mistral, qwen2)");
   }
-  if (const Json* n = c.find("_name_or_path"); n && n->isString()) m.name = n->asString();
+  if (const JsonDocument* n = jsonMember(c, "_name_or_path")) m.name = jsonStringOr(*n);
   m.context_length = positiveInt(c, "max_position_embeddings", file);
   m.embedding_length = positiveInt(c, "hidden_size", file);
   m.block_count = positiveInt(c, "num_hidden_layers", file);
@@ -67,9 +73,10 @@ ModelConfig parseHfConfig(const Json& c, const std::string& file) {
   m.rms_eps = number(c, "rms_norm_eps", file, 1e-6);
   m.rope_freq_base = number(c, "rope_theta", file, 10000.0);
   m.rope_style = RopeStyle::Neox;
-  if (const Json* s = member(c, "rope_scaling", file, false)) {
-    const Json& kind = (*s)["rope_type"].isString() ? (*s)["rope_type"] : (*s)["type"];
-    const std::string name = kind.isString() ? kind.asString() : "";
+  if (const JsonDocument* s = member(c, "rope_scaling", file, false)) {
+    const JsonDocument* kind = jsonMember(*s, "rope_type");
+    if (!kind || !kind->is_string()) kind = jsonMember(*s, "type");
+    const std::string name = kind ? jsonStringOr(*kind) : "";
     if (name == "linear") {
       const double factor = number(*s, "factor", file, 0.0);
       if (factor <= 0) invalid(file, "rope_scaling.factor must be positive");
@@ -92,16 +99,16 @@ ModelConfig parseHfConfig(const Json& c, const std::string& file) {
                   "'" + file + "': rope scaling '" + name + "' is not supported (linear, llama3)");
     }
   }
-  const Json* tied = member(c, "tie_word_embeddings", file, false);
-  m.tied_embeddings = tied ? (tied->isBool() && tied->asBool()) : false;
-  if (const Json* bias = member(c, "attention_bias", file, false)) {
-    m.attention_bias = bias->isBool() && bias->asBool();
+  const JsonDocument* tied = member(c, "tie_word_embeddings", file, false);
+  m.tied_embeddings = tied ? (tied->is_boolean() && tied->get<bool>()) : false;
+  if (const JsonDocument* bias = member(c, "attention_bias", file, false)) {
+    m.attention_bias = bias->is_boolean() && bias->get<bool>();
   } else {
     m.attention_bias = m.architecture == "qwen2";
   }
   if (m.architecture == "qwen2") {
-    const Json* use = member(c, "use_sliding_window", file, false);
-    if (use && use->isBool() && use->asBool()) {
+    const JsonDocument* use = member(c, "use_sliding_window", file, false);
+    if (use && use->is_boolean() && use->get<bool>()) {
       throw Error(WHARF_ERR_UNSUPPORTED,
                   "'" + file + "': qwen2 use_sliding_window (per-layer windows) is not supported");
     }

@@ -8,19 +8,19 @@
 
 namespace wharf::engine {
 
-Json readJsonFile(const std::string& path) {
+JsonDocument readJsonFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(WHARF_ERR_NOT_FOUND, "'" + path + "': cannot open");
   std::ostringstream text;
   text << in.rdbuf();
   try {
-    return Json::parse(text.str());
+    return parseJson<JsonDocument>(text.str());
   } catch (const Error& e) {
     throw Error(WHARF_ERR_DATA, "'" + path + "': not valid JSON: " + e.what());
   }
 }
 
-std::optional<Json> readOptionalJsonFile(const std::string& path) {
+std::optional<JsonDocument> readOptionalJsonFile(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::nullopt;
   return readJsonFile(path);

@@ -9,12 +9,12 @@ namespace wharf::engine {
 
 namespace {
 
-QuantizationConfig fromObject(const Json& object, const std::string& source) {
-  if (!object.isObject())
+QuantizationConfig fromObject(const JsonDocument& object, const std::string& source) {
+  if (!object.is_object())
     throw Error(WHARF_ERR_DATA, source + ": the quantization config is not a JSON object");
   QuantizationConfig c;
-  if (const Json* m = object.find("quant_method"); m && m->isString()) c.method = m->asString();
-  c.json = object.dump();
+  c.method = jsonStringOr(jsonMemberOrNull(object, "quant_method"));
+  c.json = toJsonText(object);
   c.source = source;
   return c;
 }
@@ -25,7 +25,7 @@ std::optional<QuantizationConfig> readQuantizationConfig(const std::string& dir)
   const std::filesystem::path root(dir);
   const std::string config = (root / "config.json").string();
   if (auto j = readOptionalJsonFile(config)) {
-    if (const Json* q = j->find("quantization_config"); q && !q->isNull())
+    if (const JsonDocument* q = jsonMember(*j, "quantization_config"); q && !q->is_null())
       return fromObject(*q, config + " (quantization_config)");
   }
   for (const char* name : {"quant_config.json", "quantize_config.json"}) {

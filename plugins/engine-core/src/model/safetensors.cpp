@@ -29,12 +29,13 @@ uint64_t dtypeBytes(const std::string& dtype) {
 }
 
 // A non-negative integer that a double represents exactly.
-uint64_t index(const Json& v, const std::string& file, const std::string& what) {
-  if (!v.isNumber() || v.asNumber() < 0 || v.asNumber() > 9.0e15 ||
-      v.asNumber() != static_cast<double>(static_cast<uint64_t>(v.asNumber()))) {
+uint64_t index(const JsonDocument& v, const std::string& file, const std::string& what) {
+  if (!v.is_number()) corrupt(file, what + " is not a non-negative integer");
+  const double d = v.get<double>();
+  if (d < 0 || d > 9.0e15 || d != static_cast<double>(static_cast<uint64_t>(d))) {
     corrupt(file, what + " is not a non-negative integer");
   }
-  return static_cast<uint64_t>(v.asNumber());
+  return static_cast<uint64_t>(d);
 }
 
 }  // namespace
@@ -69,30 +70,30 @@ SafetensorsFile SafetensorsFile::parse(MappedFile file) {
   if (header_len > kMaxHeaderBytes) corrupt(fname, "header length is too large");
   if (header_len > size - 8) corrupt(fname, "header runs past the end of the file");
   const std::string_view text(reinterpret_cast<const char*>(base + 8), header_len);
-  Json header;
+  JsonDocument header;
   try {
-    header = Json::parse(text);
+    header = parseJson<JsonDocument>(text);
   } catch (const Error& e) {
     corrupt(fname, std::string("header is not valid JSON: ") + e.what());
   }
-  if (!header.isObject()) corrupt(fname, "header is not a JSON object");
+  if (!header.is_object()) corrupt(fname, "header is not a JSON object");
   const uint8_t* data = base + 8 + header_len;
   const uint64_t data_size = size - 8 - header_len;
-  for (const auto& [key, info] : header.asObject()) {
+  for (const auto& [key, info] : header.items()) {
     if (key == "__metadata__") continue;
     const std::string what = "tensor '" + key + "'";
-    if (!info.isObject()) corrupt(fname, what + " is not an object");
-    const Json& dtype = info["dtype"];
-    const Json& shape = info["shape"];
-    const Json& offsets = info["data_offsets"];
-    if (!dtype.isString()) corrupt(fname, what + " has no dtype");
-    if (!shape.isArray()) corrupt(fname, what + " has no shape");
-    if (!offsets.isArray() || offsets.size() != 2) corrupt(fname, what + " has no data_offsets");
+    if (!info.is_object()) corrupt(fname, what + " is not an object");
+    const JsonDocument& dtype = jsonMemberOrNull(info, "dtype");
+    const JsonDocument& shape = jsonMemberOrNull(info, "shape");
+    const JsonDocument& offsets = jsonMemberOrNull(info, "data_offsets");
+    if (!dtype.is_string()) corrupt(fname, what + " has no dtype");
+    if (!shape.is_array()) corrupt(fname, what + " has no shape");
+    if (!offsets.is_array() || offsets.size() != 2) corrupt(fname, what + " has no data_offsets");
     SafetensorsTensor t;
     t.name = key;
-    t.dtype = dtype.asString();
+    t.dtype = dtype.get<std::string>();
     uint64_t elements = 1;
-    for (const Json& d : shape.asArray()) {
+    for (const JsonDocument& d : shape) {
       uint64_t n = index(d, fname, what + " shape");
       if (n != 0 && elements > std::numeric_limits<uint64_t>::max() / n) {
         corrupt(fname, what + " shape overflows");

@@ -106,8 +106,8 @@ std::string InferenceEngine::applyChatTemplate(const std::string& messages_json,
   if (!chat_template_) {
     throw Error(WHARF_ERR_UNSUPPORTED, "the model has no chat template");
   }
-  Json messages = Json::parse(messages_json);
-  if (!messages.isArray()) throw Error(WHARF_ERR_INVALID_ARGUMENT, "messages must be an array");
+  const Json messages = parseJson<Json>(messages_json);
+  if (!messages.is_array()) throw Error(WHARF_ERR_INVALID_ARGUMENT, "messages must be an array");
   auto special = [&](int32_t id) { return id >= 0 ? tokenizer_->tokenText(id) : std::string(); };
   return chat_template_->render(messages, add_generation_prompt, special(tokenizer_->bosId()),
                                 special(tokenizer_->eosId()));
@@ -116,24 +116,24 @@ std::string InferenceEngine::applyChatTemplate(const std::string& messages_json,
 std::string InferenceEngine::modelInfo() const {
   const ModelConfig& c = runner_->config();
   Json j;
-  j.set("id", options_.model_id);
-  j.set("object", "model");
-  j.set("name", c.name);
-  j.set("architecture", c.architecture);
-  j.set("max_model_len", static_cast<uint64_t>(max_model_len_));
-  j.set("context_length", c.context_length);
-  j.set("vocab_size", c.vocab_size);
-  j.set("embedding_length", c.embedding_length);
-  j.set("layers", c.block_count);
-  j.set("heads", c.head_count);
-  j.set("kv_heads", c.head_count_kv);
-  j.set("kv_block_size", static_cast<uint64_t>(kKvBlockSize));
-  j.set("kv_blocks", static_cast<uint64_t>(blocks_.totalBlocks()));
-  j.set("threads", runner_->parallelism());
-  j.set("has_chat_template", chat_template_ != nullptr);
-  j.set("bos_token_id", tokenizer_->bosId());
-  j.set("eos_token_id", tokenizer_->eosId());
-  return j.dump();
+  j["id"] = options_.model_id;
+  j["object"] = "model";
+  j["name"] = c.name;
+  j["architecture"] = c.architecture;
+  j["max_model_len"] = static_cast<uint64_t>(max_model_len_);
+  j["context_length"] = c.context_length;
+  j["vocab_size"] = c.vocab_size;
+  j["embedding_length"] = c.embedding_length;
+  j["layers"] = c.block_count;
+  j["heads"] = c.head_count;
+  j["kv_heads"] = c.head_count_kv;
+  j["kv_block_size"] = static_cast<uint64_t>(kKvBlockSize);
+  j["kv_blocks"] = static_cast<uint64_t>(blocks_.totalBlocks());
+  j["threads"] = runner_->parallelism();
+  j["has_chat_template"] = chat_template_ != nullptr;
+  j["bos_token_id"] = tokenizer_->bosId();
+  j["eos_token_id"] = tokenizer_->eosId();
+  return toJsonText(j);
 }
 
 std::string InferenceEngine::stats() const {
@@ -143,44 +143,44 @@ std::string InferenceEngine::stats() const {
     c = counters_;
   }
   Json j;
-  j.set("model", options_.model_id);
-  j.set("kv_block_size", static_cast<uint64_t>(kKvBlockSize));
-  j.set("kv_blocks_total", static_cast<uint64_t>(blocks_.totalBlocks()));
-  j.set("kv_blocks_used", static_cast<uint64_t>(c.blocks_used));
-  j.set("kv_blocks_free", static_cast<uint64_t>(c.blocks_free));
-  j.set("kv_blocks_cached", static_cast<uint64_t>(c.cached_blocks));
+  j["model"] = options_.model_id;
+  j["kv_block_size"] = static_cast<uint64_t>(kKvBlockSize);
+  j["kv_blocks_total"] = static_cast<uint64_t>(blocks_.totalBlocks());
+  j["kv_blocks_used"] = static_cast<uint64_t>(c.blocks_used);
+  j["kv_blocks_free"] = static_cast<uint64_t>(c.blocks_free);
+  j["kv_blocks_cached"] = static_cast<uint64_t>(c.cached_blocks);
   double total = static_cast<double>(blocks_.totalBlocks());
-  j.set("kv_cache_usage", total > 0 ? static_cast<double>(c.blocks_used) / total : 0.0);
-  j.set("num_requests_running", static_cast<uint64_t>(c.running));
-  j.set("num_requests_waiting", static_cast<uint64_t>(c.waiting));
-  j.set("prefix_cache_queried_tokens", c.prefix_queried);
-  j.set("prefix_cache_hit_tokens", c.prefix_hits);
-  j.set("prefix_cache_hit_rate", c.prefix_queried ? static_cast<double>(c.prefix_hits) /
-                                                        static_cast<double>(c.prefix_queried)
-                                                  : 0.0);
-  j.set("num_preemptions_total", c.preemptions);
-  j.set("prompt_tokens_total", c.prompt_tokens);
-  j.set("generation_tokens_total", c.generation_tokens);
-  j.set("steps_total", c.steps);
+  j["kv_cache_usage"] = total > 0 ? static_cast<double>(c.blocks_used) / total : 0.0;
+  j["num_requests_running"] = static_cast<uint64_t>(c.running);
+  j["num_requests_waiting"] = static_cast<uint64_t>(c.waiting);
+  j["prefix_cache_queried_tokens"] = c.prefix_queried;
+  j["prefix_cache_hit_tokens"] = c.prefix_hits;
+  j["prefix_cache_hit_rate"] =
+      c.prefix_queried ? static_cast<double>(c.prefix_hits) / static_cast<double>(c.prefix_queried)
+                       : 0.0;
+  j["num_preemptions_total"] = c.preemptions;
+  j["prompt_tokens_total"] = c.prompt_tokens;
+  j["generation_tokens_total"] = c.generation_tokens;
+  j["steps_total"] = c.steps;
   Json finished;
-  finished.set("stop", c.finished_stop);
-  finished.set("length", c.finished_length);
-  finished.set("abort", c.finished_abort);
-  finished.set("error", c.finished_error);
-  j.set("request_success_total", std::move(finished));
-  j.set("max_num_seqs", static_cast<uint64_t>(options_.max_num_seqs));
-  j.set("max_num_batched_tokens", static_cast<uint64_t>(options_.max_num_batched_tokens));
-  j.set("max_waiting", static_cast<uint64_t>(options_.max_waiting));
+  finished["stop"] = c.finished_stop;
+  finished["length"] = c.finished_length;
+  finished["abort"] = c.finished_abort;
+  finished["error"] = c.finished_error;
+  j["request_success_total"] = std::move(finished);
+  j["max_num_seqs"] = static_cast<uint64_t>(options_.max_num_seqs);
+  j["max_num_batched_tokens"] = static_cast<uint64_t>(options_.max_num_batched_tokens);
+  j["max_waiting"] = static_cast<uint64_t>(options_.max_waiting);
   const RunnerMemory m = runner_->memory();
   Json memory;
-  memory.set("device", m.device);
-  memory.set("weights_bytes", m.weights_bytes);
-  memory.set("kv_cache_bytes", m.kv_cache_bytes);
-  memory.set("workspace_bytes", m.workspace_bytes);
-  memory.set("device_total_bytes", m.device_total_bytes);
-  memory.set("device_free_bytes", m.device_free_bytes);
-  j.set("memory", std::move(memory));
-  return j.dump();
+  memory["device"] = m.device;
+  memory["weights_bytes"] = m.weights_bytes;
+  memory["kv_cache_bytes"] = m.kv_cache_bytes;
+  memory["workspace_bytes"] = m.workspace_bytes;
+  memory["device_total_bytes"] = m.device_total_bytes;
+  memory["device_free_bytes"] = m.device_free_bytes;
+  j["memory"] = std::move(memory);
+  return toJsonText(j);
 }
 
 uint64_t InferenceEngine::submit(const wharf_generation_request& req) {

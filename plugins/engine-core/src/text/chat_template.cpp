@@ -79,8 +79,8 @@ std::string ChatTemplate::render(const Json& messages, bool add_generation_promp
   globals["namespace"] = namespaceFunction();
   globals["range"] = rangeFunction();
   globals["strftime_now"] = strftimeNow();
-  if (extra.isObject()) {
-    for (const auto& [k, v] : extra.asObject()) globals[k] = jinja::Value::fromJson(v);
+  if (extra.is_object()) {
+    for (const auto& [k, v] : extra.items()) globals[k] = jinja::Value::fromJson(v);
   }
   try {
     return template_.render(globals);

@@ -9,12 +9,12 @@ namespace wharf::engine {
 
 std::optional<std::string> readHfChatTemplate(const std::string& dir) {
   if (auto config = readOptionalJsonFile(dir + "/tokenizer_config.json")) {
-    const Json& t = (*config)["chat_template"];
-    if (t.isString()) return t.asString();
-    for (const Json& named : t.asArray()) {
-      if (named["name"].isString() && named["name"].asString() == "default" &&
-          named["template"].isString()) {
-        return named["template"].asString();
+    const JsonDocument& t = jsonMemberOrNull(*config, "chat_template");
+    if (t.is_string()) return t.get<std::string>();
+    for (const JsonDocument& named : t) {  // [{"name": ..., "template": ...}, ...]
+      const JsonDocument& text = jsonMemberOrNull(named, "template");
+      if (jsonStringOr(jsonMemberOrNull(named, "name")) == "default" && text.is_string()) {
+        return text.get<std::string>();
       }
     }
   }

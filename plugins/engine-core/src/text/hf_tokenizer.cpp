@@ -15,6 +15,10 @@ namespace wharf::engine {
 
 namespace {
 
+const JsonDocument& at(const JsonDocument& j, std::string_view key) {
+  return jsonMemberOrNull(j, key);
+}
+
 [[noreturn]] void invalid(const std::string& file, const std::string& what) {
   throw Error(WHARF_ERR_DATA, "'" + file + "': " + what);
 }
@@ -25,15 +29,13 @@ namespace {
 
 constexpr std::string_view kSpace = "\xE2\x96\x81";  // U+2581, SentencePiece's space
 
-std::string typeOf(const Json& step) {
-  return step["type"].isString() ? step["type"].asString() : "";
-}
+std::string typeOf(const JsonDocument& step) { return jsonStringOr(at(step, "type")); }
 
 // Collects the steps of a pre-tokenizer or normalizer (a Sequence under `list` is flattened).
-void steps(const Json& p, const char* list, std::vector<const Json*>& out) {
-  if (p.isNull()) return;
+void steps(const JsonDocument& p, const char* list, std::vector<const JsonDocument*>& out) {
+  if (p.is_null()) return;
   if (typeOf(p) == "Sequence") {
-    for (const Json& s : p[list].asArray()) steps(s, list, out);
+    for (const JsonDocument& s : at(p, list)) steps(s, list, out);
   } else {
     out.push_back(&p);
   }
@@ -46,21 +48,23 @@ struct SentencePieceStyle {
   bool split = false;   // Metaspace split
 };
 
-SentencePieceStyle sentencePieceStyleOf(const Json& root, const std::string& file) {
+SentencePieceStyle sentencePieceStyleOf(const JsonDocument& root, const std::string& file) {
   SentencePieceStyle style;
-  std::vector<const Json*> norms, pres;
-  steps(root["normalizer"], "normalizers", norms);
-  steps(root["pre_tokenizer"], "pretokenizers", pres);
+  std::vector<const JsonDocument*> norms, pres;
+  steps(at(root, "normalizer"), "normalizers", norms);
+  steps(at(root, "pre_tokenizer"), "pretokenizers", pres);
   bool escapes_spaces = false, metaspace = false;
   std::string other_normalizer;
-  for (const Json* p : pres) metaspace = metaspace || typeOf(*p) == "Metaspace";
-  for (const Json* n : norms) {
+  for (const JsonDocument* p : pres) metaspace = metaspace || typeOf(*p) == "Metaspace";
+  for (const JsonDocument* n : norms) {
     const std::string type = typeOf(*n);
-    if (type == "Prepend" && (*n)["prepend"].isString() && (*n)["prepend"].asString() == kSpace) {
+    if (type == "Prepend" && at((*n), "prepend").is_string() &&
+        at((*n), "prepend").get<std::string>() == kSpace) {
       style.prepend = "every";
-    } else if (type == "Replace" && (*n)["pattern"]["String"].isString() &&
-               (*n)["pattern"]["String"].asString() == " " && (*n)["content"].isString() &&
-               (*n)["content"].asString() == kSpace) {
+    } else if (type == "Replace" && at(at((*n), "pattern"), "String").is_string() &&
+               at(at((*n), "pattern"), "String").get<std::string>() == " " &&
+               at((*n), "content").is_string() &&
+               at((*n), "content").get<std::string>() == kSpace) {
       escapes_spaces = true;
     } else {
       other_normalizer = type;
@@ -71,46 +75,49 @@ SentencePieceStyle sentencePieceStyleOf(const Json& root, const std::string& fil
     unsupported(file, "normalizer '" + other_normalizer + "' is not supported");
   }
   style.sentencepiece = true;
-  for (const Json* p : pres) {
+  for (const JsonDocument* p : pres) {
     if (typeOf(*p) != "Metaspace") {
       unsupported(file, "pre-tokenizer '" + typeOf(*p) + "' with SentencePiece-style spaces");
     }
-    if (!(*p)["replacement"].isString() || (*p)["replacement"].asString() != kSpace) {
+    if (!at((*p), "replacement").is_string() ||
+        at((*p), "replacement").get<std::string>() != kSpace) {
       unsupported(file, "Metaspace replacement other than U+2581");
     }
-    if ((*p)["prepend_scheme"].isString()) {
-      const std::string scheme = (*p)["prepend_scheme"].asString();
+    if (at((*p), "prepend_scheme").is_string()) {
+      const std::string scheme = at((*p), "prepend_scheme").get<std::string>();
       if (scheme != "always" && scheme != "first" && scheme != "never") {
         invalid(file, "Metaspace prepend_scheme '" + scheme + "'");
       }
       style.prepend = scheme == "never" ? "" : scheme;
     } else {  // tokenizers < 0.14: add_prefix_space, always split
       style.prepend =
-          (*p)["add_prefix_space"].isBool() && !(*p)["add_prefix_space"].asBool() ? "" : "always";
+          at((*p), "add_prefix_space").is_boolean() && !at((*p), "add_prefix_space").get<bool>()
+              ? ""
+              : "always";
     }
-    style.split = !(*p)["split"].isBool() || (*p)["split"].asBool();
+    style.split = !at((*p), "split").is_boolean() || at((*p), "split").get<bool>();
   }
   return style;
 }
 
 // Maps the pre-tokenizer of tokenizer.json onto the hand-written splitters.
-PreTokenizer preTokenizerOf(const Json& p, const std::string& file) {
-  std::vector<const Json*> list;
+PreTokenizer preTokenizerOf(const JsonDocument& p, const std::string& file) {
+  std::vector<const JsonDocument*> list;
   steps(p, "pretokenizers", list);
   bool digits = false, byte_level = false;
   std::string pattern;
-  for (const Json* s : list) {
-    const std::string type = (*s)["type"].isString() ? (*s)["type"].asString() : "";
-    if (type == "Digits" && (*s)["individual_digits"].isBool() &&
-        (*s)["individual_digits"].asBool()) {
+  for (const JsonDocument* s : list) {
+    const std::string type = jsonStringOr(at((*s), "type"));
+    if (type == "Digits" && at((*s), "individual_digits").is_boolean() &&
+        at((*s), "individual_digits").get<bool>()) {
       digits = true;
     } else if (type == "ByteLevel") {
       byte_level = true;
-      if ((*s)["add_prefix_space"].isBool() && (*s)["add_prefix_space"].asBool()) {
+      if (jsonBoolOr(at((*s), "add_prefix_space"), false)) {
         unsupported(file, "ByteLevel add_prefix_space is not supported");
       }
-    } else if (type == "Split" && (*s)["pattern"]["Regex"].isString()) {
-      pattern = (*s)["pattern"]["Regex"].asString();
+    } else if (type == "Split" && at(at((*s), "pattern"), "Regex").is_string()) {
+      pattern = at(at((*s), "pattern"), "Regex").get<std::string>();
     } else {
       unsupported(file, "pre-tokenizer '" + type + "' is not supported");
     }
@@ -126,9 +133,9 @@ PreTokenizer preTokenizerOf(const Json& p, const std::string& file) {
   return digits ? PreTokenizer::DigitsThenGpt2 : PreTokenizer::Gpt2;
 }
 
-std::string tokenContent(const Json& v) {
-  if (v.isString()) return v.asString();
-  if (v.isObject() && v["content"].isString()) return v["content"].asString();
+std::string tokenContent(const JsonDocument& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object() && at(v, "content").is_string()) return at(v, "content").get<std::string>();
   return "";
 }
 
@@ -136,45 +143,47 @@ std::string tokenContent(const Json& v) {
 
 std::unique_ptr<Tokenizer> Tokenizer::fromHfDirectory(const std::string& dir) {
   const std::string file = dir + "/tokenizer.json";
-  const Json root = readJsonFile(file);
-  const Json& model = root["model"];
-  if (!model.isObject() || !model["type"].isString() || model["type"].asString() != "BPE") {
+  const JsonDocument root = readJsonFile(file);
+  const JsonDocument& model = at(root, "model");
+  if (!model.is_object() || !at(model, "type").is_string() ||
+      at(model, "type").get<std::string>() != "BPE") {
     unsupported(file, "only BPE tokenizer models are supported");
   }
   for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
-    if (model[key].isString() && !model[key].asString().empty()) {
+    if (at(model, key).is_string() && !at(model, key).get<std::string>().empty()) {
       unsupported(file, std::string("BPE ") + key + " is not supported");
     }
   }
   std::unique_ptr<Tokenizer> t(new Tokenizer());
   const SentencePieceStyle spm = sentencePieceStyleOf(root, file);
-  const bool byte_fallback = model["byte_fallback"].isBool() && model["byte_fallback"].asBool();
+  const bool byte_fallback = jsonBoolOr(at(model, "byte_fallback"), false);
   if (spm.sentencepiece) {
     t->model_ = Model::SentencePiece;
     t->spm_by_rank_ = true;
     t->spm_split_ = spm.split;
-    t->fuse_unknown_ = model["fuse_unk"].isBool() && model["fuse_unk"].asBool();
+    t->fuse_unknown_ = jsonBoolOr(at(model, "fuse_unk"), false);
     t->space_prefix_ = spm.prepend == "every"    ? SpacePrefix::Every
                        : spm.prepend == "always" ? SpacePrefix::EveryUnlessSpace
                        : spm.prepend == "first"  ? SpacePrefix::FirstUnlessSpace
                                                  : SpacePrefix::None;
   } else {
     t->model_ = Model::ByteLevelBpe;
-    t->pre_ = preTokenizerOf(root["pre_tokenizer"], file);
+    t->pre_ = preTokenizerOf(at(root, "pre_tokenizer"), file);
   }
-  t->ignore_merges_ = model["ignore_merges"].isBool() && model["ignore_merges"].asBool();
+  t->ignore_merges_ = jsonBoolOr(at(model, "ignore_merges"), false);
 
-  const Json& vocab = model["vocab"];
-  if (!vocab.isObject() || vocab.size() == 0) invalid(file, "model.vocab is missing or empty");
-  const Json& added = root["added_tokens"];
+  const JsonDocument& vocab = at(model, "vocab");
+  if (!vocab.is_object() || vocab.size() == 0) invalid(file, "model.vocab is missing or empty");
+  const JsonDocument& added = at(root, "added_tokens");
   std::vector<std::pair<std::string, int64_t>> entries;
-  for (const auto& [text, id] : vocab.asObject()) {
-    if (!id.isNumber()) invalid(file, "vocab id of '" + text + "' is not a number");
-    entries.emplace_back(text, id.asInt());
+  for (const auto& [text, id] : vocab.items()) {
+    if (!id.is_number()) invalid(file, "vocab id of '" + text + "' is not a number");
+    entries.emplace_back(text, id.get<int64_t>());
   }
-  for (const Json& a : added.asArray()) {
-    if (!a["content"].isString() || !a["id"].isNumber()) invalid(file, "malformed added_tokens");
-    entries.emplace_back(a["content"].asString(), a["id"].asInt());
+  for (const JsonDocument& a : added) {
+    if (!at(a, "content").is_string() || !at(a, "id").is_number())
+      invalid(file, "malformed added_tokens");
+    entries.emplace_back(at(a, "content").get<std::string>(), at(a, "id").get<int64_t>());
   }
   int64_t size = 0;
   for (const auto& [text, id] : entries) {
@@ -188,9 +197,9 @@ std::unique_ptr<Tokenizer> Tokenizer::fromHfDirectory(const std::string& dir) {
     t->tokens_[static_cast<size_t>(id)] = text;
     t->types_[static_cast<size_t>(id)] = TokenType::Normal;
   }
-  for (const Json& a : added.asArray()) {
-    bool special = a["special"].isBool() && a["special"].asBool();
-    t->types_[static_cast<size_t>(a["id"].asInt())] =
+  for (const JsonDocument& a : added) {
+    bool special = jsonBoolOr(at(a, "special"), false);
+    t->types_[static_cast<size_t>(at(a, "id").get<int64_t>())] =
         special ? TokenType::Control : TokenType::UserDefined;
   }
   for (size_t i = 0; i < t->tokens_.size(); ++i) {
@@ -209,19 +218,21 @@ std::unique_ptr<Tokenizer> Tokenizer::fromHfDirectory(const std::string& dir) {
     }
   }
 
-  const Json& merges = model["merges"];
+  const JsonDocument& merges = model["merges"];
   t->merges_.reserve(merges.size());
   for (size_t rank = 0; rank < merges.size(); ++rank) {
-    const Json& m = merges[rank];
+    const JsonDocument& m = merges[rank];
     std::string left, right;
-    if (m.isString()) {
-      size_t space = m.asString().find(' ', 1);
-      if (space == std::string::npos) invalid(file, "malformed merge '" + m.asString() + "'");
-      left = m.asString().substr(0, space);
-      right = m.asString().substr(space + 1);
-    } else if (m.isArray() && m.size() == 2 && m[size_t{0}].isString() && m[size_t{1}].isString()) {
-      left = m[size_t{0}].asString();
-      right = m[size_t{1}].asString();
+    if (m.is_string()) {
+      size_t space = m.get<std::string>().find(' ', 1);
+      if (space == std::string::npos)
+        invalid(file, "malformed merge '" + m.get<std::string>() + "'");
+      left = m.get<std::string>().substr(0, space);
+      right = m.get<std::string>().substr(space + 1);
+    } else if (m.is_array() && m.size() == 2 && m[size_t{0}].is_string() &&
+               m[size_t{1}].is_string()) {
+      left = m[size_t{0}].get<std::string>();
+      right = m[size_t{1}].get<std::string>();
     } else {
       invalid(file, "merge " + std::to_string(rank) + " is neither \"a b\" nor [a, b]");
     }
@@ -233,16 +244,16 @@ std::unique_ptr<Tokenizer> Tokenizer::fromHfDirectory(const std::string& dir) {
   }
 
   const std::string config_file = dir + "/tokenizer_config.json";
-  const Json config = readOptionalJsonFile(config_file).value_or(Json(Json::Object{}));
+  const JsonDocument config = readOptionalJsonFile(config_file).value_or(JsonDocument::object());
   t->bos_id_ = t->find(tokenContent(config["bos_token"]));
   t->eos_id_ = t->find(tokenContent(config["eos_token"]));
-  t->unk_id_ = t->find(model["unk_token"].isString() ? model["unk_token"].asString()
-                                                     : tokenContent(config["unk_token"]));
+  t->unk_id_ = t->find(model["unk_token"].is_string() ? model["unk_token"].get<std::string>()
+                                                      : tokenContent(config["unk_token"]));
   if (t->unk_id_ >= 0 && t->types_[static_cast<size_t>(t->unk_id_)] == TokenType::Normal) {
     t->types_[static_cast<size_t>(t->unk_id_)] = TokenType::Unknown;
   }
-  t->add_bos_ =
-      config["add_bos_token"].isBool() && config["add_bos_token"].asBool() && t->bos_id_ >= 0;
+  t->add_bos_ = config["add_bos_token"].is_boolean() && config["add_bos_token"].get<bool>() &&
+                t->bos_id_ >= 0;
   auto addEog = [&](int64_t id) {
     if (id < 0 || id >= size) return;
     if (std::find(t->eog_ids_.begin(), t->eog_ids_.end(), id) == t->eog_ids_.end()) {
@@ -251,10 +262,10 @@ std::unique_ptr<Tokenizer> Tokenizer::fromHfDirectory(const std::string& dir) {
   };
   addEog(t->eos_id_);
   if (auto gen = readOptionalJsonFile(dir + "/generation_config.json")) {
-    const Json& eos = (*gen)["eos_token_id"];
-    if (eos.isNumber()) addEog(eos.asInt());
-    for (const Json& e : eos.asArray()) {
-      if (e.isNumber()) addEog(e.asInt());
+    const JsonDocument& eos = (*gen)["eos_token_id"];
+    if (eos.is_number()) addEog(eos.get<int64_t>());
+    for (const JsonDocument& e : eos) {
+      if (e.is_number()) addEog(e.get<int64_t>());
     }
     if (t->eos_id_ < 0 && !t->eog_ids_.empty()) t->eos_id_ = t->eog_ids_.front();
   }

@@ -1,33 +1,39 @@
 #include "engine/text/jinja_value.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
 namespace wharf::engine::jinja {
 
 Value Value::fromJson(const Json& j) {
+  using T = Json::value_t;
   switch (j.type()) {
-    case Json::Type::Null:
-      return none();
-    case Json::Type::Bool:
-      return boolean(j.asBool());
-    case Json::Type::Number:
-      return j.isInteger() ? integer(j.asInt()) : number(j.asNumber());
-    case Json::Type::String:
-      return string(j.asString());
-    case Json::Type::Array: {
+    case T::boolean:
+      return boolean(j.get<bool>());
+    case T::number_integer:
+      return integer(j.get<int64_t>());
+    case T::number_unsigned:  // beyond int64: Python keeps the integer, a double comes closest
+      return j.get<uint64_t>() <= uint64_t{INT64_MAX} ? integer(j.get<int64_t>())
+                                                      : number(j.get<double>());
+    case T::number_float:
+      return number(j.get<double>());
+    case T::string:
+      return string(j.get<std::string>());
+    case T::array: {
       List l;
-      for (const Json& e : j.asArray()) l.push_back(fromJson(e));
+      for (const Json& e : j) l.push_back(fromJson(e));
       return makeList(std::move(l));
     }
-    case Json::Type::Object: {
+    case T::object: {
       Dict d;
-      for (const auto& [k, v] : j.asObject()) d.emplace_back(k, fromJson(v));
+      for (const auto& [k, v] : j.items()) d.emplace_back(k, fromJson(v));
       return makeDict(std::move(d));
     }
+    default:
+      return none();
   }
-  return Value();
 }
 
 bool Value::truthy() const {

@@ -11,7 +11,7 @@ namespace wharf::engine {
 // Parses config.json text; `file` names it in errors. Throws wharf::Error (DATA for missing or
 // inconsistent keys, UNSUPPORTED for other model types or RoPE scalings). HF llama/mistral weights
 // are in the rotate-half layout, so every architecture gets RopeStyle::Neox.
-ModelConfig parseHfConfig(const Json& config, const std::string& file);
+ModelConfig parseHfConfig(const JsonDocument& config, const std::string& file);
 // Reads `dir`/config.json.
 ModelConfig readHfConfig(const std::string& dir);
 

@@ -9,8 +9,8 @@
 namespace wharf::engine {
 
 // Throws wharf::Error: NOT_FOUND when the file cannot be opened, DATA when it is not JSON.
-Json readJsonFile(const std::string& path);
+JsonDocument readJsonFile(const std::string& path);
 // std::nullopt when the file does not exist; otherwise as readJsonFile.
-std::optional<Json> readOptionalJsonFile(const std::string& path);
+std::optional<JsonDocument> readOptionalJsonFile(const std::string& path);
 
 }  // namespace wharf::engine
