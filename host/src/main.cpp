@@ -63,17 +63,17 @@ class WharfServer : public Poco::Util::ServerApplication {
     try {
       server = std::make_unique<wharf::host::Server>(config_);
       const auto& c = server->config();
-      wharf::host::setup_logging(c.log_level, c.log_format, c.log_file);
+      wharf::host::setupLogging(c.log_level, c.log_format, c.log_file);
       server->start();
     } catch (const std::exception& e) {
       std::cerr << "wharfd: " << e.what() << std::endl;
-      wharf::host::host_logger().fatal(e.what());
+      wharf::host::hostLogger().fatal(e.what());
       return kExitConfig;
     }
     try {
-      return wharf::host::run_until_stopped(*server);
+      return wharf::host::runUntilStopped(*server);
     } catch (const std::exception& e) {
-      wharf::host::host_logger().fatal(std::string("fatal: ") + e.what());
+      wharf::host::hostLogger().fatal(std::string("fatal: ") + e.what());
       return kExitSoftware;
     }
   }
@@ -87,7 +87,7 @@ class WharfServer : public Poco::Util::ServerApplication {
 
 int main(int argc, char** argv) {
   std::string cmd = argc > 1 ? argv[1] : "";
-  if (cmd == "version" || cmd == "--version") return wharf::host::command_version();
+  if (cmd == "version" || cmd == "--version") return wharf::host::commandVersion();
   if (cmd == "check-config") {
     bool bind = true;
     std::string file;
@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
       usage(std::cerr);
       return kExitUsage;
     }
-    return wharf::host::command_check_config(file, bind);
+    return wharf::host::commandCheckConfig(file, bind);
   }
   if (cmd == "plugins") {
     std::string config;
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
       usage(std::cerr);
       return kExitUsage;
     }
-    return wharf::host::command_plugins(config);
+    return wharf::host::commandPlugins(config);
   }
   if (cmd == "gc") {
     // wharfd gc --config FILE [--dry-run] [--delete-untagged]
@@ -133,14 +133,14 @@ int main(int argc, char** argv) {
       usage(std::cerr);
       return kExitUsage;
     }
-    return wharf::host::command_plugin(cmd, config, rest);
+    return wharf::host::commandPlugin(cmd, config, rest);
   }
   if (!cmd.empty() && cmd[0] != '-') {
     std::cerr << "wharfd: unknown command '" << cmd << "'\n";
     usage(std::cerr);
     return kExitUsage;
   }
-  wharf::host::block_lifecycle_signals();
+  wharf::host::blockLifecycleSignals();
   WharfServer app;
   try {
     return app.run(argc, argv);

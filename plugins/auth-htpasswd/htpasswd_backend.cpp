@@ -147,7 +147,7 @@ void HtpasswdBackend::authorize(const AuthRequest& r, AuthDecision& out) {
     return;
   }
   out.outcome = WHARF_AUTH_DENIED;
-  out.message = "user '" + creds->user + "' may not " + action_names(wanted & ~out.granted) + " " +
+  out.message = "user '" + creds->user + "' may not " + actionNames(wanted & ~out.granted) + " " +
                 r.resourceName();
 }
 

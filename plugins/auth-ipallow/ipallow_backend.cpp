@@ -41,7 +41,7 @@ void IpAllowBackend::authorize(const AuthRequest& r, AuthDecision& out) {
     }
   }
   out.outcome = WHARF_AUTH_DENIED;
-  out.message = inside ? "this network may not " + action_names(wanted & ~out.granted)
+  out.message = inside ? "this network may not " + actionNames(wanted & ~out.granted)
                        : "client " + addr + " is not in an allowed network";
 }
 

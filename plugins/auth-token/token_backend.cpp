@@ -45,7 +45,7 @@ std::string TokenBackend::challenge(const AuthRequest& r, const std::string& err
   const uint32_t wanted = r.actions();
   if (wanted != 0) {
     std::string type = r.resourceType();
-    std::string actions = type == "registry" ? "*" : action_names(wanted);
+    std::string actions = type == "registry" ? "*" : actionNames(wanted);
     c += ",scope=\"" + type + ":" + r.resourceName() + ":" + actions + "\"";
   }
   if (!error.empty()) c += ",error=\"" + error + "\"";
@@ -89,7 +89,7 @@ void TokenBackend::authorize(const AuthRequest& r, AuthDecision& out) {
   out.outcome = WHARF_AUTH_DENIED;
   out.challenge = challenge(r, "insufficient_scope");
   out.message =
-      "the token does not grant " + action_names(wanted & ~out.granted) + " on " + r.resourceName();
+      "the token does not grant " + actionNames(wanted & ~out.granted) + " on " + r.resourceName();
 }
 
 }  // namespace wharf::auth

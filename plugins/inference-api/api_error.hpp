@@ -21,7 +21,7 @@ class ApiError : public std::runtime_error {
   std::string param_;
 };
 
-inline ApiError bad_request(const std::string& message, const std::string& param = {}) {
+inline ApiError badRequest(const std::string& message, const std::string& param = {}) {
   return ApiError(400, message, param);
 }
 

@@ -5,7 +5,7 @@
 namespace wharf::inference {
 
 Generation::~Generation() {
-  cancel_all();
+  cancelAll();
   // The engine may still be calling on_event for a cancelled choice: wait for its last event so
   // that no callback outlives this object.
   std::unique_lock lock(mutex_);
@@ -27,7 +27,7 @@ void Generation::submit(const std::vector<int32_t>& prompt, const wharf_sampling
   req.prompt_tokens = prompt.data();
   req.prompt_length = prompt.size();
   req.sampling = &sampling;
-  req.on_event = &Generation::on_event;
+  req.on_event = &Generation::onEvent;
   req.on_event_ctx = slot.get();
   Slot* raw = slot.get();
   {
@@ -45,7 +45,7 @@ void Generation::submit(const std::vector<int32_t>& prompt, const wharf_sampling
   }
 }
 
-void Generation::on_event(void* ctx, const wharf_generation_event* e) {
+void Generation::onEvent(void* ctx, const wharf_generation_event* e) {
   auto* slot = static_cast<Slot*>(ctx);
   Generation* self = slot->owner;
   Delta d;
@@ -93,12 +93,12 @@ std::optional<Delta> Generation::next(int timeout_ms) {
   return d;
 }
 
-bool Generation::all_finished() const {
+bool Generation::allFinished() const {
   std::lock_guard lock(mutex_);
   return finished_ == slots_.size() && queue_.empty();
 }
 
-void Generation::cancel_all() {
+void Generation::cancelAll() {
   std::vector<uint64_t> ids;
   {
     std::lock_guard lock(mutex_);

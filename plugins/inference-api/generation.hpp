@@ -46,8 +46,8 @@ class Generation {
               bool want_logprobs);
   // The next delta, waiting at most `timeout_ms`; nullopt on timeout.
   std::optional<Delta> next(int timeout_ms);
-  bool all_finished() const;
-  void cancel_all();
+  bool allFinished() const;
+  void cancelAll();
   size_t size() const { return slots_.size(); }
 
  private:
@@ -58,7 +58,7 @@ class Generation {
     bool want_logprobs = false;
     bool finished = false;  // the engine sent its last event
   };
-  static void on_event(void* ctx, const wharf_generation_event* e);
+  static void onEvent(void* ctx, const wharf_generation_event* e);
 
   EngineClient engine_;
   mutable std::mutex mutex_;

@@ -18,7 +18,7 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
-std::string random_id(const char* prefix) {
+std::string randomId(const char* prefix) {
   unsigned char bytes[12];
   RAND_bytes(bytes, sizeof bytes);
   static const char* hex = "0123456789abcdef";
@@ -30,28 +30,28 @@ std::string random_id(const char* prefix) {
   return out;
 }
 
-int64_t unix_now() {
+int64_t unixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 // No key file: the API is open. An empty or unusable one stops the instance from starting.
-std::string read_key(const std::string& file) {
+std::string readKey(const std::string& file) {
   if (file.empty()) return "";
   try {
-    return read_secret_file(file);
+    return readSecretFile(file);
   } catch (const std::invalid_argument& e) {
     throw Error(WHARF_ERR_INVALID_ARGUMENT, std::string("api_key_file: ") + e.what());
   }
 }
 
-ApiError engine_error(const Error& e) {
+ApiError engineError(const Error& e) {
   switch (e.code()) {
     case WHARF_ERR_UNAVAILABLE:
       return ApiError(503, std::string("The server is overloaded: ") + e.what());
     case WHARF_ERR_INVALID_ARGUMENT:
-      return bad_request(e.what());
+      return badRequest(e.what());
     default:
       return ApiError(500, e.what());
   }
@@ -64,7 +64,7 @@ InferenceService::InferenceService(const Config& config, const Host& host)
       host_(host),
       engine_(EngineClient::lookup(host, config.required("engine"))),
       max_request_bytes_(static_cast<size_t>(config.integer("max_request_bytes"))),
-      api_key_(read_key(config.str("api_key_file"))),
+      api_key_(readKey(config.str("api_key_file"))),
       admin_routes_(config.has("admin_listener")) {
   const auto info = nlohmann::json::parse(engine_.modelInfo());
   engine_model_ = info.value("id", std::string("model"));
@@ -110,7 +110,7 @@ void InferenceService::handleException(Exchange& ex, const std::exception& e) {
   // not have, say) keeps its meaning: INVALID_ARGUMENT is the client's 400, not a 500.
   const auto* api = dynamic_cast<const ApiError*>(&e);
   const auto* engine = dynamic_cast<const Error*>(&e);
-  ApiError err = api ? *api : engine ? engine_error(*engine) : ApiError(500, e.what());
+  ApiError err = api ? *api : engine ? engineError(*engine) : ApiError(500, e.what());
   ex.respond(err.status(), "application/json", err.json());
 }
 
@@ -123,14 +123,14 @@ void InferenceService::handle(Exchange& ex) {
   };
   if (path == "/admin/engine") {
     only("GET");
-    return engine_stats(ex);
+    return engineStats(ex);
   }
   if (path == "/version") {
     only("GET");
     ex.respond(200, "application/json", std::string("{\"version\":\"") + kVersion + "\"}");
     return;
   }
-  check_api_key(ex);
+  checkApiKey(ex);
   if (path == "/v1/models") {
     only("GET");
     ex.setRoute("/v1/models");
@@ -155,7 +155,7 @@ void InferenceService::handle(Exchange& ex) {
   }
 }
 
-void InferenceService::check_api_key(Exchange& ex) const {
+void InferenceService::checkApiKey(Exchange& ex) const {
   if (api_key_.empty()) return;
   std::string expected = "Bearer " + api_key_;
   auto got = ex.header("Authorization").value_or("");
@@ -163,7 +163,7 @@ void InferenceService::check_api_key(Exchange& ex) const {
     throw ApiError(401, "Invalid or missing API key.");
 }
 
-std::string InferenceService::read_body(Exchange& ex) {
+std::string InferenceService::readBody(Exchange& ex) {
   auto body = ex.readAll(max_request_bytes_);
   if (!body)
     throw ApiError(
@@ -171,7 +171,7 @@ std::string InferenceService::read_body(Exchange& ex) {
   return *body;
 }
 
-void InferenceService::check_model(const std::string& model) const {
+void InferenceService::checkModel(const std::string& model) const {
   if (model != served_name_ && model != engine_model_)
     throw ApiError(404, "The model `" + model + "` does not exist.", "model");
 }
@@ -179,7 +179,7 @@ void InferenceService::check_model(const std::string& model) const {
 void InferenceService::models(Exchange& ex) {
   const Json model = {{"id", served_name_},
                       {"object", "model"},
-                      {"created", unix_now()},
+                      {"created", unixNow()},
                       {"owned_by", "wharf"},
                       {"root", engine_model_},
                       {"parent", nullptr},
@@ -188,11 +188,11 @@ void InferenceService::models(Exchange& ex) {
              toJsonText(Json{{"object", "list"}, {"data", Json::array({model})}}));
 }
 
-std::string InferenceService::token_text(int32_t token) const {
+std::string InferenceService::tokenText(int32_t token) const {
   return engine_.detokenize({token}, false);
 }
 
-std::vector<std::vector<int32_t>> InferenceService::prepare_prompts(
+std::vector<std::vector<int32_t>> InferenceService::preparePrompts(
     GenerationRequest& req, std::vector<std::string>& echo_texts, int& max_tokens) {
   std::vector<std::vector<int32_t>> prompts;
   if (req.chat) {
@@ -210,26 +210,26 @@ std::vector<std::vector<int32_t>> InferenceService::prepare_prompts(
           echo_texts.push_back(engine_.detokenize(p.tokens, false));
         } catch (const Error& e) {
           if (e.code() != WHARF_ERR_INVALID_ARGUMENT) throw;
-          throw bad_request("The prompt holds a token id the model's vocabulary does not have.",
-                            "prompt");
+          throw badRequest("The prompt holds a token id the model's vocabulary does not have.",
+                           "prompt");
         }
       }
     }
   }
   size_t longest = 0;
   for (auto& p : prompts) {
-    if (p.empty()) throw bad_request("The prompt is empty.", req.chat ? "messages" : "prompt");
+    if (p.empty()) throw badRequest("The prompt is empty.", req.chat ? "messages" : "prompt");
     longest = std::max(longest, p.size());
   }
   const int64_t ctx = max_model_len_;
   if (static_cast<int64_t>(longest) >= ctx)
-    throw bad_request("This model's maximum context length is " + std::to_string(ctx) +
-                          " tokens. However, your request has " + std::to_string(longest) +
-                          " input tokens. Please reduce the length of the input.",
-                      req.chat ? "messages" : "prompt");
+    throw badRequest("This model's maximum context length is " + std::to_string(ctx) +
+                         " tokens. However, your request has " + std::to_string(longest) +
+                         " input tokens. Please reduce the length of the input.",
+                     req.chat ? "messages" : "prompt");
   max_tokens = req.max_tokens.value_or(static_cast<int>(ctx - static_cast<int64_t>(longest)));
   if (static_cast<int64_t>(longest) + max_tokens > ctx)
-    throw bad_request(
+    throw badRequest(
         "This model's maximum context length is " + std::to_string(ctx) +
             " tokens. However, you requested " +
             std::to_string(longest + static_cast<size_t>(max_tokens)) + " tokens (" +
@@ -240,13 +240,13 @@ std::vector<std::vector<int32_t>> InferenceService::prepare_prompts(
 }
 
 void InferenceService::generate(Exchange& ex, bool chat) {
-  std::string body = read_body(ex);
-  GenerationRequest req = chat ? parse_chat_request(body) : parse_completion_request(body);
-  check_model(req.model);
+  std::string body = readBody(ex);
+  GenerationRequest req = chat ? parseChatRequest(body) : parseCompletionRequest(body);
+  checkModel(req.model);
   if (host_.draining()) throw ApiError(503, "The server is draining.");
   std::vector<std::string> echo_texts;
   int max_tokens = 0;
-  auto prompts = prepare_prompts(req, echo_texts, max_tokens);
+  auto prompts = preparePrompts(req, echo_texts, max_tokens);
 
   Generation gen(engine_);
   std::vector<size_t> prompt_lengths;
@@ -259,14 +259,14 @@ void InferenceService::generate(Exchange& ex, bool chat) {
       }
     }
   } catch (const Error& e) {
-    throw engine_error(e);
+    throw engineError(e);
   }
-  ResponseWriter out(chat, random_id(chat ? "chatcmpl-" : "cmpl-"), unix_now(), served_name_,
-                     [this](int32_t t) { return token_text(t); });
+  ResponseWriter out(chat, randomId(chat ? "chatcmpl-" : "cmpl-"), unixNow(), served_name_,
+                     [this](int32_t t) { return tokenText(t); });
   if (req.stream)
-    respond_stream(ex, req, gen, out, echo_texts, prompt_lengths);
+    respondStream(ex, req, gen, out, echo_texts, prompt_lengths);
   else
-    respond_whole(ex, req, gen, out, echo_texts, prompt_lengths);
+    respondWhole(ex, req, gen, out, echo_texts, prompt_lengths);
 }
 
 namespace {
@@ -278,22 +278,22 @@ namespace {
 template <class OnDelta>
 bool drive(const Host& host, Exchange& ex, Generation& gen, OnDelta&& on_delta) {
   bool aborted = false;
-  while (!gen.all_finished()) {
+  while (!gen.allFinished()) {
     if (!aborted && host.stopping()) {
       aborted = true;
-      gen.cancel_all();
+      gen.cancelAll();
     }
     auto d = gen.next(100);
     if (!d) {
       // In this order: the host sets stopping before it shuts the connections' read side.
       if (!aborted && !ex.clientConnected() && !host.stopping()) {
-        gen.cancel_all();
+        gen.cancelAll();
         return false;
       }
       continue;
     }
     if (!on_delta(*d)) {
-      gen.cancel_all();
+      gen.cancelAll();
       return false;
     }
   }
@@ -302,10 +302,10 @@ bool drive(const Host& host, Exchange& ex, Generation& gen, OnDelta&& on_delta) 
 
 }  // namespace
 
-void InferenceService::respond_whole(Exchange& ex, const GenerationRequest& req, Generation& gen,
-                                     const ResponseWriter& out,
-                                     const std::vector<std::string>& echo_texts,
-                                     const std::vector<size_t>& prompt_lengths) {
+void InferenceService::respondWhole(Exchange& ex, const GenerationRequest& req, Generation& gen,
+                                    const ResponseWriter& out,
+                                    const std::vector<std::string>& echo_texts,
+                                    const std::vector<size_t>& prompt_lengths) {
   auto start = std::chrono::steady_clock::now();
   std::vector<ChoiceResult> results(gen.size());
   std::vector<double> first_token(gen.size(), -1);
@@ -342,10 +342,10 @@ void InferenceService::respond_whole(Exchange& ex, const GenerationRequest& req,
   ex.respond(200, "application/json", out.full(results, usage));
 }
 
-void InferenceService::respond_stream(Exchange& ex, const GenerationRequest& req, Generation& gen,
-                                      const ResponseWriter& out,
-                                      const std::vector<std::string>& echo_texts,
-                                      const std::vector<size_t>& prompt_lengths) {
+void InferenceService::respondStream(Exchange& ex, const GenerationRequest& req, Generation& gen,
+                                     const ResponseWriter& out,
+                                     const std::vector<std::string>& echo_texts,
+                                     const std::vector<size_t>& prompt_lengths) {
   auto start = std::chrono::steady_clock::now();
   ex.status(200);
   ex.addHeader("Content-Type", "text/event-stream; charset=utf-8");
@@ -388,13 +388,13 @@ void InferenceService::respond_stream(Exchange& ex, const GenerationRequest& req
     return sent;
   });
   if (!ok) return;
-  if (req.include_usage && !send(out.usage_chunk(usage))) return;
+  if (req.include_usage && !send(out.usageChunk(usage))) return;
   send("[DONE]");
 }
 
 void InferenceService::tokenize(Exchange& ex) {
-  TokenizeRequest req = parse_tokenize_request(read_body(ex));
-  if (req.model) check_model(*req.model);
+  TokenizeRequest req = parseTokenizeRequest(readBody(ex));
+  if (req.model) checkModel(*req.model);
   std::vector<int32_t> tokens;
   try {
     std::string text =
@@ -402,7 +402,7 @@ void InferenceService::tokenize(Exchange& ex) {
                    : engine_.applyChatTemplate(req.messages_json, req.add_generation_prompt);
     tokens = engine_.tokenize(text, req.add_special_tokens);
   } catch (const Error& e) {
-    throw engine_error(e);
+    throw engineError(e);
   }
   ex.respond(200, "application/json",
              toJsonText(Json{{"count", static_cast<uint64_t>(tokens.size())},
@@ -411,19 +411,19 @@ void InferenceService::tokenize(Exchange& ex) {
 }
 
 void InferenceService::detokenize(Exchange& ex) {
-  DetokenizeRequest req = parse_detokenize_request(read_body(ex));
-  if (req.model) check_model(*req.model);
+  DetokenizeRequest req = parseDetokenizeRequest(readBody(ex));
+  if (req.model) checkModel(*req.model);
   const std::vector<int32_t>& tokens = req.tokens;
   std::string text;
   try {
     text = engine_.detokenize(tokens, false);
   } catch (const Error& e) {
-    throw engine_error(e);
+    throw engineError(e);
   }
   ex.respond(200, "application/json", toJsonText(Json{{"prompt", text}}));
 }
 
-void InferenceService::engine_stats(Exchange& ex) {
+void InferenceService::engineStats(Exchange& ex) {
   ex.respond(200, "application/json", engine_.stats());
 }
 

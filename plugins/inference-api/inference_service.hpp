@@ -31,22 +31,22 @@ class InferenceService : public HttpService {
   void generate(Exchange& ex, bool chat);
   void tokenize(Exchange& ex);
   void detokenize(Exchange& ex);
-  void engine_stats(Exchange& ex);
+  void engineStats(Exchange& ex);
 
-  std::string read_body(Exchange& ex);
-  void check_model(const std::string& model) const;
-  void check_api_key(Exchange& ex) const;
+  std::string readBody(Exchange& ex);
+  void checkModel(const std::string& model) const;
+  void checkApiKey(Exchange& ex) const;
   // Prompts as token ids, validated against the context; fills `max_tokens`.
-  std::vector<std::vector<int32_t>> prepare_prompts(GenerationRequest& req,
-                                                    std::vector<std::string>& echo_texts,
-                                                    int& max_tokens);
-  void respond_whole(Exchange& ex, const GenerationRequest& req, Generation& gen,
+  std::vector<std::vector<int32_t>> preparePrompts(GenerationRequest& req,
+                                                   std::vector<std::string>& echo_texts,
+                                                   int& max_tokens);
+  void respondWhole(Exchange& ex, const GenerationRequest& req, Generation& gen,
+                    const ResponseWriter& out, const std::vector<std::string>& echo_texts,
+                    const std::vector<size_t>& prompt_lengths);
+  void respondStream(Exchange& ex, const GenerationRequest& req, Generation& gen,
                      const ResponseWriter& out, const std::vector<std::string>& echo_texts,
                      const std::vector<size_t>& prompt_lengths);
-  void respond_stream(Exchange& ex, const GenerationRequest& req, Generation& gen,
-                      const ResponseWriter& out, const std::vector<std::string>& echo_texts,
-                      const std::vector<size_t>& prompt_lengths);
-  std::string token_text(int32_t token) const;
+  std::string tokenText(int32_t token) const;
 
   Host host_;
   EngineClient engine_;

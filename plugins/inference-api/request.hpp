@@ -55,8 +55,8 @@ struct GenerationRequest {
   mutable std::vector<float> bias_values_;
 };
 
-GenerationRequest parse_completion_request(const std::string& body);
-GenerationRequest parse_chat_request(const std::string& body);
+GenerationRequest parseCompletionRequest(const std::string& body);
+GenerationRequest parseChatRequest(const std::string& body);
 
 // /tokenize: text or chat messages (templated by the engine).
 struct TokenizeRequest {
@@ -66,13 +66,13 @@ struct TokenizeRequest {
   bool add_special_tokens = true;
   bool add_generation_prompt = true;
 };
-TokenizeRequest parse_tokenize_request(const std::string& body);
+TokenizeRequest parseTokenizeRequest(const std::string& body);
 
 // /detokenize: token ids.
 struct DetokenizeRequest {
   std::optional<std::string> model;
   std::vector<int32_t> tokens;
 };
-DetokenizeRequest parse_detokenize_request(const std::string& body);
+DetokenizeRequest parseDetokenizeRequest(const std::string& body);
 
 }  // namespace wharf::inference

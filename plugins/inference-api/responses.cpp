@@ -119,7 +119,7 @@ std::string ResponseWriter::chunk(size_t index, const std::string& text,
   return toJsonText(body);
 }
 
-std::string ResponseWriter::usage_chunk(const Usage& u) const {
+std::string ResponseWriter::usageChunk(const Usage& u) const {
   Json body = header(true);
   body["choices"] = Json::array();
   body["usage"] = usage(u);

@@ -46,7 +46,7 @@ class ResponseWriter {
                     const std::optional<std::string>& finish_reason,
                     const std::optional<std::string>& stop_reason, bool role_only = false,
                     size_t text_offset = 0) const;
-  std::string usage_chunk(const Usage& usage) const;
+  std::string usageChunk(const Usage& usage) const;
 
  private:
   // {"id", "object", "created", "model"}: the members every body starts with.

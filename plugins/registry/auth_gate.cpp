@@ -65,7 +65,7 @@ void AuthGate::require(Exchange& ex, const char* resource_type, const std::strin
   bool ok = actions == 0 ? o.anyGranted : (o.granted & actions) == actions;
   if (ok) return;
   std::string detail =
-      std::string(resource_type) + ":" + resource_name + ":" + action_names(actions);
+      std::string(resource_type) + ":" + resource_name + ":" + actionNames(actions);
   // A token backend refuses a known principal with a challenge: a new token may carry more scope.
   if (!o.authenticated || !o.challenge.empty()) {
     std::string msg = o.message.empty() ? defaultMessage(ErrorCode::Unauthorized) : o.message;

@@ -98,7 +98,7 @@ std::optional<CachedObject> CacheDriver::fill(const std::string& path, StorageSt
 }
 
 StorageStat CacheDriver::stat(const std::string& path) {
-  validate_storage_path(path, /*allow_root=*/true);
+  validateStoragePath(path, /*allow_root=*/true);
   if (!path.empty()) {
     if (auto hit = cache_.get(path)) {
       hits_.add();
@@ -114,7 +114,7 @@ StorageStat CacheDriver::stat(const std::string& path) {
 
 void CacheDriver::read(const std::string& path, uint64_t offset, uint64_t length,
                        const ReadSink& sink) {
-  validate_storage_path(path);
+  validateStoragePath(path);
   if (auto hit = cache_.get(path)) {
     hits_.add();
     serve(path, *hit->data, offset, length, sink);
@@ -130,24 +130,24 @@ void CacheDriver::read(const std::string& path, uint64_t offset, uint64_t length
 }
 
 std::unique_ptr<StorageWriter> CacheDriver::openWriter(const std::string& path) {
-  validate_storage_path(path);
+  validateStoragePath(path);
   return std::make_unique<CacheWriter>(*this, path, backend_.openWriter(path));
 }
 
 std::vector<StorageEntry> CacheDriver::list(const std::string& dir) {
-  validate_storage_path(dir, /*allow_root=*/true);
+  validateStoragePath(dir, /*allow_root=*/true);
   return backend_.list(dir);
 }
 
 std::vector<StorageListing> CacheDriver::listPage(const std::string& dir,
                                                   const std::string& start_after, uint64_t limit) {
-  validate_storage_path(dir, /*allow_root=*/true);
+  validateStoragePath(dir, /*allow_root=*/true);
   return backend_.listPage(dir, start_after, limit);
 }
 
 void CacheDriver::move(const std::string& from, const std::string& to) {
-  validate_storage_path(from);
-  validate_storage_path(to);
+  validateStoragePath(from);
+  validateStoragePath(to);
   try {
     backend_.move(from, to);
   } catch (...) {
@@ -160,7 +160,7 @@ void CacheDriver::move(const std::string& from, const std::string& to) {
 }
 
 void CacheDriver::remove(const std::string& path) {
-  validate_storage_path(path);
+  validateStoragePath(path);
   try {
     backend_.remove(path);
   } catch (...) {
@@ -171,13 +171,13 @@ void CacheDriver::remove(const std::string& path) {
 }
 
 std::optional<std::string> CacheDriver::localPath(const std::string& path) {
-  validate_storage_path(path);
+  validateStoragePath(path);
   return backend_.localPath(path);
 }
 
 std::optional<std::string> CacheDriver::redirectUrl(const std::string& path,
                                                     const std::string& method) {
-  validate_storage_path(path);
+  validateStoragePath(path);
   return backend_.redirectUrl(path, method);
 }
 

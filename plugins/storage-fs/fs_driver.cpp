@@ -52,7 +52,7 @@ FsDriver::FsDriver(const Config& config, const Host& host)
   root_ = root.string();
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
   tmp_name_ = config.required("tmp_dir");
-  validate_storage_path(tmp_name_);
+  validateStoragePath(tmp_name_);
   if (tmp_name_.find('/') != std::string::npos)
     throw Error(WHARF_ERR_INVALID_ARGUMENT,
                 "tmp_dir '" + tmp_name_ + "' must be one name inside root (same file system)");
@@ -102,7 +102,7 @@ std::string FsDriver::newTempPath(const std::string& prefix) const {
 }
 
 void FsDriver::check(const std::string& path, bool allow_root) const {
-  validate_storage_path(path, allow_root);
+  validateStoragePath(path, allow_root);
   if (path.compare(0, tmp_name_.size(), tmp_name_) == 0 &&
       (path.size() == tmp_name_.size() || path[tmp_name_.size()] == '/'))
     throw Error(WHARF_ERR_INVALID_ARGUMENT,

@@ -51,7 +51,7 @@ void MemoryDriver::checkFileSlotLocked(const std::string& path) const {
 }
 
 StorageStat MemoryDriver::stat(const std::string& path) {
-  validate_storage_path(path, /*allow_root=*/true);
+  validateStoragePath(path, /*allow_root=*/true);
   std::shared_lock lock(mu_);
   if (auto it = objects_.find(path); it != objects_.end())
     return StorageStat{it->second.data->size(), it->second.mtime_ns, false};
@@ -61,7 +61,7 @@ StorageStat MemoryDriver::stat(const std::string& path) {
 
 void MemoryDriver::read(const std::string& path, uint64_t offset, uint64_t length,
                         const ReadSink& sink) {
-  validate_storage_path(path);
+  validateStoragePath(path);
   Bytes data;
   {
     std::shared_lock lock(mu_);
@@ -87,12 +87,12 @@ void MemoryDriver::read(const std::string& path, uint64_t offset, uint64_t lengt
 }
 
 std::unique_ptr<StorageWriter> MemoryDriver::openWriter(const std::string& path) {
-  validate_storage_path(path);
+  validateStoragePath(path);
   return std::make_unique<MemoryWriter>(*this, path);
 }
 
 std::vector<StorageEntry> MemoryDriver::list(const std::string& dir) {
-  validate_storage_path(dir, /*allow_root=*/true);
+  validateStoragePath(dir, /*allow_root=*/true);
   std::string prefix = dir.empty() ? std::string() : dir + "/";
   std::vector<StorageEntry> out;
   std::shared_lock lock(mu_);
@@ -116,7 +116,7 @@ std::vector<StorageEntry> MemoryDriver::list(const std::string& dir) {
 
 std::vector<StorageListing> MemoryDriver::listPage(const std::string& dir,
                                                    const std::string& start_after, uint64_t limit) {
-  validate_storage_path(dir, /*allow_root=*/true);
+  validateStoragePath(dir, /*allow_root=*/true);
   std::string prefix = dir.empty() ? std::string() : dir + "/";
   std::vector<StorageListing> out;
   std::shared_lock lock(mu_);
@@ -143,8 +143,8 @@ std::vector<StorageListing> MemoryDriver::listPage(const std::string& dir,
 }
 
 void MemoryDriver::move(const std::string& from, const std::string& to) {
-  validate_storage_path(from);
-  validate_storage_path(to);
+  validateStoragePath(from);
+  validateStoragePath(to);
   if (startsWith(to, from + "/"))
     throw Error(WHARF_ERR_INVALID_ARGUMENT,
                 "cannot move '" + from + "' into itself ('" + to + "')");
@@ -174,7 +174,7 @@ void MemoryDriver::move(const std::string& from, const std::string& to) {
 }
 
 void MemoryDriver::remove(const std::string& path) {
-  validate_storage_path(path);
+  validateStoragePath(path);
   std::unique_lock lock(mu_);
   if (auto it = objects_.find(path); it != objects_.end()) {
     release(it->second.data->size());

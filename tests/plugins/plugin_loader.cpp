@@ -33,7 +33,7 @@ const wharf_plugin& loadPlugin(const std::string& path, const wharf_host_api* ap
 }
 
 std::string normaliseValue(const wharf_config_key& key, const std::string& value) {
-  return host::normalize_plugin_value(key, value);
+  return host::normalizePluginValue(key, value);
 }
 
 PluginConfig::PluginConfig(const wharf_plugin& plugin, std::string instance,

@@ -188,7 +188,7 @@ wharf_status TestHost::lookupFn(void* ctx, const char* name, wharf_plugin_kind k
   std::lock_guard lock(h->mu_);
   auto it = h->instances_.find(name ? name : "");
   if (it == h->instances_.end() || it->second.kind != kind) {
-    detail::store_error(
+    detail::storeError(
         err, WHARF_ERR_NOT_FOUND,
         std::string("no ") + wharf_kind_name(kind) + " instance '" + (name ? name : "") + "'");
     return WHARF_ERR_NOT_FOUND;

@@ -19,8 +19,8 @@ namespace wharf::host {
 namespace {
 
 // One key as `wharfd plugins` lists it: name (type, required, default): help.
-void print_key(const wharf_config_key& k) {
-  std::cout << "    " << k.name << " (" << key_type_name(k.type)
+void printKey(const wharf_config_key& k) {
+  std::cout << "    " << k.name << " (" << keyTypeName(k.type)
             << ((k.flags & WHARF_KEY_REQUIRED) ? ", required" : "")
             << (k.default_value ? std::string(", default ") + k.default_value : std::string())
             << ")" << (k.help ? std::string(": ") + k.help : std::string()) << "\n";
@@ -28,13 +28,13 @@ void print_key(const wharf_config_key& k) {
 
 }  // namespace
 
-int command_version() {
+int commandVersion() {
   std::cout << "wharfd " << WHARF_VERSION << " (plugin ABI " << WHARF_ABI_MAJOR << "."
             << WHARF_ABI_MINOR << ")\n";
   return 0;
 }
 
-int command_check_config(const std::string& file, bool bind) {
+int commandCheckConfig(const std::string& file, bool bind) {
   try {
     Server server(file);
     // Ports: try to bind each listener's address (and release it at once).
@@ -58,11 +58,11 @@ int command_check_config(const std::string& file, bool bind) {
   }
 }
 
-int command_plugins(const std::string& config_file) {
+int commandPlugins(const std::string& config_file) {
   std::vector<std::string> path;
   if (!config_file.empty()) {
     try {
-      path = parse_host_config(IniSource::load(config_file)).plugin_path;
+      path = parseHostConfig(IniSource::load(config_file)).plugin_path;
     } catch (const std::exception& e) {
       std::cerr << "wharfd: " << e.what() << "\n";
       return kExitConfig;
@@ -73,23 +73,23 @@ int command_plugins(const std::string& config_file) {
   HostApi api(metrics, draining, stopping);
   ModuleLoader loader(path, api.api());
   int bad = 0;
-  for (auto [section, table] : {std::pair{"[host]", &host_key_table()},
-                                std::pair{"[listener.<name>]", &listener_key_table()}}) {
+  for (auto [section, table] : {std::pair{"[host]", &hostKeyTable()},
+                                std::pair{"[listener.<name>]", &listenerKeyTable()}}) {
     std::cout << "host\t" << section << "\n";
-    for (const wharf_config_key& k : *table) print_key(k);
+    for (const wharf_config_key& k : *table) printKey(k);
   }
   std::cout << "search path:";
-  for (auto& d : loader.search_path()) std::cout << " " << d;
+  for (auto& d : loader.searchPath()) std::cout << " " << d;
   std::cout << "\n";
   for (auto& [name, file] : loader.discover()) {
     try {
-      const LoadedModule& m = loader.load_file(file);
+      const LoadedModule& m = loader.loadFile(file);
       const wharf_plugin& p = m.descriptor;
       std::cout << wharf_kind_name(p.kind) << "\t" << p.name << "\t"
                 << (p.version ? p.version : "?") << "\tABI " << p.abi_major << "." << p.abi_minor
                 << "\t" << file << "\n";
       if (p.description && *p.description) std::cout << "    " << p.description << "\n";
-      for (size_t i = 0; i < p.config_key_count; ++i) print_key(p.config_keys[i]);
+      for (size_t i = 0; i < p.config_key_count; ++i) printKey(p.config_keys[i]);
     } catch (const std::exception& e) {
       ++bad;
       std::cout << "error\t" << name << "\t" << e.what() << "\n";
@@ -98,14 +98,14 @@ int command_plugins(const std::string& config_file) {
   return bad ? 1 : 0;
 }
 
-int command_plugin(const std::string& command, const std::string& config_file,
-                   const std::vector<std::string>& args) {
+int commandPlugin(const std::string& command, const std::string& config_file,
+                  const std::vector<std::string>& args) {
   std::unique_ptr<Server> server;
   try {
     server = std::make_unique<Server>(config_file);
     const auto& c = server->config();
-    setup_logging(c.log_level, c.log_format, c.log_file);
-    server->create_instances();
+    setupLogging(c.log_level, c.log_format, c.log_file);
+    server->createInstances();
   } catch (const std::exception& e) {
     std::cerr << "wharfd: " << e.what() << "\n";
     return kExitConfig;

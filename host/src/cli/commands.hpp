@@ -6,15 +6,15 @@
 
 namespace wharf::host {
 
-int command_version();
+int commandVersion();
 // Validates `file`; with `bind`, also checks that every listener address can be bound (skip it
 // to check a new configuration while the server that uses the ports is running).
-int command_check_config(const std::string& file, bool bind = true);
-int command_plugins(const std::string& config_file);
+int commandCheckConfig(const std::string& file, bool bind = true);
+int commandPlugins(const std::string& config_file);
 // `wharfd <command> --config FILE [args...]`: runs a plugin command (e.g. "gc") on every instance
 // whose plugin supports it, with the listeners down.
-int command_plugin(const std::string& command, const std::string& config_file,
-                   const std::vector<std::string>& args);
+int commandPlugin(const std::string& command, const std::string& config_file,
+                  const std::vector<std::string>& args);
 
 // Exit codes (sysexits.h).
 constexpr int kExitUsage = 64;

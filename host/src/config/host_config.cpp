@@ -22,7 +22,7 @@ const PluginSection* HostConfig::plugin(const std::string& instance) const {
   return nullptr;
 }
 
-bool is_valid_name(const std::string& name) {
+bool isValidName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
@@ -44,10 +44,10 @@ auto at(const IniSource& ini, const std::string& section, const std::string& key
   }
 }
 
-int positive_int(const IniSource& ini, const std::string& s, const std::string& k,
-                 const std::string& v, int min_value) {
+int positiveInt(const IniSource& ini, const std::string& s, const std::string& k,
+                const std::string& v, int min_value) {
   return at(ini, s, k, [&] {
-    int64_t n = parse_int(v);
+    int64_t n = parseInt(v);
     if (n < min_value || n > 1'000'000)
       throw std::invalid_argument("must be between " + std::to_string(min_value) + " and 1000000");
     return static_cast<int>(n);
@@ -57,10 +57,10 @@ int positive_int(const IniSource& ini, const std::string& s, const std::string& 
 // The section's value of every key of `table`: the configured one, else the table's default (keys
 // with neither are left out), so that defaults live in the table alone. Unknown keys are refused,
 // naming the known ones.
-std::vector<std::pair<std::string, std::string>> with_defaults(
+std::vector<std::pair<std::string, std::string>> withDefaults(
     const IniSource& ini, const IniSource::Section& s, const std::vector<wharf_config_key>& table) {
   for (auto& [key, value] : s.entries) {
-    if (find_key(table, key)) continue;
+    if (findKey(table, key)) continue;
     std::string known;
     for (auto& k : table) known += (known.empty() ? "" : ", ") + std::string(k.name);
     throw ini.error(s.name, key, "unknown key (known: " + known + ")");
@@ -77,22 +77,22 @@ std::vector<std::pair<std::string, std::string>> with_defaults(
   return out;
 }
 
-void parse_host_section(const IniSource& ini, const IniSource::Section& s, HostConfig& cfg) {
-  for (auto& [key, value] : with_defaults(ini, s, host_key_table())) {
+void parseHostSection(const IniSource& ini, const IniSource::Section& s, HostConfig& cfg) {
+  for (auto& [key, value] : withDefaults(ini, s, hostKeyTable())) {
     if (key == "plugin_path") {
-      cfg.plugin_path = split_list(value, ':');
+      cfg.plugin_path = splitList(value, ':');
     } else if (key == "data_dir") {
       if (value.empty()) throw ini.error(s.name, key, "must not be empty");
       cfg.data_dir = value;
     } else if (key == "log_level") {
-      std::string lv = to_lower(value);
+      std::string lv = toLower(value);
       if (!kLogLevels.count(lv))
         throw ini.error(
             s.name, key,
             "unknown level '" + value + "' (trace, debug, info, warning, error, fatal, none)");
       cfg.log_level = lv == "info" ? "information" : lv;
     } else if (key == "log_format") {
-      std::string f = to_lower(value);
+      std::string f = toLower(value);
       if (f == "text")
         cfg.log_format = LogFormat::Text;
       else if (f == "json")
@@ -108,23 +108,23 @@ void parse_host_section(const IniSource& ini, const IniSource::Section& s, HostC
     } else if (key == "admin_token_file") {
       cfg.admin_token_file = value;
     } else if (key == "drain_timeout") {
-      cfg.drain_timeout = at(ini, s.name, key, [&] { return parse_duration(value); });
+      cfg.drain_timeout = at(ini, s.name, key, [&] { return parseDuration(value); });
     }
   }
 }
 
-ListenerConfig parse_listener(const IniSource& ini, const IniSource::Section& s,
-                              const std::string& name) {
+ListenerConfig parseListener(const IniSource& ini, const IniSource::Section& s,
+                             const std::string& name) {
   ListenerConfig l;
   l.name = name;
   bool has_bind = false;
   std::string tls = "";
-  for (auto& [key, value] : with_defaults(ini, s, listener_key_table())) {
+  for (auto& [key, value] : withDefaults(ini, s, listenerKeyTable())) {
     if (key == "bind") {
-      l.bind = at(ini, s.name, key, [&] { return parse_endpoint(value); });
+      l.bind = at(ini, s.name, key, [&] { return parseEndpoint(value); });
       has_bind = true;
     } else if (key == "tls") {
-      tls = to_lower(value);
+      tls = toLower(value);
       if (tls != "off" && tls != "self-signed" && tls != "on" && tls != "false" && tls != "true")
         throw ini.error(s.name, key,
                         "expected 'off', 'on' (with tls_cert and tls_key) or 'self-signed'");
@@ -139,33 +139,33 @@ ListenerConfig parse_listener(const IniSource& ini, const IniSource::Section& s,
       l.allow = at(ini, s.name, key, [&] { return CidrList::parse(value); });
       l.allow_text = value;
     } else if (key == "min_threads") {
-      l.min_threads = positive_int(ini, s.name, key, value, 1);
+      l.min_threads = positiveInt(ini, s.name, key, value, 1);
     } else if (key == "max_threads") {
-      l.max_threads = positive_int(ini, s.name, key, value, 1);
+      l.max_threads = positiveInt(ini, s.name, key, value, 1);
     } else if (key == "max_queued") {
-      l.max_queued = positive_int(ini, s.name, key, value, 1);
+      l.max_queued = positiveInt(ini, s.name, key, value, 1);
     } else if (key == "max_connections") {
-      l.max_connections = positive_int(ini, s.name, key, value, 0);
+      l.max_connections = positiveInt(ini, s.name, key, value, 0);
     } else if (key == "max_connections_per_client") {
-      l.max_connections_per_client = positive_int(ini, s.name, key, value, 0);
+      l.max_connections_per_client = positiveInt(ini, s.name, key, value, 0);
     } else if (key == "header_timeout") {
-      l.header_timeout = at(ini, s.name, key, [&] { return parse_duration(value); });
+      l.header_timeout = at(ini, s.name, key, [&] { return parseDuration(value); });
       if (l.header_timeout <= 0) throw ini.error(s.name, key, "must be more than 0");
     } else if (key == "keep_alive") {
-      l.keep_alive = at(ini, s.name, key, [&] { return parse_bool(value); });
+      l.keep_alive = at(ini, s.name, key, [&] { return parseBool(value); });
     } else if (key == "idle_timeout") {
-      l.idle_timeout = at(ini, s.name, key, [&] { return parse_duration(value); });
+      l.idle_timeout = at(ini, s.name, key, [&] { return parseDuration(value); });
     } else if (key == "request_timeout") {
-      l.request_timeout = at(ini, s.name, key, [&] { return parse_duration(value); });
+      l.request_timeout = at(ini, s.name, key, [&] { return parseDuration(value); });
     } else if (key == "max_keep_alive_requests") {
-      l.max_keep_alive_requests = positive_int(ini, s.name, key, value, 0);
+      l.max_keep_alive_requests = positiveInt(ini, s.name, key, value, 0);
     } else if (key == "max_header_fields") {
-      l.max_header_fields = positive_int(ini, s.name, key, value, 1);
+      l.max_header_fields = positiveInt(ini, s.name, key, value, 1);
     } else if (key == "max_header_bytes") {
-      l.max_header_bytes = at(ini, s.name, key, [&] { return parse_size(value); });
+      l.max_header_bytes = at(ini, s.name, key, [&] { return parseSize(value); });
       if (l.max_header_bytes == 0) throw ini.error(s.name, key, "must be more than 0");
     } else if (key == "max_body") {
-      l.max_body = at(ini, s.name, key, [&] { return parse_size(value); });
+      l.max_body = at(ini, s.name, key, [&] { return parseSize(value); });
     } else if (key == "access_log") {
       l.access_log = value.empty() ? "off" : value;
     }
@@ -193,22 +193,22 @@ ListenerConfig parse_listener(const IniSource& ini, const IniSource::Section& s,
 
 }  // namespace
 
-HostConfig parse_host_config(const IniSource& ini) {
+HostConfig parseHostConfig(const IniSource& ini) {
   HostConfig cfg;
   cfg.file = ini.path();
-  if (!ini.find("host")) parse_host_section(ini, IniSource::Section{"host", 0, {}, {}}, cfg);
+  if (!ini.find("host")) parseHostSection(ini, IniSource::Section{"host", 0, {}, {}}, cfg);
   for (auto& s : ini.sections()) {
     if (s.name == "host") {
-      parse_host_section(ini, s, cfg);
+      parseHostSection(ini, s, cfg);
     } else if (s.name.rfind("listener.", 0) == 0) {
       std::string name = s.name.substr(9);
-      if (!is_valid_name(name))
+      if (!isValidName(name))
         throw ini.error(s.name, "", "invalid listener name (letters, digits, '-' and '_')");
-      cfg.listeners.push_back(parse_listener(ini, s, name));
+      cfg.listeners.push_back(parseListener(ini, s, name));
     } else if (s.name.rfind("plugin.", 0) == 0) {
       PluginSection p;
       p.instance = s.name.substr(7);
-      if (!is_valid_name(p.instance))
+      if (!isValidName(p.instance))
         throw ini.error(s.name, "", "invalid instance name (letters, digits, '-' and '_')");
       for (auto& [key, value] : s.entries) {
         if (key == "module")
@@ -251,16 +251,15 @@ HostConfig parse_host_config(const IniSource& ini) {
     if (hs && hs->key_lines.count(imp.key))
       throw ini.error("host", imp.key, "no [listener." + *imp.name + "] section (or use 'none')");
     // The table's defaults, with a small pool: these listeners serve operators, not clients.
-    ListenerConfig l =
-        parse_listener(ini,
-                       IniSource::Section{std::string("listener.") + imp.default_name,
-                                          0,
-                                          {{"bind", imp.bind},
-                                           {"min_threads", "1"},
-                                           {"max_threads", "16"},
-                                           {"max_connections", "256"}},
-                                          {}},
-                       imp.default_name);
+    ListenerConfig l = parseListener(ini,
+                                     IniSource::Section{std::string("listener.") + imp.default_name,
+                                                        0,
+                                                        {{"bind", imp.bind},
+                                                         {"min_threads", "1"},
+                                                         {"max_threads", "16"},
+                                                         {"max_connections", "256"}},
+                                                        {}},
+                                     imp.default_name);
     if (bound.count(l.bind.str()))
       throw ini.error("host", imp.key,
                       std::string("the default ") + imp.bind + " is taken by [listener." +
@@ -269,7 +268,7 @@ HostConfig parse_host_config(const IniSource& ini) {
   }
   if (!cfg.admin_token_file.empty()) {
     try {
-      read_secret_file(cfg.admin_token_file);
+      readSecretFile(cfg.admin_token_file);
     } catch (const std::exception& e) {
       throw ini.error("host", "admin_token_file", e.what());
     }

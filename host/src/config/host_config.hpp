@@ -18,7 +18,7 @@ namespace wharf::host {
 enum class TlsMode { Off, Files, SelfSigned };
 enum class LogFormat { Text, Json };
 
-// Defaults: listener_key_table() (host_keys.cpp); parse_host_config fills every field.
+// Defaults: listenerKeyTable() (host_keys.cpp); parseHostConfig fills every field.
 struct ListenerConfig {
   std::string name;
   Endpoint bind;
@@ -49,7 +49,7 @@ struct PluginSection {
   std::vector<std::pair<std::string, std::string>> entries;  // every key except `module`
 };
 
-// Defaults: host_key_table() (host_keys.cpp); parse_host_config fills every field.
+// Defaults: hostKeyTable() (host_keys.cpp); parseHostConfig fills every field.
 struct HostConfig {
   std::string file;
   std::vector<std::string> plugin_path;
@@ -69,8 +69,8 @@ struct HostConfig {
 };
 
 // Validates [host] and [listener.*]; rejects unknown sections and keys. Throws ConfigError.
-HostConfig parse_host_config(const IniSource& ini);
+HostConfig parseHostConfig(const IniSource& ini);
 
-bool is_valid_name(const std::string& name);
+bool isValidName(const std::string& name);
 
 }  // namespace wharf::host

@@ -15,7 +15,7 @@ wharf_config_key key(const char* name, wharf_key_type type, const char* default_
 
 }  // namespace
 
-const std::vector<wharf_config_key>& host_key_table() {
+const std::vector<wharf_config_key>& hostKeyTable() {
   static const std::vector<wharf_config_key> keys = {
       key("plugin_path", WHARF_KEY_STRING, nullptr,
           "':'-separated directories searched first for libwharf-<module>.so"),
@@ -36,7 +36,7 @@ const std::vector<wharf_config_key>& host_key_table() {
   return keys;
 }
 
-const std::vector<wharf_config_key>& listener_key_table() {
+const std::vector<wharf_config_key>& listenerKeyTable() {
   static const std::vector<wharf_config_key> keys = {
       key("bind", WHARF_KEY_STRING, nullptr, "host:port, [ipv6]:port or :port", nullptr,
           WHARF_KEY_REQUIRED),
@@ -75,8 +75,8 @@ const std::vector<wharf_config_key>& listener_key_table() {
   return keys;
 }
 
-const wharf_config_key* find_key(const std::vector<wharf_config_key>& table,
-                                 const std::string& name) {
+const wharf_config_key* findKey(const std::vector<wharf_config_key>& table,
+                                const std::string& name) {
   for (auto& k : table)
     if (name == k.name) return &k;
   return nullptr;

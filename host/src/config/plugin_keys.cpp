@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 namespace wharf::host {
 
-const char* key_type_name(wharf_key_type type) {
+const char* keyTypeName(wharf_key_type type) {
   switch (type) {
     case WHARF_KEY_STRING:
       return "string";
@@ -40,7 +40,7 @@ const char* key_type_name(wharf_key_type type) {
   return "value";
 }
 
-bool looks_secret(const std::string& key) {
+bool looksSecret(const std::string& key) {
   for (const char* word : {"password", "secret", "token", "credential", "private"})
     if (key.find(word) != std::string::npos) return true;
   return false;
@@ -48,27 +48,27 @@ bool looks_secret(const std::string& key) {
 
 namespace {
 
-std::string format_number(double v) {
+std::string formatNumber(double v) {
   if (std::floor(v) == v && std::fabs(v) < 9e15) return std::to_string(static_cast<long long>(v));
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.15g", v);  // 0.5, not to_string's 0.500000
   return buf;
 }
 
-std::string normalize_one(const wharf_config_key& key, const std::string& v) {
+std::string normalizeOne(const wharf_config_key& key, const std::string& v) {
   switch (key.type) {
     case WHARF_KEY_STRING:
     case WHARF_KEY_INSTANCE:
     case WHARF_KEY_LISTENER:
       return v;
     case WHARF_KEY_INT:
-      return std::to_string(parse_int(v));
+      return std::to_string(parseInt(v));
     case WHARF_KEY_BOOL:
-      return parse_bool(v) ? "true" : "false";
+      return parseBool(v) ? "true" : "false";
     case WHARF_KEY_SIZE:
-      return std::to_string(parse_size(v));
+      return std::to_string(parseSize(v));
     case WHARF_KEY_DURATION:
-      return format_number(parse_duration(v));
+      return formatNumber(parseDuration(v));
     case WHARF_KEY_FILE: {
       std::error_code ec;
       if (!fs::exists(v, ec)) throw std::invalid_argument("file '" + v + "' does not exist");
@@ -100,7 +100,7 @@ std::string normalize_one(const wharf_config_key& key, const std::string& v) {
     }
     case WHARF_KEY_ENUM: {
       std::string choices = key.choices ? key.choices : "";
-      for (auto& c : split_list(choices, '|'))
+      for (auto& c : splitList(choices, '|'))
         if (c == v) return v;
       throw std::invalid_argument("'" + v + "' is not one of " + choices);
     }
@@ -110,10 +110,10 @@ std::string normalize_one(const wharf_config_key& key, const std::string& v) {
 
 }  // namespace
 
-std::string normalize_plugin_value(const wharf_config_key& key, const std::string& raw) {
-  if (!(key.flags & WHARF_KEY_LIST)) return normalize_one(key, trim(raw));
+std::string normalizePluginValue(const wharf_config_key& key, const std::string& raw) {
+  if (!(key.flags & WHARF_KEY_LIST)) return normalizeOne(key, trim(raw));
   std::string out;
-  for (auto& item : split_list(raw)) out += (out.empty() ? "" : ", ") + normalize_one(key, item);
+  for (auto& item : splitList(raw)) out += (out.empty() ? "" : ", ") + normalizeOne(key, item);
   return out;
 }
 

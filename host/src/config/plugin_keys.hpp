@@ -10,9 +10,9 @@ namespace wharf::host {
 
 // Returns the normalised value (BOOL → "true"/"false", SIZE → bytes, DURATION → seconds, lists
 // re-joined with ", "); creates a DIR that is missing. Throws std::invalid_argument.
-std::string normalize_plugin_value(const wharf_config_key& key, const std::string& raw);
+std::string normalizePluginValue(const wharf_config_key& key, const std::string& raw);
 
-const char* key_type_name(wharf_key_type type);
-bool looks_secret(const std::string& key_name);
+const char* keyTypeName(wharf_key_type type);
+bool looksSecret(const std::string& key_name);
 
 }  // namespace wharf::host

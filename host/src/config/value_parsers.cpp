@@ -14,13 +14,13 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-std::string to_lower(std::string_view s) {
+std::string toLower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
-std::vector<std::string> split_list(std::string_view v, char sep) {
+std::vector<std::string> splitList(std::string_view v, char sep) {
   std::vector<std::string> out;
   size_t pos = 0;
   while (pos <= v.size()) {
@@ -33,14 +33,14 @@ std::vector<std::string> split_list(std::string_view v, char sep) {
   return out;
 }
 
-bool parse_bool(std::string_view raw) {
-  std::string v = to_lower(trim(raw));
+bool parseBool(std::string_view raw) {
+  std::string v = toLower(trim(raw));
   if (v == "true" || v == "yes" || v == "on" || v == "1") return true;
   if (v == "false" || v == "no" || v == "off" || v == "0") return false;
   throw std::invalid_argument("expected a boolean (true/false), got '" + std::string(raw) + "'");
 }
 
-int64_t parse_int(std::string_view raw) {
+int64_t parseInt(std::string_view raw) {
   std::string v = trim(raw);
   int64_t n = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
@@ -52,7 +52,7 @@ int64_t parse_int(std::string_view raw) {
 namespace {
 
 // Splits "123.5abc" into 123.5 and "abc".
-std::pair<double, std::string> number_and_unit(std::string_view raw, const char* what) {
+std::pair<double, std::string> numberAndUnit(std::string_view raw, const char* what) {
   std::string v = trim(raw);
   size_t i = 0;
   while (i < v.size() && (std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.')) ++i;
@@ -64,13 +64,13 @@ std::pair<double, std::string> number_and_unit(std::string_view raw, const char*
   if (ec != std::errc() || p != v.data() + i)
     throw std::invalid_argument(std::string("expected ") + what + ", got '" + std::string(raw) +
                                 "'");
-  return {n, to_lower(trim(std::string_view(v).substr(i)))};
+  return {n, toLower(trim(std::string_view(v).substr(i)))};
 }
 
 }  // namespace
 
-uint64_t parse_size(std::string_view raw) {
-  auto [n, unit] = number_and_unit(raw, "a size such as 64M");
+uint64_t parseSize(std::string_view raw) {
+  auto [n, unit] = numberAndUnit(raw, "a size such as 64M");
   if (unit.size() == 3 && unit.ends_with("ib"))
     unit.resize(1);  // KiB
   else if (unit.size() == 2 && unit.back() == 'b')
@@ -94,8 +94,8 @@ uint64_t parse_size(std::string_view raw) {
   return static_cast<uint64_t>(std::llround(bytes));
 }
 
-double parse_duration(std::string_view raw) {
-  auto [n, unit] = number_and_unit(raw, "a duration such as 30s");
+double parseDuration(std::string_view raw) {
+  auto [n, unit] = numberAndUnit(raw, "a duration such as 30s");
   if (unit.empty() || unit == "s") return n;
   if (unit == "ms") return n / 1000.0;
   if (unit == "m" || unit == "min") return n * 60;
@@ -110,7 +110,7 @@ std::string Endpoint::str() const {
          std::to_string(port);
 }
 
-Endpoint parse_endpoint(std::string_view raw) {
+Endpoint parseEndpoint(std::string_view raw) {
   std::string v = trim(raw);
   Endpoint ep;
   std::string port;
@@ -132,7 +132,7 @@ Endpoint parse_endpoint(std::string_view raw) {
   if (ep.host.empty()) ep.host = "0.0.0.0";
   int64_t p = 0;
   try {
-    p = parse_int(port);
+    p = parseInt(port);
   } catch (const std::invalid_argument&) {
     throw std::invalid_argument("invalid port in '" + v + "'");
   }

@@ -9,12 +9,12 @@
 
 namespace wharf::host {
 
-bool parse_bool(std::string_view v);
+bool parseBool(std::string_view v);
 // Bytes: "512", "64K", "16M", "1G", "2T" (binary units, optional trailing 'B' / 'iB').
-uint64_t parse_size(std::string_view v);
+uint64_t parseSize(std::string_view v);
 // Seconds: "30", "500ms", "30s", "5m", "2h", "1d".
-double parse_duration(std::string_view v);
-int64_t parse_int(std::string_view v);
+double parseDuration(std::string_view v);
+int64_t parseInt(std::string_view v);
 
 struct Endpoint {
   std::string host;  // "0.0.0.0", "::", "127.0.0.1", "localhost"
@@ -22,10 +22,10 @@ struct Endpoint {
   std::string str() const;
 };
 // "host:port", "[v6]:port" or ":port" (all IPv4 interfaces).
-Endpoint parse_endpoint(std::string_view v);
+Endpoint parseEndpoint(std::string_view v);
 
 std::string trim(std::string_view s);
-std::vector<std::string> split_list(std::string_view v, char sep = ',');
-std::string to_lower(std::string_view s);
+std::vector<std::string> splitList(std::string_view v, char sep = ',');
+std::string toLower(std::string_view s);
 
 }  // namespace wharf::host

@@ -5,14 +5,14 @@
 namespace wharf::host {
 
 namespace {
-int hex_value(char c) {
+int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
 
-bool visible_or_space(std::string_view s) {
+bool visibleOrSpace(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char ch) {
     auto c = static_cast<unsigned char>(ch);
     return c == '\t' || (c >= 0x20 && c != 0x7f);
@@ -20,12 +20,12 @@ bool visible_or_space(std::string_view s) {
 }
 }  // namespace
 
-std::optional<uint64_t> parse_chunk_size(std::string_view line) {
+std::optional<uint64_t> parseChunkSize(std::string_view line) {
   size_t i = 0;
   uint64_t size = 0;
   int significant = 0;
   for (; i < line.size(); ++i) {
-    int v = hex_value(line[i]);
+    int v = hexValue(line[i]);
     if (v < 0) break;
     if (size == 0 && v == 0) continue;            // leading zeros
     if (++significant > 15) return std::nullopt;  // stays below 2^60
@@ -36,12 +36,12 @@ std::optional<uint64_t> parse_chunk_size(std::string_view line) {
   // chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] )
   size_t ext = rest.find_first_not_of(" \t");
   if (ext != std::string_view::npos) {
-    if (rest[ext] != ';' || !visible_or_space(rest)) return std::nullopt;
+    if (rest[ext] != ';' || !visibleOrSpace(rest)) return std::nullopt;
   }
   return size;
 }
 
-bool valid_trailer_line(std::string_view line) {
+bool validTrailerLine(std::string_view line) {
   size_t colon = line.find(':');
   if (colon == 0 || colon == std::string_view::npos) return false;
   if (line.front() == ' ' || line.front() == '\t') return false;
@@ -52,7 +52,7 @@ bool valid_trailer_line(std::string_view line) {
         c == ']' || c == '{' || c == '}' || c == '"')
       return false;
   }
-  return visible_or_space(line.substr(colon + 1));
+  return visibleOrSpace(line.substr(colon + 1));
 }
 
 }  // namespace wharf::host

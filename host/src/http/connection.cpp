@@ -26,7 +26,7 @@ void Connection::consume(size_t n) {
 long Connection::fill() {
   const size_t old = in_.size();
   in_.resize(old + kFillSize);
-  long n = transport_->recv_some(in_.data() + old, kFillSize);
+  long n = transport_->recvSome(in_.data() + old, kFillSize);
   in_.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
   return n;
 }
@@ -39,11 +39,11 @@ long Connection::read(char* buf, size_t size, double timeout) {
     consume(n);
     return static_cast<long>(n);
   }
-  long n = transport_->recv_wait(buf, size, timeout);
+  long n = transport_->recvWait(buf, size, timeout);
   return n >= 0 ? n : -1;
 }
 
-Connection::Line Connection::read_line(std::string& line, size_t max, double timeout) {
+Connection::Line Connection::readLine(std::string& line, size_t max, double timeout) {
   for (;;) {
     std::string_view have = buffered();
     size_t nl = have.find('\n');

@@ -32,7 +32,7 @@ class Connection {
   long read(char* buf, size_t size, double timeout);
   enum class Line { Ok, Closed, Malformed, TooLong };
   // A line ending in CRLF (returned without it) of at most `max` bytes; a bare LF is Malformed.
-  Line read_line(std::string& line, size_t max, double timeout);
+  Line readLine(std::string& line, size_t max, double timeout);
 
   int requests = 0;            // served on this connection
   size_t scanned = 0;          // bytes of buffered() already looked at for the end of a head

@@ -21,7 +21,7 @@ namespace {
 constexpr size_t kOutBuffer = 32 * 1024;
 constexpr size_t kMaxTrailerLines = 100;
 
-std::string url_decode(const std::string& s) {
+std::string urlDecode(const std::string& s) {
   std::string out;
   try {
     Poco::URI::decode(s, out, false);
@@ -51,7 +51,7 @@ HttpExchange::HttpExchange(Connection& connection, RequestHead head, ExchangeLim
     raw_path_ = target;
   }
   if (size_t h = query_.find('#'); h != std::string::npos) query_.resize(h);
-  path_ = url_decode(raw_path_);
+  path_ = urlDecode(raw_path_);
   target_has_nul_ =
       path_.find('\0') != std::string::npos || query_.find("%00") != std::string::npos;
 
@@ -73,7 +73,7 @@ HttpExchange::HttpExchange(Connection& connection, RequestHead head, ExchangeLim
 
 HttpExchange::~HttpExchange() = default;
 
-const char* HttpExchange::query_param(const std::string& name) {
+const char* HttpExchange::queryParam(const std::string& name) {
   if (!params_) {
     params_.emplace();
     size_t pos = 0;
@@ -87,7 +87,7 @@ const char* HttpExchange::query_param(const std::string& name) {
         std::string v = eq == std::string::npos ? "" : item.substr(eq + 1);
         std::replace(k.begin(), k.end(), '+', ' ');
         std::replace(v.begin(), v.end(), '+', ' ');
-        params_->emplace_back(url_decode(k), url_decode(v));
+        params_->emplace_back(urlDecode(k), urlDecode(v));
       }
       pos = amp + 1;
     }
@@ -102,19 +102,19 @@ const char* HttpExchange::header(const std::string& name) const {
   return v ? v->c_str() : nullptr;
 }
 
-int64_t HttpExchange::malformed_body(const std::string& why) {
+int64_t HttpExchange::malformedBody(const std::string& why) {
   body_malformed_ = true;
   keep_alive_ = false;
   if (!headers_sent_) {
-    set_route(route_.empty() ? "malformed" : route_);
-    respond(400, "application/json", host_error_json(400, "bad_request", "malformed body: " + why));
-    flush_out();
+    setRoute(route_.empty() ? "malformed" : route_);
+    respond(400, "application/json", hostErrorJson(400, "bad_request", "malformed body: " + why));
+    flushOut();
   }
   broken_ = true;  // what the handler writes next goes nowhere; the connection closes
   return -1;
 }
 
-int64_t HttpExchange::read_chunked(char* buf, size_t size) {
+int64_t HttpExchange::readChunked(char* buf, size_t size) {
   std::string line;
   // The client went away: the body is broken, not malformed.
   auto closed = [this] {
@@ -130,28 +130,28 @@ int64_t HttpExchange::read_chunked(char* buf, size_t size) {
       return n;
     }
     if (chunk_crlf_) {
-      auto r = connection_.read_line(line, 0, limits_.timeout);
+      auto r = connection_.readLine(line, 0, limits_.timeout);
       if (r == Connection::Line::Closed) return closed();
       if (r != Connection::Line::Ok || !line.empty())
-        return malformed_body("chunk data not followed by CRLF");
+        return malformedBody("chunk data not followed by CRLF");
       chunk_crlf_ = false;
     }
-    auto r = connection_.read_line(line, kMaxChunkLine, limits_.timeout);
+    auto r = connection_.readLine(line, kMaxChunkLine, limits_.timeout);
     if (r == Connection::Line::Closed) return closed();
-    if (r != Connection::Line::Ok) return malformed_body("chunk size line not ending in CRLF");
-    std::optional<uint64_t> chunk = parse_chunk_size(line);
-    if (!chunk) return malformed_body("bad chunk size '" + line.substr(0, 40) + "'");
+    if (r != Connection::Line::Ok) return malformedBody("chunk size line not ending in CRLF");
+    std::optional<uint64_t> chunk = parseChunkSize(line);
+    if (!chunk) return malformedBody("bad chunk size '" + line.substr(0, 40) + "'");
     if (*chunk > 0) {
       chunk_left_ = *chunk;
       continue;
     }
     for (size_t lines = 0;; ++lines) {  // trailer fields, dropped
-      r = connection_.read_line(line, kMaxChunkLine, limits_.timeout);
+      r = connection_.readLine(line, kMaxChunkLine, limits_.timeout);
       if (r == Connection::Line::Closed) return closed();
       if (r != Connection::Line::Ok || lines > kMaxTrailerLines)
-        return malformed_body("malformed trailer");
+        return malformedBody("malformed trailer");
       if (line.empty()) break;
-      if (!valid_trailer_line(line)) return malformed_body("malformed trailer field");
+      if (!validTrailerLine(line)) return malformedBody("malformed trailer field");
     }
     body_done_ = true;
     return 0;
@@ -164,11 +164,11 @@ int64_t HttpExchange::read(void* buf, size_t size) {
   if (expect_continue_ && !headers_sent_) {
     static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
     expect_continue_ = false;
-    if (!send_raw(kContinue, sizeof kContinue - 1)) return -1;
+    if (!sendRaw(kContinue, sizeof kContinue - 1)) return -1;
   }
   int64_t n = 0;
   if (content_length_ < 0) {
-    n = read_chunked(static_cast<char*>(buf), size);
+    n = readChunked(static_cast<char*>(buf), size);
     if (n <= 0) return n;
   } else {
     const uint64_t left = static_cast<uint64_t>(content_length_) - body_read_;
@@ -191,7 +191,7 @@ int64_t HttpExchange::read(void* buf, size_t size) {
   return n;
 }
 
-bool HttpExchange::discard_body(uint64_t limit) {
+bool HttpExchange::discardBody(uint64_t limit) {
   if (body_done_) return true;
   if (broken_ || body_too_large_ || expect_continue_) return false;  // never asked for it: close
   char buf[16384];
@@ -205,11 +205,11 @@ bool HttpExchange::discard_body(uint64_t limit) {
   return false;
 }
 
-void HttpExchange::set_status(int status) {
+void HttpExchange::setStatus(int status) {
   if (!headers_sent_ && status >= 100 && status <= 999) status_ = status;
 }
 
-void HttpExchange::add_header(const std::string& name, const std::string& value) {
+void HttpExchange::addHeader(const std::string& name, const std::string& value) {
   if (headers_sent_) return;
   // Refuse header injection.
   if (name.find_first_of("\r\n:") != std::string::npos ||
@@ -230,15 +230,15 @@ void HttpExchange::add_header(const std::string& name, const std::string& value)
   headers_.emplace_back(name, value);
 }
 
-bool HttpExchange::body_allowed() const {
+bool HttpExchange::bodyAllowed() const {
   return method() != "HEAD" && status_ != 204 && status_ != 304 &&
          !(status_ >= 100 && status_ < 200);
 }
 
-bool HttpExchange::send_headers() {
+bool HttpExchange::sendHeaders() {
   if (headers_sent_) return !broken_;
   headers_sent_ = true;
-  if (response_length_ < 0 && body_allowed()) {
+  if (response_length_ < 0 && bodyAllowed()) {
     if (head_.minor_version >= 1)
       chunked_ = true;
     else
@@ -267,53 +267,53 @@ bool HttpExchange::send_headers() {
   if (chunked_) head += "Transfer-Encoding: chunked\r\n";
   head += keep_alive_ ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
   head += "\r\n";
-  return buffer_out(head.data(), head.size());
+  return bufferOut(head.data(), head.size());
 }
 
-bool HttpExchange::send_raw(const char* data, size_t size) {
+bool HttpExchange::sendRaw(const char* data, size_t size) {
   if (broken_) return false;
-  if (!transport_.send_all(data, size, limits_.timeout)) broken_ = true;
+  if (!transport_.sendAll(data, size, limits_.timeout)) broken_ = true;
   return !broken_;
 }
 
-bool HttpExchange::buffer_out(const char* data, size_t size) {
+bool HttpExchange::bufferOut(const char* data, size_t size) {
   if (out_.size() + size > kOutBuffer) {
-    if (!flush_out()) return false;
-    if (size > kOutBuffer) return send_raw(data, size);
+    if (!flushOut()) return false;
+    if (size > kOutBuffer) return sendRaw(data, size);
   }
   out_.append(data, size);
   return true;
 }
 
-bool HttpExchange::flush_out() {
+bool HttpExchange::flushOut() {
   if (out_.empty()) return !broken_;
-  bool ok = send_raw(out_.data(), out_.size());
+  bool ok = sendRaw(out_.data(), out_.size());
   out_.clear();
   return ok;
 }
 
 int HttpExchange::write(const void* data, size_t size) {
-  if (!send_headers()) return -1;
-  if (!body_allowed() || size == 0) return 0;
+  if (!sendHeaders()) return -1;
+  if (!bodyAllowed() || size == 0) return 0;
   body_bytes_ += size;
   if (chunked_) {
     char len[24];
     int n = std::snprintf(len, sizeof len, "%zx\r\n", size);
-    if (!buffer_out(len, static_cast<size_t>(n))) return -1;
-    if (!buffer_out(static_cast<const char*>(data), size)) return -1;
-    return buffer_out("\r\n", 2) ? 0 : -1;
+    if (!bufferOut(len, static_cast<size_t>(n))) return -1;
+    if (!bufferOut(static_cast<const char*>(data), size)) return -1;
+    return bufferOut("\r\n", 2) ? 0 : -1;
   }
-  return buffer_out(static_cast<const char*>(data), size) ? 0 : -1;
+  return bufferOut(static_cast<const char*>(data), size) ? 0 : -1;
 }
 
 int HttpExchange::flush() {
-  if (!send_headers()) return -1;
-  return flush_out() ? 0 : -1;
+  if (!sendHeaders()) return -1;
+  return flushOut() ? 0 : -1;
 }
 
-int HttpExchange::send_file(int fd, uint64_t offset, uint64_t length) {
-  if (!send_headers()) return -1;
-  if (!body_allowed() || length == 0) return 0;
+int HttpExchange::sendFile(int fd, uint64_t offset, uint64_t length) {
+  if (!sendHeaders()) return -1;
+  if (!bodyAllowed() || length == 0) return 0;
   if (chunked_ || tls_) {
     // Copy through user space: chunk framing or TLS encryption needs the bytes.
     char buf[65536];
@@ -327,7 +327,7 @@ int HttpExchange::send_file(int fd, uint64_t offset, uint64_t length) {
     }
     return 0;
   }
-  if (!flush_out()) return -1;
+  if (!flushOut()) return -1;
   off_t off = static_cast<off_t>(offset);
   int sock = transport_.fd();
   while (length > 0) {
@@ -350,7 +350,7 @@ int HttpExchange::send_file(int fd, uint64_t offset, uint64_t length) {
   return 0;
 }
 
-bool HttpExchange::client_connected() {
+bool HttpExchange::clientConnected() {
   if (broken_) return false;
   // Zero bytes pending on a readable socket means the peer closed; pipelined data means it is
   // alive.
@@ -363,10 +363,10 @@ bool HttpExchange::client_connected() {
 
 bool HttpExchange::finish() {
   if (!headers_sent_ && response_length_ < 0) response_length_ = 0;
-  if (!send_headers()) return false;
-  if (chunked_ && !buffer_out("0\r\n\r\n", 5)) return false;
-  if (!flush_out()) return false;
-  if (response_length_ >= 0 && body_allowed() &&
+  if (!sendHeaders()) return false;
+  if (chunked_ && !bufferOut("0\r\n\r\n", 5)) return false;
+  if (!flushOut()) return false;
+  if (response_length_ >= 0 && bodyAllowed() &&
       body_bytes_ != static_cast<uint64_t>(response_length_))
     keep_alive_ = false;  // the declared length was not honoured: the framing is broken
   return keep_alive_ && !broken_;
@@ -374,8 +374,8 @@ bool HttpExchange::finish() {
 
 void HttpExchange::respond(int status, const std::string& content_type, const std::string& body) {
   if (headers_sent_) return;
-  set_status(status);
-  if (!content_type.empty()) add_header("Content-Type", content_type);
+  setStatus(status);
+  if (!content_type.empty()) addHeader("Content-Type", content_type);
   response_length_ = static_cast<int64_t>(body.size());
   write(body.data(), body.size());
 }
@@ -383,19 +383,19 @@ void HttpExchange::respond(int status, const std::string& content_type, const st
 // ---- the C table ------------------------------------------------------------------------------
 
 namespace {
-HttpExchange* X(wharf_http_exchange* ex) { return HttpExchange::from_c(ex); }
+HttpExchange* X(wharf_http_exchange* ex) { return HttpExchange::fromC(ex); }
 }  // namespace
 
-const wharf_http_api* http_api() {
+const wharf_http_api* httpApi() {
   static const wharf_http_api api = [] {
     wharf_http_api a{};
     a.struct_size = sizeof(wharf_http_api);
     a.method = [](wharf_http_exchange* ex) { return X(ex)->method().c_str(); };
     a.path = [](wharf_http_exchange* ex) { return X(ex)->path().c_str(); };
-    a.raw_path = [](wharf_http_exchange* ex) { return X(ex)->raw_path().c_str(); };
+    a.raw_path = [](wharf_http_exchange* ex) { return X(ex)->rawPath().c_str(); };
     a.query = [](wharf_http_exchange* ex) { return X(ex)->query().c_str(); };
     a.query_param = [](wharf_http_exchange* ex, const char* name) {
-      return X(ex)->query_param(name ? name : "");
+      return X(ex)->queryParam(name ? name : "");
     };
     a.header = [](wharf_http_exchange* ex, const char* name) {
       return X(ex)->header(name ? name : "");
@@ -404,22 +404,22 @@ const wharf_http_api* http_api() {
       for (auto& [k, v] : X(ex)->head().fields)
         if (fn(ctx, k.c_str(), v.c_str()) != 0) break;
     };
-    a.client_addr = [](wharf_http_exchange* ex) { return X(ex)->client_addr().c_str(); };
+    a.client_addr = [](wharf_http_exchange* ex) { return X(ex)->clientAddr().c_str(); };
     a.scheme = [](wharf_http_exchange* ex) { return X(ex)->scheme(); };
-    a.content_length = [](wharf_http_exchange* ex) { return X(ex)->content_length(); };
+    a.content_length = [](wharf_http_exchange* ex) { return X(ex)->contentLength(); };
     a.read = [](wharf_http_exchange* ex, void* buf, size_t n) { return X(ex)->read(buf, n); };
-    a.set_status = [](wharf_http_exchange* ex, int s) { X(ex)->set_status(s); };
+    a.set_status = [](wharf_http_exchange* ex, int s) { X(ex)->setStatus(s); };
     a.add_header = [](wharf_http_exchange* ex, const char* k, const char* v) {
-      if (k && v) X(ex)->add_header(k, v);
+      if (k && v) X(ex)->addHeader(k, v);
     };
-    a.set_content_length = [](wharf_http_exchange* ex, int64_t n) { X(ex)->set_content_length(n); };
+    a.set_content_length = [](wharf_http_exchange* ex, int64_t n) { X(ex)->setContentLength(n); };
     a.write = [](wharf_http_exchange* ex, const void* d, size_t n) { return X(ex)->write(d, n); };
     a.flush = [](wharf_http_exchange* ex) { return X(ex)->flush(); };
     a.send_file = [](wharf_http_exchange* ex, int fd, uint64_t off, uint64_t len) {
-      return X(ex)->send_file(fd, off, len);
+      return X(ex)->sendFile(fd, off, len);
     };
-    a.client_connected = [](wharf_http_exchange* ex) { return X(ex)->client_connected() ? 1 : 0; };
-    a.set_route = [](wharf_http_exchange* ex, const char* r) { X(ex)->set_route(r ? r : ""); };
+    a.client_connected = [](wharf_http_exchange* ex) { return X(ex)->clientConnected() ? 1 : 0; };
+    a.set_route = [](wharf_http_exchange* ex, const char* r) { X(ex)->setRoute(r ? r : ""); };
     return a;
   }();
   return &api;

@@ -30,59 +30,59 @@ class HttpExchange {
   const RequestHead& head() const { return head_; }
   const std::string& method() const { return head_.method; }
   const std::string& path() const { return path_; }
-  const std::string& raw_path() const { return raw_path_; }
+  const std::string& rawPath() const { return raw_path_; }
   const std::string& query() const { return query_; }
   // The target holds an encoded NUL (%00): plugins read the path and query values as C strings,
   // which would end there, so such a request is refused before routing.
-  bool target_has_nul() const { return target_has_nul_; }
-  const char* query_param(const std::string& name);
+  bool targetHasNul() const { return target_has_nul_; }
+  const char* queryParam(const std::string& name);
   const char* header(const std::string& name) const;
-  const std::string& client_addr() const { return client_addr_; }
+  const std::string& clientAddr() const { return client_addr_; }
   const char* scheme() const { return tls_ ? "https" : "http"; }
-  int64_t content_length() const { return content_length_; }
+  int64_t contentLength() const { return content_length_; }
   int64_t read(void* buf, size_t size);
-  bool body_too_large() const { return body_too_large_; }
+  bool bodyTooLarge() const { return body_too_large_; }
   // The chunked framing of the body was malformed (already answered 400).
-  bool body_malformed() const { return body_malformed_; }
+  bool bodyMalformed() const { return body_malformed_; }
   // Skips what the handler left of the body; false when too much is left (close instead).
-  bool discard_body(uint64_t limit);
+  bool discardBody(uint64_t limit);
 
   // --- response ---
-  void set_status(int status);
-  void add_header(const std::string& name, const std::string& value);
-  void set_content_length(int64_t length) {
+  void setStatus(int status);
+  void addHeader(const std::string& name, const std::string& value);
+  void setContentLength(int64_t length) {
     if (!headers_sent_) response_length_ = length;
   }
   int write(const void* data, size_t size);
   int flush();
-  int send_file(int fd, uint64_t offset, uint64_t length);
-  bool client_connected();
+  int sendFile(int fd, uint64_t offset, uint64_t length);
+  bool clientConnected();
   // Sends what is left (headers, chunked trailer). Returns false when the connection must close.
   bool finish();
   // A complete small response; only before anything was sent.
   void respond(int status, const std::string& content_type, const std::string& body);
 
   int status() const { return status_; }
-  bool headers_sent() const { return headers_sent_; }
-  uint64_t bytes_sent() const { return body_bytes_; }
-  void set_keep_alive(bool v) { keep_alive_ = v; }
-  bool keep_alive() const { return keep_alive_ && !broken_; }
-  void set_route(std::string r) { route_ = std::move(r); }
+  bool headersSent() const { return headers_sent_; }
+  uint64_t bytesSent() const { return body_bytes_; }
+  void setKeepAlive(bool v) { keep_alive_ = v; }
+  bool keepAlive() const { return keep_alive_ && !broken_; }
+  void setRoute(std::string r) { route_ = std::move(r); }
   const std::string& route() const { return route_; }
 
-  wharf_http_exchange* as_c() { return reinterpret_cast<wharf_http_exchange*>(this); }
-  static HttpExchange* from_c(wharf_http_exchange* ex) {
+  wharf_http_exchange* asC() { return reinterpret_cast<wharf_http_exchange*>(this); }
+  static HttpExchange* fromC(wharf_http_exchange* ex) {
     return reinterpret_cast<HttpExchange*>(ex);
   }
 
  private:
-  bool send_headers();
-  bool send_raw(const char* data, size_t size);
-  bool buffer_out(const char* data, size_t size);
-  bool flush_out();
-  bool body_allowed() const;
-  int64_t read_chunked(char* buf, size_t size);
-  int64_t malformed_body(const std::string& why);
+  bool sendHeaders();
+  bool sendRaw(const char* data, size_t size);
+  bool bufferOut(const char* data, size_t size);
+  bool flushOut();
+  bool bodyAllowed() const;
+  int64_t readChunked(char* buf, size_t size);
+  int64_t malformedBody(const std::string& why);
 
   Connection& connection_;
   Transport& transport_;
@@ -116,6 +116,6 @@ class HttpExchange {
 };
 
 // The wharf_http_api table over HttpExchange (host->http for every plugin).
-const wharf_http_api* http_api();
+const wharf_http_api* httpApi();
 
 }  // namespace wharf::host

@@ -14,7 +14,7 @@ namespace wharf::host {
 
 namespace {
 
-int64_t now_ns() {
+int64_t nowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -30,7 +30,7 @@ constexpr double kNextRequestWait = 0.002;
 // Reads what the client has sent within kNextRequestWait into the buffer; false when the
 // connection ended (the caller drops it). A read comes first: TLS may hold decrypted bytes that
 // the descriptor does not show.
-bool await_next_request(Connection& c) {
+bool awaitNextRequest(Connection& c) {
   for (int i = 0; i < 4; ++i) {
     long n = c.fill();
     if (n > 0) continue;
@@ -40,7 +40,7 @@ bool await_next_request(Connection& c) {
   return true;
 }
 
-HeadLimits head_limits(const ListenerConfig& cfg) {
+HeadLimits headLimits(const ListenerConfig& cfg) {
   return HeadLimits{static_cast<size_t>(cfg.max_header_fields),
                     static_cast<size_t>(cfg.max_header_bytes)};
 }
@@ -60,7 +60,7 @@ Listener::Listener(const ListenerConfig& config, const std::string& config_file,
                       "cannot resolve " + config_.bind.str() + ": " + e.displayText());
   }
   try {
-    if (config_.tls != TlsMode::Off) tls_context_ = make_server_tls_context(config_, data_dir);
+    if (config_.tls != TlsMode::Off) tls_context_ = makeServerTlsContext(config_, data_dir);
     socket_.bind(addr, true, false);
     socket_.listen(4096);
   } catch (const ConfigError&) {
@@ -76,8 +76,8 @@ Listener::Listener(const ListenerConfig& config, const std::string& config_file,
     throw ConfigError(config_file, 0, section, config_.tls == TlsMode::Off ? "bind" : "tls",
                       e.what());
   }
-  access_log_ = make_access_logger(config_.name, config_.access_log, LogFormat::Text);
-  last_done_ns_ = now_ns();
+  access_log_ = makeAccessLogger(config_.name, config_.access_log, LogFormat::Text);
+  last_done_ns_ = nowNs();
 }
 
 Listener::~Listener() { stop(); }
@@ -90,16 +90,16 @@ void Listener::track(Connection* connection, bool add) {
     connections_.erase(connection);
 }
 
-void Listener::cancel_reads() {
-  if (room_) room_->close_waiting();
+void Listener::cancelReads() {
+  if (room_) room_->closeWaiting();
   std::lock_guard lock(connections_mutex_);
   // shutdown(2) on the descriptor: a worker waiting for body bytes wakes with end-of-file.
-  for (auto* c : connections_) c->transport().shutdown_receive();
+  for (auto* c : connections_) c->transport().shutdownReceive();
 }
 
 void Listener::stop() {
-  stop_accepting();
-  cancel_reads();
+  stopAccepting();
+  cancelReads();
   if (workers_) workers_->stop();
   workers_.reset();
   room_.reset();
@@ -114,7 +114,7 @@ void Listener::start() {
   WaitingRoomConfig room;
   room.name = config_.name;
   room.tls = tls_context_ ? tls_context_->sslContext() : nullptr;
-  room.limits = head_limits(config_);
+  room.limits = headLimits(config_);
   room.header_timeout = config_.header_timeout;
   room.idle_timeout = config_.keep_alive ? config_.idle_timeout : config_.header_timeout;
   room.max_connections = static_cast<size_t>(config_.max_connections);
@@ -122,8 +122,8 @@ void Listener::start() {
   room_ = std::make_unique<WaitingRoom>(socket_.impl()->sockfd(), room,
                                         [this](WorkItem& item) { return workers_->submit(item); });
   room_->start();
-  host_logger().information("listener " + config_.name + " on " + (tls() ? "https://" : "http://") +
-                            config_.bind.host + ":" + std::to_string(port()));
+  hostLogger().information("listener " + config_.name + " on " + (tls() ? "https://" : "http://") +
+                           config_.bind.host + ":" + std::to_string(port()));
 }
 
 void Listener::work(WorkItem item) {
@@ -143,28 +143,28 @@ void Listener::work(WorkItem item) {
       ++conn->requests;
       if (!cfg.keep_alive ||
           (cfg.max_keep_alive_requests > 0 && conn->requests >= cfg.max_keep_alive_requests))
-        ex.set_keep_alive(false);
+        ex.setKeepAlive(false);
       try {
         serve(ex, conn->client());
         keep = ex.finish();
-        if (keep) keep = ex.discard_body(kDiscardLimit);
+        if (keep) keep = ex.discardBody(kDiscardLimit);
       } catch (const std::exception& e) {
-        host_logger().error("listener " + cfg.name + ": " + e.what());
+        hostLogger().error("listener " + cfg.name + ": " + e.what());
         keep = false;
       }
     }
     if (!keep || draining_.load()) {
       // The waiting room drains what the client still sends (a refused body, say), so that it
       // reads the answer instead of a reset, without holding this worker.
-      room_->close_lingering(std::move(conn));
+      room_->closeLingering(std::move(conn));
       return;
     }
-    HeadParse next = parse_request_head(conn->buffered(), head_limits(cfg));
-    if (next.state == HeadParse::State::Incomplete && !await_next_request(*conn)) return;
+    HeadParse next = parseRequestHead(conn->buffered(), headLimits(cfg));
+    if (next.state == HeadParse::State::Incomplete && !awaitNextRequest(*conn)) return;
     if (next.state == HeadParse::State::Incomplete)
-      next = parse_request_head(conn->buffered(), head_limits(cfg));
+      next = parseRequestHead(conn->buffered(), headLimits(cfg));
     if (next.state != HeadParse::State::Complete) {
-      room_->give_back(std::move(conn));  // also answers a malformed pipelined head
+      room_->giveBack(std::move(conn));  // also answers a malformed pipelined head
       return;
     }
     conn->consume(next.consumed);
@@ -172,13 +172,13 @@ void Listener::work(WorkItem item) {
   }
 }
 
-void Listener::stop_accepting() {
+void Listener::stopAccepting() {
   if (room_) room_->stop();
 }
 
 bool Listener::stalled(double seconds) const {
   if (in_flight_.load() < config_.max_threads) return false;
-  return (now_ns() - last_done_ns_.load()) / 1e9 > seconds;
+  return (nowNs() - last_done_ns_.load()) / 1e9 > seconds;
 }
 
 void Listener::serve(HttpExchange& ex, const std::string& client) {
@@ -197,70 +197,69 @@ void Listener::serve(HttpExchange& ex, const std::string& client) {
         double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         l.metrics_.finished(ex.method(), ex.route(), ex.status(), seconds);
-        if (l.access_log_) l.log_access(ex, client, seconds);
+        if (l.access_log_) l.logAccess(ex, client, seconds);
       } catch (...) {
       }
-      l.last_done_ns_ = now_ns();
+      l.last_done_ns_ = nowNs();
       --l.in_flight_;
     }
   } done{*this, ex, client, start};
-  ex.add_header("Server", "wharf");
+  ex.addHeader("Server", "wharf");
   const Route* route = nullptr;
   if (!allows(client)) {
-    ex.set_route("denied");
-    ex.set_keep_alive(false);
+    ex.setRoute("denied");
+    ex.setKeepAlive(false);
     ex.respond(403, "application/json",
-               host_error_json(403, "forbidden",
-                               "client " + client + " is not allowed on listener " + config_.name));
-  } else if (ex.target_has_nul()) {
-    ex.set_route("malformed");
-    ex.set_keep_alive(false);
-    ex.respond(
-        400, "application/json",
-        host_error_json(400, "bad_request", "the request target holds an encoded NUL (%00)"));
-  } else if (config_.max_body && ex.content_length() > 0 &&
-             static_cast<uint64_t>(ex.content_length()) > config_.max_body) {
-    ex.set_route("too_large");
-    ex.set_keep_alive(false);
+               hostErrorJson(403, "forbidden",
+                             "client " + client + " is not allowed on listener " + config_.name));
+  } else if (ex.targetHasNul()) {
+    ex.setRoute("malformed");
+    ex.setKeepAlive(false);
+    ex.respond(400, "application/json",
+               hostErrorJson(400, "bad_request", "the request target holds an encoded NUL (%00)"));
+  } else if (config_.max_body && ex.contentLength() > 0 &&
+             static_cast<uint64_t>(ex.contentLength()) > config_.max_body) {
+    ex.setRoute("too_large");
+    ex.setKeepAlive(false);
     ex.respond(413, "application/json",
-               host_error_json(413, "payload_too_large",
-                               "request body of " + std::to_string(ex.content_length()) +
-                                   " bytes exceeds max_body " + std::to_string(config_.max_body) +
-                                   " of listener " + config_.name));
+               hostErrorJson(413, "payload_too_large",
+                             "request body of " + std::to_string(ex.contentLength()) +
+                                 " bytes exceeds max_body " + std::to_string(config_.max_body) +
+                                 " of listener " + config_.name));
   } else if (!(route = router_.match(ex.path()))) {
-    ex.set_route("unmatched");
+    ex.setRoute("unmatched");
     ex.respond(404, "application/json",
-               host_error_json(404, "not_found", "no service answers " + ex.path()));
+               hostErrorJson(404, "not_found", "no service answers " + ex.path()));
   } else if (!route->builtin && draining_.load()) {
-    ex.set_route(route->claim);
-    ex.set_keep_alive(false);
-    ex.add_header("Retry-After", "5");
-    ex.respond(503, "application/json", host_error_json(503, "unavailable", "server is draining"));
+    ex.setRoute(route->claim);
+    ex.setKeepAlive(false);
+    ex.addHeader("Retry-After", "5");
+    ex.respond(503, "application/json", hostErrorJson(503, "unavailable", "server is draining"));
   } else {
-    ex.set_route(route->claim);
+    ex.setRoute(route->claim);
     route->handler(ex);
-    if (ex.body_too_large() && !ex.headers_sent()) {
-      ex.set_keep_alive(false);
+    if (ex.bodyTooLarge() && !ex.headersSent()) {
+      ex.setKeepAlive(false);
       ex.respond(
           413, "application/json",
-          host_error_json(413, "payload_too_large",
-                          "request body exceeds max_body " + std::to_string(config_.max_body)));
+          hostErrorJson(413, "payload_too_large",
+                        "request body exceeds max_body " + std::to_string(config_.max_body)));
     }
   }
-  if (draining_.load()) ex.set_keep_alive(false);
+  if (draining_.load()) ex.setKeepAlive(false);
 }
 
-void Listener::log_access(HttpExchange& ex, const std::string& client, double seconds) {
+void Listener::logAccess(HttpExchange& ex, const std::string& client, double seconds) {
   const char* ua = ex.header("User-Agent");
   const std::string line = toJsonText(
       {{"ts", Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y-%m-%dT%H:%M:%S.%iZ")},
        {"listener", config_.name},
        {"client", client},
        {"method", ex.method()},
-       {"path", ex.raw_path()},
+       {"path", ex.rawPath()},
        {"route", ex.route()},
        {"status", ex.status()},
-       {"bytes", ex.bytes_sent()},
+       {"bytes", ex.bytesSent()},
        {"duration_ms", seconds * 1000},
        {"user_agent", ua ? ua : ""}});
   access_log_->information(line);

@@ -37,13 +37,13 @@ class Listener {
 
   void start();
   // Stops accepting; connections in progress go on until they finish.
-  void stop_accepting();
+  void stopAccepting();
   // Shuts down the read side of every connection: idle keep-alive connections close, a body being
   // read fails; responses can still be written.
-  void cancel_reads();
+  void cancelReads();
   // Stops accepting, closes idle keep-alive connections and joins the workers.
   void stop();
-  int in_flight() const { return in_flight_.load(); }
+  int inFlight() const { return in_flight_.load(); }
   // Seconds since a request last finished, and whether every worker is busy (watchdog).
   bool stalled(double seconds) const;
 
@@ -53,7 +53,7 @@ class Listener {
   bool tls() const { return config_.tls != TlsMode::Off; }
 
  private:
-  void log_access(HttpExchange& ex, const std::string& client, double seconds);
+  void logAccess(HttpExchange& ex, const std::string& client, double seconds);
   // A worker's job: serves the request, and those pipelined behind it, then hands the connection
   // back to the waiting room or closes it.
   void work(WorkItem item);

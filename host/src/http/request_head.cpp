@@ -9,19 +9,19 @@ namespace wharf::host {
 
 namespace {
 
-bool is_tchar(unsigned char c) {
+bool isTchar(unsigned char c) {
   if (c >= '0' && c <= '9') return true;
   if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
   return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
-bool is_token(std::string_view s) {
+bool isToken(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(),
-                                   [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
+                                   [](char c) { return isTchar(static_cast<unsigned char>(c)); });
 }
 
 // field-value bytes: VCHAR, obs-text, SP and HTAB (RFC 9110 §5.5); no NUL, CR, LF or other CTL.
-bool is_field_value(std::string_view s) {
+bool isFieldValue(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char ch) {
     auto c = static_cast<unsigned char>(ch);
     return c == '\t' || (c >= 0x20 && c != 0x7f);
@@ -32,7 +32,7 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string_view trim_ows(std::string_view s) {
+std::string_view trimOws(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
@@ -40,10 +40,10 @@ std::string_view trim_ows(std::string_view s) {
 
 // Calls fn(token) for each element of a comma-separated list, OWS trimmed, empty ones skipped.
 template <typename Fn>
-void for_each_element(std::string_view list, Fn fn) {
+void forEachElement(std::string_view list, Fn fn) {
   while (!list.empty()) {
     size_t comma = list.find(',');
-    std::string_view item = trim_ows(list.substr(0, comma));
+    std::string_view item = trimOws(list.substr(0, comma));
     if (!item.empty()) fn(item);
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
@@ -58,14 +58,14 @@ HeadParse error(int status, std::string message) {
 }
 
 // "HTTP/1.1" -> minor 1; -1 when malformed, -2 when a major version other than 1.
-int parse_version(std::string_view v) {
+int parseVersion(std::string_view v) {
   if (v.size() != 8 || v.substr(0, 5) != "HTTP/" || v[6] != '.') return -1;
   if (v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9') return -1;
   if (v[5] != '1') return -2;
   return v[7] - '0';
 }
 
-bool parse_decimal(std::string_view s, uint64_t& out) {
+bool parseDecimal(std::string_view s, uint64_t& out) {
   if (s.empty() || s.size() > 19) return false;
   uint64_t v = 0;
   for (char c : s) {
@@ -79,7 +79,7 @@ bool parse_decimal(std::string_view s, uint64_t& out) {
 
 }  // namespace
 
-bool head_may_be_complete(std::string_view data, size_t from) {
+bool headMayBeComplete(std::string_view data, size_t from) {
   from = from > 2 ? from - 2 : 0;
   for (size_t nl = data.find('\n', from); nl != std::string_view::npos;
        nl = data.find('\n', nl + 1)) {
@@ -95,7 +95,7 @@ const std::string* RequestHead::field(std::string_view name) const {
   return nullptr;
 }
 
-HeadParse parse_request_head(std::string_view data, const HeadLimits& limits) {
+HeadParse parseRequestHead(std::string_view data, const HeadLimits& limits) {
   size_t start = 0;
   while (data.substr(start, 2) == "\r\n") start += 2;
   if (start > limits.max_bytes) return error(431, "too many empty lines before the request");
@@ -138,12 +138,12 @@ HeadParse parse_request_head(std::string_view data, const HeadLimits& limits) {
   std::string_view method = rl.substr(0, sp1);
   std::string_view target = rl.substr(sp1 + 1, sp2 - sp1 - 1);
   std::string_view version = rl.substr(sp2 + 1);
-  if (!is_token(method)) return error(400, "malformed request line: bad method");
+  if (!isToken(method)) return error(400, "malformed request line: bad method");
   if (target.empty() || !std::all_of(target.begin(), target.end(), [](char c) {
         return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
       }))
     return error(400, "malformed request line: bad request target");
-  int minor = parse_version(version);
+  int minor = parseVersion(version);
   if (minor == -2)
     return error(505, "HTTP version " + std::string(version) + " is not supported; use HTTP/1.1");
   if (minor < 0) return error(400, "malformed request line: bad HTTP version");
@@ -167,12 +167,12 @@ HeadParse parse_request_head(std::string_view data, const HeadLimits& limits) {
       return error(400, "malformed header: a field line without a colon");
     std::string_view name = l.substr(0, colon);
     if (name.size() > kMaxFieldName) return error(431, "Field name too long");
-    if (!is_token(name))
+    if (!isToken(name))
       return error(400, "malformed header: bad field name (no whitespace before the colon)");
-    std::string_view value = trim_ows(l.substr(colon + 1));
+    std::string_view value = trimOws(l.substr(colon + 1));
     if (value.size() > kMaxFieldValue)
       return error(431, "Field value too long: " + std::string(name));
-    if (!is_field_value(value))
+    if (!isFieldValue(value))
       return error(400, "malformed header: control character in the value of " + std::string(name));
     if (iequals(name, "Host")) {
       ++hosts;
@@ -183,7 +183,7 @@ HeadParse parse_request_head(std::string_view data, const HeadLimits& limits) {
       ++codings;
       coding_value = value;
     } else if (iequals(name, "Connection")) {
-      for_each_element(value, [&](std::string_view t) {
+      forEachElement(value, [&](std::string_view t) {
         if (iequals(t, "close")) close = true;
         if (iequals(t, "keep-alive")) keep_alive = true;
       });
@@ -209,7 +209,7 @@ HeadParse parse_request_head(std::string_view data, const HeadLimits& limits) {
     h.body = RequestHead::Body::Chunked;
   } else if (lengths > 0) {
     if (lengths > 1) return error(400, "malformed request: more than one Content-Length field");
-    if (!parse_decimal(length_value, h.content_length))
+    if (!parseDecimal(length_value, h.content_length))
       return error(400, "malformed request: Content-Length '" + std::string(length_value) +
                             "' is not a decimal number of bytes");
     h.body = h.content_length > 0 ? RequestHead::Body::Length : RequestHead::Body::None;

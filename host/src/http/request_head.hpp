@@ -53,11 +53,11 @@ struct HeadParse {
 
 // Parses the head at the start of `data`. Empty lines before the request line are skipped
 // (RFC 9112 §2.2). Incomplete while no empty line ends the head and the limits still allow one.
-HeadParse parse_request_head(std::string_view data, const HeadLimits& limits);
+HeadParse parseRequestHead(std::string_view data, const HeadLimits& limits);
 
 // Whether bytes received from offset `from` on (the earlier ones were looked at before) may end a
-// head: an empty line, or a bare LF to report. A reader calls parse_request_head only then (or when
+// head: an empty line, or a bare LF to report. A reader calls parseRequestHead only then (or when
 // the limit is passed), so a head sent a byte at a time is not parsed again for every byte.
-bool head_may_be_complete(std::string_view data, size_t from);
+bool headMayBeComplete(std::string_view data, size_t from);
 
 }  // namespace wharf::host

@@ -30,7 +30,7 @@ Transport::~Transport() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-long Transport::ssl_result(int rc) {
+long Transport::sslResult(int rc) {
   int err = SSL_get_error(ssl_, rc);
   switch (err) {
     case SSL_ERROR_WANT_READ:
@@ -49,13 +49,13 @@ long Transport::ssl_result(int rc) {
   }
 }
 
-long Transport::recv_some(char* buf, size_t size) {
+long Transport::recvSome(char* buf, size_t size) {
   if (fd_ < 0) return kError;
   const int n = static_cast<int>(size > INT_MAX ? INT_MAX : size);
   if (ssl_) {
     ERR_clear_error();
     int rc = SSL_read(ssl_, buf, n);
-    return rc > 0 ? rc : ssl_result(rc);
+    return rc > 0 ? rc : sslResult(rc);
   }
   for (;;) {
     ssize_t rc = ::recv(fd_, buf, static_cast<size_t>(n), 0);
@@ -66,14 +66,14 @@ long Transport::recv_some(char* buf, size_t size) {
   }
 }
 
-long Transport::send_some(const char* data, size_t size) {
+long Transport::sendSome(const char* data, size_t size) {
   if (fd_ < 0) return kError;
   const int n = static_cast<int>(size > INT_MAX ? INT_MAX : size);
   if (ssl_) {
     ERR_clear_error();
     int rc = SSL_write(ssl_, data, n);
     if (rc > 0) return rc;
-    long r = ssl_result(rc);
+    long r = sslResult(rc);
     return r == kClosed ? kError : r;
   }
   for (;;) {
@@ -99,9 +99,9 @@ bool Transport::wait(short events, double timeout) {
   }
 }
 
-long Transport::recv_wait(char* buf, size_t size, double timeout) {
+long Transport::recvWait(char* buf, size_t size, double timeout) {
   for (;;) {
-    long n = recv_some(buf, size);
+    long n = recvSome(buf, size);
     if (n == kWantRead || n == kWantWrite) {
       if (!wait(n == kWantRead ? POLLIN : POLLOUT, timeout)) return kError;
       continue;
@@ -110,9 +110,9 @@ long Transport::recv_wait(char* buf, size_t size, double timeout) {
   }
 }
 
-bool Transport::send_all(const char* data, size_t size, double timeout) {
+bool Transport::sendAll(const char* data, size_t size, double timeout) {
   while (size > 0) {
-    long n = send_some(data, size);
+    long n = sendSome(data, size);
     if (n > 0) {
       data += n;
       size -= static_cast<size_t>(n);
@@ -127,7 +127,7 @@ bool Transport::send_all(const char* data, size_t size, double timeout) {
   return true;
 }
 
-void Transport::shutdown_send() {
+void Transport::shutdownSend() {
   if (fd_ < 0) return;
   if (ssl_ && SSL_is_init_finished(ssl_)) {
     ERR_clear_error();
@@ -136,7 +136,7 @@ void Transport::shutdown_send() {
   ::shutdown(fd_, SHUT_WR);
 }
 
-void Transport::shutdown_receive() {
+void Transport::shutdownReceive() {
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RD);
 }
 

@@ -28,24 +28,24 @@ class Transport {
   int fd() const { return fd_; }
   bool tls() const { return ssl_ != nullptr; }
 
-  long recv_some(char* buf, size_t size);
-  long send_some(const char* data, size_t size);
+  long recvSome(char* buf, size_t size);
+  long sendSome(const char* data, size_t size);
 
   // Waits (poll) up to `timeout` seconds between bytes: a byte count > 0, kClosed, or kError
   // (also on timeout).
-  long recv_wait(char* buf, size_t size, double timeout);
+  long recvWait(char* buf, size_t size, double timeout);
   // Sends everything, waiting up to `timeout` seconds for each step; false on error or timeout.
-  bool send_all(const char* data, size_t size, double timeout);
+  bool sendAll(const char* data, size_t size, double timeout);
   // Waits until the descriptor is ready for `events` (POLLIN/POLLOUT); false on timeout.
   bool wait(short events, double timeout);
 
   // Ends the write side (TLS close_notify, then TCP FIN); reads still work.
-  void shutdown_send();
-  // Ends the read side of the descriptor: a worker waiting in recv_wait wakes with kClosed.
-  void shutdown_receive();
+  void shutdownSend();
+  // Ends the read side of the descriptor: a worker waiting in recvWait wakes with kClosed.
+  void shutdownReceive();
 
  private:
-  long ssl_result(int rc);
+  long sslResult(int rc);
 
   int fd_;
   SSL* ssl_ = nullptr;

@@ -31,9 +31,9 @@ Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
-std::string error_response(int status, const std::string& code, const std::string& message,
-                           bool retry_after) {
-  std::string body = host_error_json(status, code, message);
+std::string errorResponse(int status, const std::string& code, const std::string& message,
+                          bool retry_after) {
+  std::string body = hostErrorJson(status, code, message);
   std::string r = "HTTP/1.1 " + std::to_string(status) + " " +
                   Poco::Net::HTTPResponse::getReasonForStatus(
                       static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status)) +
@@ -45,10 +45,10 @@ std::string error_response(int status, const std::string& code, const std::strin
 
 // Best effort on a non-blocking transport: what does not fit now is dropped (an error answer is
 // small; the socket's send buffer is empty when it is written).
-void send_now(Transport& t, const std::string& data) {
+void sendNow(Transport& t, const std::string& data) {
   size_t off = 0;
   for (int tries = 0; off < data.size() && tries < 8; ++tries) {
-    long n = t.send_some(data.data() + off, data.size() - off);
+    long n = t.sendSome(data.data() + off, data.size() - off);
     if (n <= 0) break;
     off += static_cast<size_t>(n);
   }
@@ -118,7 +118,7 @@ void WaitingRoom::wake() {
   [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
 
-void WaitingRoom::give_back(std::unique_ptr<Connection> connection) {
+void WaitingRoom::giveBack(std::unique_ptr<Connection> connection) {
   {
     std::lock_guard lock(returns_mutex_);
     if (!stop_.load()) returns_.emplace_back(std::move(connection), false);
@@ -126,7 +126,7 @@ void WaitingRoom::give_back(std::unique_ptr<Connection> connection) {
   wake();  // a connection not taken (stopping) closes here
 }
 
-void WaitingRoom::close_lingering(std::unique_ptr<Connection> connection) {
+void WaitingRoom::closeLingering(std::unique_ptr<Connection> connection) {
   {
     std::lock_guard lock(returns_mutex_);
     if (!stop_.load()) returns_.emplace_back(std::move(connection), true);
@@ -134,7 +134,7 @@ void WaitingRoom::close_lingering(std::unique_ptr<Connection> connection) {
   wake();
 }
 
-void WaitingRoom::close_waiting() {
+void WaitingRoom::closeWaiting() {
   close_waiting_ = true;
   wake();
 }
@@ -171,16 +171,16 @@ void WaitingRoom::loop() {
     for (int i = 0; i < n; ++i) {
       void* tag = events[i].data.ptr;
       if (tag == nullptr) {
-        accept_all();
+        acceptAll();
       } else if (tag == &wake_fd_) {
         uint64_t v;
         [[maybe_unused]] ssize_t r = ::read(wake_fd_, &v, sizeof v);
       } else {
         auto* w = static_cast<Waiter*>(tag);
-        if (waiters_.count(w)) on_event(w, events[i].events);
+        if (waiters_.count(w)) onEvent(w, events[i].events);
       }
     }
-    take_returns();
+    takeReturns();
     if (close_waiting_.exchange(false)) {
       std::vector<Waiter*> all;
       for (auto& [w, _] : waiters_)
@@ -197,7 +197,7 @@ void WaitingRoom::loop() {
   waiters_.clear();
 }
 
-void WaitingRoom::accept_all() {
+void WaitingRoom::acceptAll() {
   for (;;) {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
@@ -246,7 +246,7 @@ void WaitingRoom::admit(int fd, const std::string& client) {
     // Plain TCP gets a 503 it can read; a TLS client would need a handshake first: it is closed.
     if (!config_.tls) {
       std::string r =
-          error_response(503, "unavailable", std::string("too many connections: ") + refusal, true);
+          errorResponse(503, "unavailable", std::string("too many connections: ") + refusal, true);
       [[maybe_unused]] ssize_t n = ::send(fd, r.data(), r.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     }
     ::close(fd);
@@ -259,7 +259,7 @@ void WaitingRoom::admit(int fd, const std::string& client) {
     conn = std::make_unique<Connection>(std::make_unique<Transport>(fd, config_.tls), client);
   } catch (const std::exception& e) {
     admissions_->release(client);
-    host_logger().warning("listener " + config_.name + ": " + e.what());
+    hostLogger().warning("listener " + config_.name + ": " + e.what());
     return;
   }
   std::weak_ptr<Admissions> admissions = admissions_;
@@ -279,7 +279,7 @@ WaitingRoom::Waiter* WaitingRoom::add(std::unique_ptr<Connection> connection) {
   return raw;
 }
 
-void WaitingRoom::take_returns() {
+void WaitingRoom::takeReturns() {
   std::vector<std::pair<std::unique_ptr<Connection>, bool>> back;
   {
     std::lock_guard lock(returns_mutex_);
@@ -288,27 +288,27 @@ void WaitingRoom::take_returns() {
   for (auto& [conn, closing] : back) {
     Waiter* w = add(std::move(conn));
     if (closing) {
-      w->conn->transport().shutdown_send();
-      start_linger(w);
+      w->conn->transport().shutdownSend();
+      startLinger(w);
       continue;
     }
     w->deadline = Clock::now() + seconds(config_.idle_timeout);
     w->idle = true;
     watch(w, EPOLLIN);
     // What came pipelined, or what TLS decrypted already, raises no event: look now.
-    if (!w->conn->buffered().empty() || w->conn->transport().tls()) read_head(w);
+    if (!w->conn->buffered().empty() || w->conn->transport().tls()) readHead(w);
   }
 }
 
-void WaitingRoom::on_event(Waiter* w, uint32_t) {
+void WaitingRoom::onEvent(Waiter* w, uint32_t) {
   if (w->state == Waiter::State::Linger) {
     linger(w);
     return;
   }
-  read_head(w);
+  readHead(w);
 }
 
-void WaitingRoom::read_head(Waiter* w) {
+void WaitingRoom::readHead(Waiter* w) {
   Connection& c = *w->conn;
   const size_t limit = config_.limits.max_bytes;
   for (int i = 0; i < kFillsPerEvent && c.buffered().size() <= limit + 2; ++i) {
@@ -331,11 +331,11 @@ void WaitingRoom::read_head(Waiter* w) {
     w->got_bytes = true;
     if (w->idle) w->deadline = Clock::now() + seconds(config_.header_timeout);
   }
-  if (!head_may_be_complete(data, c.scanned) && data.size() <= limit) {
+  if (!headMayBeComplete(data, c.scanned) && data.size() <= limit) {
     c.scanned = data.size();
     return;
   }
-  HeadParse p = parse_request_head(data, config_.limits);
+  HeadParse p = parseRequestHead(data, config_.limits);
   if (p.state == HeadParse::State::Incomplete) {
     c.scanned = data.size();
     return;
@@ -365,12 +365,12 @@ void WaitingRoom::read_head(Waiter* w) {
 void WaitingRoom::refuse(Waiter* w, int status, const std::string& code,
                          const std::string& message) {
   Transport& t = w->conn->transport();
-  send_now(t, error_response(status, code, message, status == 503));
-  t.shutdown_send();
-  start_linger(w);
+  sendNow(t, errorResponse(status, code, message, status == 503));
+  t.shutdownSend();
+  startLinger(w);
 }
 
-void WaitingRoom::start_linger(Waiter* w) {
+void WaitingRoom::startLinger(Waiter* w) {
   w->state = Waiter::State::Linger;
   w->deadline = Clock::now() + kLingerFor;
   watch(w, EPOLLIN);
@@ -382,7 +382,7 @@ void WaitingRoom::start_linger(Waiter* w) {
 void WaitingRoom::linger(Waiter* w) {
   char buf[16384];
   for (int i = 0; i < kFillsPerEvent; ++i) {
-    long n = w->conn->transport().recv_some(buf, sizeof buf);
+    long n = w->conn->transport().recvSome(buf, sizeof buf);
     if (n == Transport::kWantRead || n == Transport::kWantWrite) return;  // more to come
     if (n <= 0) break;  // the client closed (or failed): done
     w->lingered += static_cast<size_t>(n);

@@ -47,12 +47,12 @@ class WaitingRoom {
 
   void start();
   // Returns a served keep-alive connection to wait for its next request (any thread).
-  void give_back(std::unique_ptr<Connection> connection);
+  void giveBack(std::unique_ptr<Connection> connection);
   // Takes a connection whose last answer ends it: half-closes it and drops what the client still
   // sends until it closes or 2 s pass, here rather than in a worker (any thread).
-  void close_lingering(std::unique_ptr<Connection> connection);
+  void closeLingering(std::unique_ptr<Connection> connection);
   // Closes every connection waiting here (drain: idle keep-alive connections end).
-  void close_waiting();
+  void closeWaiting();
   // Stops accepting and closes everything waiting; joins the thread.
   void stop();
 
@@ -61,18 +61,18 @@ class WaitingRoom {
   struct Admissions;
 
   void loop();
-  void accept_all();
+  void acceptAll();
   void admit(int fd, const std::string& client);
-  void on_event(Waiter* w, uint32_t events);
-  void read_head(Waiter* w);
+  void onEvent(Waiter* w, uint32_t events);
+  void readHead(Waiter* w);
   void refuse(Waiter* w, int status, const std::string& code, const std::string& message);
   void linger(Waiter* w);
-  void start_linger(Waiter* w);
+  void startLinger(Waiter* w);
   Waiter* add(std::unique_ptr<Connection> connection);
   void watch(Waiter* w, uint32_t events);
   void remove(Waiter* w);
   void sweep(std::chrono::steady_clock::time_point now);
-  void take_returns();
+  void takeReturns();
   void wake();
 
   const int listen_fd_;

@@ -34,7 +34,7 @@ bool WorkerPool::submit(WorkItem& item) {
       try {
         spawn();
       } catch (const std::exception& e) {
-        host_logger().warning("listener " + name_ + ": cannot start a worker: " + e.what());
+        hostLogger().warning("listener " + name_ + ": cannot start a worker: " + e.what());
       }
     }
   }
@@ -55,9 +55,9 @@ void WorkerPool::run() {
     try {
       handler_(std::move(item));
     } catch (const std::exception& e) {
-      host_logger().error("listener " + name_ + ": " + e.what());
+      hostLogger().error("listener " + name_ + ": " + e.what());
     } catch (...) {
-      host_logger().error("listener " + name_ + ": unknown exception in a worker");
+      hostLogger().error("listener " + name_ + ": unknown exception in a worker");
     }
     lock.lock();
   }

@@ -2,7 +2,7 @@
 
 namespace wharf::host {
 
-std::string host_error_json(int status, const std::string& type, const std::string& message) {
+std::string hostErrorJson(int status, const std::string& type, const std::string& message) {
   return toJsonText({{"error", {{"message", message}, {"type", type}, {"code", status}}}});
 }
 

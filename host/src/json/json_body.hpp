@@ -1,5 +1,5 @@
 // The host's JSON: nlohmann::ordered_json (members in the order written, integers and floats
-// apart) for every body and log line it writes, and host_error_json for its error answers.
+// apart) for every body and log line it writes, and hostErrorJson for its error answers.
 #pragma once
 
 #include <string>
@@ -13,6 +13,6 @@ using Json = wharf::Json;
 using wharf::toJsonText;
 
 // {"error":{"message","type","code"}}: the body of every error the host itself answers.
-std::string host_error_json(int status, const std::string& type, const std::string& message);
+std::string hostErrorJson(int status, const std::string& type, const std::string& message);
 
 }  // namespace wharf::host

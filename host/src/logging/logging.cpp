@@ -19,7 +19,7 @@ namespace wharf::host {
 
 namespace {
 
-const char* level_name(Poco::Message::Priority p) {
+const char* levelName(Poco::Message::Priority p) {
   switch (p) {
     case Poco::Message::PRIO_FATAL:
       return "fatal";
@@ -47,7 +47,7 @@ class JsonFormatter : public Poco::Formatter {
   void format(const Poco::Message& msg, std::string& text) override {
     text =
         toJsonText({{"ts", Poco::DateTimeFormatter::format(msg.getTime(), "%Y-%m-%dT%H:%M:%S.%iZ")},
-                    {"level", level_name(msg.getPriority())},
+                    {"level", levelName(msg.getPriority())},
                     {"logger", msg.getSource()},
                     {"msg", msg.getText()}});
   }
@@ -59,7 +59,7 @@ class PlainFormatter : public Poco::Formatter {
   void format(const Poco::Message& msg, std::string& text) override { text = msg.getText(); }
 };
 
-Poco::AutoPtr<Poco::Channel> target_channel(const std::string& target) {
+Poco::AutoPtr<Poco::Channel> targetChannel(const std::string& target) {
   if (target.empty() || target == "stderr") return new Poco::StreamChannel(std::cerr);
   if (target == "stdout") return new Poco::StreamChannel(std::cout);
   Poco::AutoPtr<Poco::FileChannel> f = new Poco::FileChannel(target);
@@ -71,7 +71,7 @@ Poco::AutoPtr<Poco::Channel> target_channel(const std::string& target) {
 
 }  // namespace
 
-void setup_logging(const std::string& level, LogFormat format, const std::string& file) {
+void setupLogging(const std::string& level, LogFormat format, const std::string& file) {
   Poco::AutoPtr<Poco::Formatter> fmt;
   if (format == LogFormat::Json) {
     fmt = new JsonFormatter;
@@ -81,30 +81,29 @@ void setup_logging(const std::string& level, LogFormat format, const std::string
     fmt = p;
   }
   Poco::AutoPtr<Poco::FormattingChannel> channel =
-      new Poco::FormattingChannel(fmt, target_channel(file));
+      new Poco::FormattingChannel(fmt, targetChannel(file));
   Poco::Logger::root().setChannel(channel);
   Poco::Logger::root().setLevel(level);
   Poco::Logger::setLevel("", Poco::Logger::parseLevel(level));
 }
 
-Poco::Logger* make_access_logger(const std::string& listener, const std::string& target,
-                                 LogFormat) {
+Poco::Logger* makeAccessLogger(const std::string& listener, const std::string& target, LogFormat) {
   if (target == "off" || target.empty()) return nullptr;
   Poco::Logger& logger = Poco::Logger::get("access." + listener);
   Poco::AutoPtr<Poco::Formatter> fmt = new PlainFormatter;
   Poco::AutoPtr<Poco::FormattingChannel> channel =
-      new Poco::FormattingChannel(fmt, target_channel(target));
+      new Poco::FormattingChannel(fmt, targetChannel(target));
   logger.setChannel(channel);
   logger.setLevel(Poco::Message::PRIO_INFORMATION);
   return &logger;
 }
 
-void set_log_level(const std::string& logger, const std::string& level) {
+void setLogLevel(const std::string& logger, const std::string& level) {
   int prio = Poco::Logger::parseLevel(level == "info" ? "information" : level);  // throws
   // "" = every Wharf logger (not the access logs, which always log at information).
   Poco::Logger::setLevel(logger.empty() ? "wharf" : logger, prio);
 }
 
-Poco::Logger& host_logger() { return Poco::Logger::get("wharf.host"); }
+Poco::Logger& hostLogger() { return Poco::Logger::get("wharf.host"); }
 
 }  // namespace wharf::host

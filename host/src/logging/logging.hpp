@@ -11,12 +11,12 @@
 namespace wharf::host {
 
 // Configures the root logger; the level applies to every "wharf.*" logger.
-void setup_logging(const std::string& level, LogFormat format, const std::string& file);
+void setupLogging(const std::string& level, LogFormat format, const std::string& file);
 // A logger for an access log: "off", "stdout", "stderr" or a file path. Returns nullptr for off.
-Poco::Logger* make_access_logger(const std::string& listener, const std::string& target,
-                                 LogFormat format);
+Poco::Logger* makeAccessLogger(const std::string& listener, const std::string& target,
+                               LogFormat format);
 // Sets the level of `logger` ("" = all loggers) — for PUT /admin/log-level. Throws on a bad level.
-void set_log_level(const std::string& logger, const std::string& level);
-Poco::Logger& host_logger();
+void setLogLevel(const std::string& logger, const std::string& level);
+Poco::Logger& hostLogger();
 
 }  // namespace wharf::host

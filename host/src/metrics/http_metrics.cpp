@@ -5,7 +5,7 @@
 namespace wharf::host {
 
 namespace {
-const std::string& method_label(const std::string& m) {
+const std::string& methodLabel(const std::string& m) {
   static const std::string known[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
   static const std::string other = "OTHER";
   for (auto& k : known)
@@ -45,7 +45,7 @@ void HttpMetrics::started() { MetricsHub::add(in_flight_, 1); }
 void HttpMetrics::finished(const std::string& method, const std::string& route, int code,
                            double seconds) {
   MetricsHub::add(in_flight_, -1);
-  const std::string& m = method_label(method);
+  const std::string& m = methodLabel(method);
   std::string code_s = std::to_string(code);
   MetricsHub::add(child(requests_, request_cache_, m + ' ' + route + ' ' + code_s,
                         {listener_, m, route, code_s}),

@@ -109,7 +109,7 @@ void MetricsHub::observe(wharf_metric* handle, double v) {
 
 std::string MetricsHub::expose() const {
   auto families = registry_->Collect();
-  auto process = collect_process_metrics();
+  auto process = collectProcessMetrics();
   families.insert(families.end(), process.begin(), process.end());
   return prometheus::TextSerializer().Serialize(families);
 }

@@ -28,7 +28,7 @@ prometheus::MetricFamily single(const char* name, const char* help, prometheus::
   return f;
 }
 
-double boot_time_seconds() {
+double bootTimeSeconds() {
   std::ifstream in("/proc/stat");
   std::string key;
   double value = 0;
@@ -42,7 +42,7 @@ double boot_time_seconds() {
   return 0;
 }
 
-int count_open_fds() {
+int countOpenFds() {
   int n = 0;
   if (DIR* d = opendir("/proc/self/fd")) {
     while (readdir(d)) ++n;
@@ -54,7 +54,7 @@ int count_open_fds() {
 
 }  // namespace
 
-std::vector<prometheus::MetricFamily> collect_process_metrics() {
+std::vector<prometheus::MetricFamily> collectProcessMetrics() {
   std::vector<prometheus::MetricFamily> out;
   std::ifstream in("/proc/self/stat");
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -69,7 +69,7 @@ std::vector<prometheus::MetricFamily> collect_process_metrics() {
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
   double cpu = (std::stod(f[11]) + std::stod(f[12])) / ticks;
-  double start = boot_time_seconds() + std::stod(f[19]) / ticks;
+  double start = bootTimeSeconds() + std::stod(f[19]) / ticks;
   out.push_back(single("process_cpu_seconds_total",
                        "Total user and system CPU time spent in seconds.",
                        prometheus::MetricType::Counter, cpu));
@@ -81,7 +81,7 @@ std::vector<prometheus::MetricFamily> collect_process_metrics() {
                        "Start time of the process since unix epoch in seconds.",
                        prometheus::MetricType::Gauge, start));
   out.push_back(single("process_open_fds", "Number of open file descriptors.",
-                       prometheus::MetricType::Gauge, count_open_fds()));
+                       prometheus::MetricType::Gauge, countOpenFds()));
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
     out.push_back(single("process_max_fds", "Maximum number of open file descriptors.",

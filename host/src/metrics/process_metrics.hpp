@@ -8,6 +8,6 @@
 
 namespace wharf::host {
 
-std::vector<prometheus::MetricFamily> collect_process_metrics();
+std::vector<prometheus::MetricFamily> collectProcessMetrics();
 
 }  // namespace wharf::host

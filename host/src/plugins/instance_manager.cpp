@@ -10,18 +10,18 @@
 
 namespace wharf::host {
 
-bool PluginInstance::is_secret(const std::string& key) const {
+bool PluginInstance::isSecret(const std::string& key) const {
   const wharf_plugin& p = plugin();
   for (size_t i = 0; i < p.config_key_count; ++i)
     if (key == p.config_keys[i].name) return (p.config_keys[i].flags & WHARF_KEY_SECRET) != 0;
-  return looks_secret(key);
+  return looksSecret(key);
 }
 
 InstanceManager::InstanceManager(const HostConfig& config, const IniSource& ini,
                                  ModuleLoader& loader)
     : config_(config), ini_(ini), loader_(loader) {}
 
-InstanceManager::~InstanceManager() { destroy_all(); }
+InstanceManager::~InstanceManager() { destroyAll(); }
 
 void InstanceManager::validate() {
   std::vector<PluginInstance> found;
@@ -60,12 +60,12 @@ void InstanceManager::validate() {
       const wharf_config_key& spec = *it->second;
       std::string value;
       try {
-        value = normalize_plugin_value(spec, raw);
+        value = normalizePluginValue(spec, raw);
       } catch (const std::invalid_argument& e) {
         throw ini_.error(sec, key, e.what());
       }
       if (spec.type == WHARF_KEY_INSTANCE) {
-        for (auto& ref : split_list(value)) {
+        for (auto& ref : splitList(value)) {
           if (!config_.plugin(ref)) throw ini_.error(sec, key, "no [plugin." + ref + "] section");
           if (ref == inst.name) throw ini_.error(sec, key, "an instance cannot depend on itself");
           inst.depends_on.push_back(ref);
@@ -82,13 +82,13 @@ void InstanceManager::validate() {
       if (given.count(name)) continue;
       if (spec->default_value) {
         try {
-          inst.values.emplace_back(name, normalize_plugin_value(*spec, spec->default_value));
+          inst.values.emplace_back(name, normalizePluginValue(*spec, spec->default_value));
         } catch (const std::invalid_argument& e) {
           throw ini_.error(sec, name, std::string("default value: ") + e.what());
         }
       } else if (spec->flags & WHARF_KEY_REQUIRED) {
         throw ini_.error(sec, name,
-                         std::string("missing required key (") + key_type_name(spec->type) +
+                         std::string("missing required key (") + keyTypeName(spec->type) +
                              (spec->help ? std::string(": ") + spec->help : std::string()) + ")");
       }
     }
@@ -107,7 +107,7 @@ void InstanceManager::validate() {
       if (spec.type != WHARF_KEY_INSTANCE || spec.ref_kind == 0) continue;
       for (auto& [key, value] : inst.values) {
         if (key != spec.name) continue;
-        for (auto& ref : split_list(value)) {
+        for (auto& ref : splitList(value)) {
           const PluginInstance& target = found[index[ref]];
           if (target.kind() != spec.ref_kind)
             throw ini_.error("plugin." + inst.name, key,
@@ -141,7 +141,7 @@ void InstanceManager::validate() {
   for (size_t i : ordered) instances_.push_back(std::move(found[i]));
 }
 
-void InstanceManager::create_all(const wharf_host_api* api) {
+void InstanceManager::createAll(const wharf_host_api* api) {
   for (auto& inst : instances_) {
     std::vector<wharf_kv> kvs;
     for (auto& [k, v] : inst.values) kvs.push_back({k.c_str(), v.c_str()});
@@ -158,19 +158,19 @@ void InstanceManager::create_all(const wharf_host_api* api) {
     if (st != WHARF_OK) {
       std::string msg = err && err->message ? err->message : wharf_status_name(st);
       wharf_error_release(err);
-      destroy_all();
+      destroyAll();
       throw std::runtime_error("[plugin." + inst.name + "] (module " + inst.module->name +
                                "): start-up failed: " + msg);
     }
     inst.handle = handle;
     ++created_;
-    host_logger().information("created instance '" + inst.name + "' (" +
-                              wharf_kind_name(inst.kind()) + " " + inst.module->name + " " +
-                              inst.plugin().version + ")");
+    hostLogger().information("created instance '" + inst.name + "' (" +
+                             wharf_kind_name(inst.kind()) + " " + inst.module->name + " " +
+                             inst.plugin().version + ")");
   }
 }
 
-void InstanceManager::destroy_all() {
+void InstanceManager::destroyAll() {
   while (created_ > 0) {
     PluginInstance& inst = instances_[--created_];
     if (inst.handle) inst.plugin().destroy(inst.handle);
@@ -188,7 +188,7 @@ wharf_status InstanceManager::lookup(const std::string& name, wharf_plugin_kind 
               wharf_kind_name(kind);
       return WHARF_ERR_INVALID_ARGUMENT;
     }
-    *table = inst.module->kind_table();
+    *table = inst.module->kindTable();
     *handle = inst.handle;
     return WHARF_OK;
   }
@@ -211,7 +211,7 @@ std::vector<std::pair<std::string, std::string>> InstanceManager::unhealthy() co
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> InstanceManager::reload_all() {
+std::vector<std::pair<std::string, std::string>> InstanceManager::reloadAll() {
   std::vector<std::pair<std::string, std::string>> out;
   for (size_t i = 0; i < created_; ++i) {
     const PluginInstance& inst = instances_[i];

@@ -24,7 +24,7 @@ struct PluginInstance {
 
   wharf_plugin_kind kind() const { return module->descriptor.kind; }
   const wharf_plugin& plugin() const { return module->descriptor; }
-  bool is_secret(const std::string& key) const;
+  bool isSecret(const std::string& key) const;
 };
 
 class InstanceManager {
@@ -37,16 +37,16 @@ class InstanceManager {
   void validate();
   // Creates every instance in dependency order; on failure destroys those created and throws
   // std::runtime_error naming the instance.
-  void create_all(const wharf_host_api* api);
+  void createAll(const wharf_host_api* api);
   // Destroys in reverse creation order.
-  void destroy_all();
+  void destroyAll();
 
   wharf_status lookup(const std::string& name, wharf_plugin_kind kind, const void** table,
                       void** handle, std::string& error) const;
   // Instances whose health callback fails, with the message.
   std::vector<std::pair<std::string, std::string>> unhealthy() const;
   // Calls reload on every instance; returns failures.
-  std::vector<std::pair<std::string, std::string>> reload_all();
+  std::vector<std::pair<std::string, std::string>> reloadAll();
 
   const std::vector<PluginInstance>& instances() const { return instances_; }  // creation order
 

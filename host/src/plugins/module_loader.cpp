@@ -23,12 +23,12 @@ namespace {
 constexpr const char* kPrefix = "libwharf-";
 constexpr const char* kSuffix = ".so";
 
-std::string version_text(uint32_t major, uint32_t minor) {
+std::string versionText(uint32_t major, uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
 }
 }  // namespace
 
-size_t kind_table_size(wharf_plugin_kind kind) {
+size_t kindTableSize(wharf_plugin_kind kind) {
   switch (kind) {
     case WHARF_KIND_STORAGE:
       return sizeof(wharf_storage_v1);
@@ -44,10 +44,10 @@ size_t kind_table_size(wharf_plugin_kind kind) {
   return 0;
 }
 
-std::optional<std::string> abi_problem(const wharf_plugin* p, const std::string& path) {
+std::optional<std::string> abiProblem(const wharf_plugin* p, const std::string& path) {
   if (!p) return path + ": wharf_plugin_init returned no descriptor";
-  const std::string host_v = version_text(WHARF_ABI_MAJOR, WHARF_ABI_MINOR);
-  const std::string plug_v = version_text(p->abi_major, p->abi_minor);
+  const std::string host_v = versionText(WHARF_ABI_MAJOR, WHARF_ABI_MINOR);
+  const std::string plug_v = versionText(p->abi_major, p->abi_minor);
   if (p->abi_major != WHARF_ABI_MAJOR)
     return path + ": plugin ABI " + plug_v + " is incompatible with host ABI " + host_v +
            " (major versions differ)";
@@ -58,14 +58,14 @@ std::optional<std::string> abi_problem(const wharf_plugin* p, const std::string&
   if (p->struct_size < needed)
     return path + ": descriptor struct_size " + std::to_string(p->struct_size) +
            " is too small (minimum " + std::to_string(needed) + ")";
-  if (kind_table_size(p->kind) == 0)
+  if (kindTableSize(p->kind) == 0)
     return path + ": unknown plugin kind " + std::to_string(static_cast<int>(p->kind));
   if (!p->name || !*p->name) return path + ": descriptor has no name";
   if (!p->create || !p->destroy) return path + ": descriptor lacks create/destroy";
   return std::nullopt;
 }
 
-std::vector<std::string> default_plugin_dirs() {
+std::vector<std::string> defaultPluginDirs() {
   std::vector<std::string> dirs;
   try {
     fs::path exe = boost::dll::program_location().string();
@@ -78,7 +78,7 @@ std::vector<std::string> default_plugin_dirs() {
 
 ModuleLoader::ModuleLoader(std::vector<std::string> search_path, const wharf_host_api* api)
     : search_path_(std::move(search_path)), api_(api) {
-  for (auto& d : default_plugin_dirs()) search_path_.push_back(d);
+  for (auto& d : defaultPluginDirs()) search_path_.push_back(d);
 }
 
 std::map<std::string, std::string> ModuleLoader::discover() const {
@@ -102,7 +102,7 @@ const LoadedModule& ModuleLoader::load(const std::string& name) {
     fs::path candidate = fs::path(dir) / (kPrefix + name + kSuffix);
     std::error_code ec;
     if (!fs::exists(candidate, ec)) continue;
-    const LoadedModule& m = load_file(candidate.string());
+    const LoadedModule& m = loadFile(candidate.string());
     if (m.descriptor.name != name)
       throw LoadError(candidate.string() + ": file is named for module '" + name +
                       "' but the plugin calls itself '" + m.descriptor.name + "'");
@@ -115,7 +115,7 @@ const LoadedModule& ModuleLoader::load(const std::string& name) {
                   " in " + where + ")");
 }
 
-const LoadedModule& ModuleLoader::load_file(const std::string& path) {
+const LoadedModule& ModuleLoader::loadFile(const std::string& path) {
   std::string canonical = fs::weakly_canonical(path).string();
   if (auto it = by_path_.find(canonical); it != by_path_.end()) return *it->second;
   auto m = std::make_unique<LoadedModule>();
@@ -130,10 +130,10 @@ const LoadedModule& ModuleLoader::load_file(const std::string& path) {
     throw LoadError(canonical + ": not a Wharf plugin (no " WHARF_PLUGIN_INIT_SYMBOL " symbol)");
   auto init = m->library->get<const wharf_plugin*(const wharf_host_api*)>(WHARF_PLUGIN_INIT_SYMBOL);
   const wharf_plugin* p = init(api_);
-  if (auto problem = abi_problem(p, canonical)) throw LoadError(*problem);
+  if (auto problem = abiProblem(p, canonical)) throw LoadError(*problem);
   std::memcpy(&m->descriptor, p, std::min<size_t>(p->struct_size, sizeof(wharf_plugin)));
   // Kind tables start with their struct_size; copy what the plugin has, zero the rest.
-  m->table.assign(kind_table_size(p->kind), 0);
+  m->table.assign(kindTableSize(p->kind), 0);
   const void* table =
       p->struct_size >= offsetof(wharf_plugin, table) + sizeof(p->table) ? p->table : nullptr;
   if (!table) throw LoadError(canonical + ": descriptor has no function table");

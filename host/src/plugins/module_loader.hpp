@@ -27,13 +27,13 @@ struct LoadedModule {
   std::vector<unsigned char> table;  // copy of the kind table, zero-padded to the host's size
   std::shared_ptr<boost::dll::shared_library> library;
 
-  const void* kind_table() const { return table.data(); }
+  const void* kindTable() const { return table.data(); }
 };
 
 // Why `p` (from file `path`) cannot be used by this host, or nullopt when it can.
-std::optional<std::string> abi_problem(const wharf_plugin* p, const std::string& path);
+std::optional<std::string> abiProblem(const wharf_plugin* p, const std::string& path);
 // sizeof the host's table struct for `kind` (0 for an unknown kind).
-size_t kind_table_size(wharf_plugin_kind kind);
+size_t kindTableSize(wharf_plugin_kind kind);
 
 class ModuleLoader {
  public:
@@ -42,10 +42,10 @@ class ModuleLoader {
   // Loads module `name` (once; later calls return the same module). Throws LoadError.
   const LoadedModule& load(const std::string& name);
   // Loads a module from an explicit file. Throws LoadError.
-  const LoadedModule& load_file(const std::string& path);
+  const LoadedModule& loadFile(const std::string& path);
   // Module names found on the search path, first occurrence wins.
   std::map<std::string, std::string> discover() const;
-  const std::vector<std::string>& search_path() const { return search_path_; }
+  const std::vector<std::string>& searchPath() const { return search_path_; }
 
  private:
   std::vector<std::string> search_path_;
@@ -56,6 +56,6 @@ class ModuleLoader {
 
 // The default search path after [host] plugin_path: <exe dir>/../lib/wharf/plugins and the
 // install directory.
-std::vector<std::string> default_plugin_dirs();
+std::vector<std::string> defaultPluginDirs();
 
 }  // namespace wharf::host

@@ -9,7 +9,7 @@ namespace wharf::host {
 
 namespace {
 
-int poco_priority(wharf_log_level level) {
+int pocoPriority(wharf_log_level level) {
   switch (level) {
     case WHARF_LOG_TRACE:
       return Poco::Message::PRIO_TRACE;
@@ -27,7 +27,7 @@ int poco_priority(wharf_log_level level) {
   return Poco::Message::PRIO_INFORMATION;
 }
 
-Poco::Logger& plugin_logger(const char* component) {
+Poco::Logger& pluginLogger(const char* component) {
   return Poco::Logger::get(std::string("wharf.") +
                            (component && *component ? component : "plugin"));
 }
@@ -48,14 +48,14 @@ HostApi::HostApi(MetricsHub& metrics, const std::atomic<bool>& draining,
   api_.struct_size = sizeof(wharf_host_api);
   api_.ctx = this;
   api_.log = [](void*, const char* component, wharf_log_level level, const char* message) {
-    Poco::Logger& logger = plugin_logger(component);
-    int prio = poco_priority(level);
+    Poco::Logger& logger = pluginLogger(component);
+    int prio = pocoPriority(level);
     if (logger.getLevel() >= prio)
       logger.log(Poco::Message(logger.name(), message ? message : "",
                                static_cast<Poco::Message::Priority>(prio)));
   };
   api_.log_enabled = [](void*, const char* component, wharf_log_level level) -> int {
-    return plugin_logger(component).getLevel() >= poco_priority(level) ? 1 : 0;
+    return pluginLogger(component).getLevel() >= pocoPriority(level) ? 1 : 0;
   };
   api_.metric_family = [](void* ctx, wharf_metric_type type, const char* name, const char* help,
                           const char* const* labels, size_t label_count, const double* buckets,
@@ -79,15 +79,15 @@ HostApi::HostApi(MetricsHub& metrics, const std::atomic<bool>& draining,
     wharf_status st = WHARF_ERR_UNAVAILABLE;
     if (h->instances_ && name && table && instance)
       st = h->instances_->lookup(name, kind, table, instance, why);
-    if (st != WHARF_OK) detail::store_error(err, st, why);
+    if (st != WHARF_OK) detail::storeError(err, st, why);
     return st;
   };
   api_.error_new = [](void*, wharf_status code, const char* message) -> wharf_error* {
     wharf_error* e = nullptr;
-    detail::store_error(&e, code, message ? message : "");
+    detail::storeError(&e, code, message ? message : "");
     return e;
   };
-  api_.http = http_api();
+  api_.http = httpApi();
   api_.draining = [](void* ctx) -> int { return self(ctx)->draining_.load() ? 1 : 0; };
   api_.stopping = [](void* ctx) -> int { return self(ctx)->stopping_.load() ? 1 : 0; };
 }

@@ -15,7 +15,7 @@ class HostApi {
  public:
   HostApi(MetricsHub& metrics, const std::atomic<bool>& draining,
           const std::atomic<bool>& stopping);
-  void set_instances(const InstanceManager* instances) { instances_ = instances; }
+  void setInstances(const InstanceManager* instances) { instances_ = instances; }
   const wharf_host_api* api() const { return &api_; }
 
  private:

@@ -17,7 +17,7 @@ namespace wharf::host {
 
 namespace {
 
-sigset_t lifecycle_signals() {
+sigset_t lifecycleSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
@@ -35,7 +35,7 @@ class Watchdog {
     if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
     interval_ = std::chrono::microseconds(usec / 2);
     thread_ = std::thread([this, usec] { loop(static_cast<double>(usec) / 1e6); });
-    host_logger().information("systemd watchdog every " + std::to_string(usec / 2000) + " ms");
+    hostLogger().information("systemd watchdog every " + std::to_string(usec / 2000) + " ms");
   }
   ~Watchdog() {
     {
@@ -51,7 +51,7 @@ class Watchdog {
     std::unique_lock lock(mutex_);
     while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
       if (server_.stalled(watchdog_seconds)) {
-        host_logger().warning(
+        hostLogger().warning(
             "watchdog: a listener is stalled (all workers busy, nothing finished); not pinging");
         continue;
       }
@@ -80,7 +80,7 @@ class LastResort {
           std::unique_lock lock(mutex_);
           if (cv_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return done_; }))
             return;
-          host_logger().error("stop did not complete in time; exiting without waiting");
+          hostLogger().error("stop did not complete in time; exiting without waiting");
           std::_Exit(EXIT_FAILURE);
         }) {}
   ~LastResort() {
@@ -104,15 +104,15 @@ class LastResort {
 
 }  // namespace
 
-void block_lifecycle_signals() {
-  sigset_t set = lifecycle_signals();
+void blockLifecycleSignals() {
+  sigset_t set = lifecycleSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int run_until_stopped(Server& server) {
+int runUntilStopped(Server& server) {
   sd_notify(0, "READY=1\nSTATUS=serving");
-  host_logger().information("wharfd ready");
-  sigset_t set = lifecycle_signals();
+  hostLogger().information("wharfd ready");
+  sigset_t set = lifecycleSignals();
   {
     Watchdog watchdog(server);
     for (;;) {
@@ -120,36 +120,36 @@ int run_until_stopped(Server& server) {
       if (sigwait(&set, &sig) != 0) continue;
       if (sig == SIGHUP) {
         sd_notify(0, "RELOADING=1");
-        host_logger().information("SIGHUP: reloading instance files");
+        hostLogger().information("SIGHUP: reloading instance files");
         for (auto& [instance, error] : server.reload())
-          host_logger().error("reload of '" + instance + "' failed: " + error);
+          hostLogger().error("reload of '" + instance + "' failed: " + error);
         sd_notify(0, "READY=1");
         continue;
       }
-      host_logger().information(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
-                                ": draining");
+      hostLogger().information(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                               ": draining");
       break;
     }
   }
   sd_notify(0, "STOPPING=1\nSTATUS=draining");
-  server.begin_drain();
-  int left = server.wait_for_idle(server.config().drain_timeout);
+  server.beginDrain();
+  int left = server.waitForIdle(server.config().drain_timeout);
   if (left > 0) {
-    host_logger().warning(std::to_string(left) +
-                          " request(s) still in flight after drain_timeout; ending them now");
+    hostLogger().warning(std::to_string(left) +
+                         " request(s) still in flight after drain_timeout; ending them now");
     // Generations end with finish_reason "abort", uploads are cancelled. Whatever still runs once
     // the grace period has passed does not hold the exit.
     LastResort last_resort(kAbortGraceSeconds + kStopSeconds);
-    server.abort_in_flight();
-    left = server.wait_for_idle(kAbortGraceSeconds);
+    server.abortInFlight();
+    left = server.waitForIdle(kAbortGraceSeconds);
     if (left > 0)
-      host_logger().error(std::to_string(left) + " request(s) did not end when asked to");
+      hostLogger().error(std::to_string(left) + " request(s) did not end when asked to");
     server.stop();
     last_resort.disarm();
   } else {
     server.stop();
   }
-  host_logger().information("stopped");
+  hostLogger().information("stopped");
   return EXIT_SUCCESS;
 }
 

@@ -9,11 +9,11 @@ namespace wharf::host {
 class Server;
 
 // Blocks SIGTERM, SIGINT and SIGHUP in the calling thread; call before any thread starts so
-// every thread inherits the mask and only run_until_stopped() receives them.
-void block_lifecycle_signals();
+// every thread inherits the mask and only runUntilStopped() receives them.
+void blockLifecycleSignals();
 
 // Notifies systemd, runs the watchdog, handles signals until SIGTERM/SIGINT, then drains
 // (bounded by [host] drain_timeout) and stops the server. Returns the process exit code.
-int run_until_stopped(Server& server);
+int runUntilStopped(Server& server);
 
 }  // namespace wharf::host

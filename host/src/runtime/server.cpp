@@ -17,7 +17,7 @@ namespace wharf::host {
 namespace {
 // Every open connection is a descriptor: raise the soft limit to the hard one, and say so when the
 // listeners' max_connections cannot all be reached.
-void raise_descriptor_limit(const HostConfig& config) {
+void raiseDescriptorLimit(const HostConfig& config) {
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
   if (lim.rlim_cur < lim.rlim_max) {
@@ -29,16 +29,16 @@ void raise_descriptor_limit(const HostConfig& config) {
   for (auto& l : config.listeners)
     wanted += l.max_connections > 0 ? static_cast<uint64_t>(l.max_connections) : 0;
   if (lim.rlim_cur != RLIM_INFINITY && wanted > lim.rlim_cur)
-    host_logger().warning("the descriptor limit (" + std::to_string(lim.rlim_cur) +
-                          ") is below the listeners' max_connections in all (" +
-                          std::to_string(wanted - 256) +
-                          "): connections past it are refused; raise LimitNOFILE");
+    hostLogger().warning("the descriptor limit (" + std::to_string(lim.rlim_cur) +
+                         ") is below the listeners' max_connections in all (" +
+                         std::to_string(wanted - 256) +
+                         "): connections past it are refused; raise LimitNOFILE");
 }
 }  // namespace
 
 Server::Server(const std::string& config_path)
     : ini_(IniSource::load(config_path)),
-      config_(parse_host_config(ini_)),
+      config_(parseHostConfig(ini_)),
       host_api_(metrics_, draining_, stopping_) {
   loader_ = std::make_unique<ModuleLoader>(config_.plugin_path, host_api_.api());
   instances_ = std::make_unique<InstanceManager>(config_, ini_, *loader_);
@@ -53,39 +53,39 @@ void Server::start() {
   if (ec)
     throw ini_.error("host", "data_dir",
                      "cannot create '" + config_.data_dir + "': " + ec.message());
-  raise_descriptor_limit(config_);
+  raiseDescriptorLimit(config_);
   for (auto& l : config_.listeners)
     listeners_.push_back(
         std::make_unique<Listener>(l, config_.file, config_.data_dir, metrics_, draining_));
-  create_instances();
-  install_routes();
+  createInstances();
+  installRoutes();
   for (auto& l : listeners_) l->start();
 }
 
-void Server::create_instances() {
-  host_api_.set_instances(instances_.get());
-  instances_->create_all(host_api_.api());
+void Server::createInstances() {
+  host_api_.setInstances(instances_.get());
+  instances_->createAll(host_api_.api());
 }
 
-void Server::install_routes() {
+void Server::installRoutes() {
   std::map<std::string, Listener*> by_name;
   for (auto& l : listeners_) {
     by_name[l->config().name] = l.get();
-    install_health_routes(l->router(), *this);
-    if (l->config().name == config_.metrics_listener) install_metrics_route(l->router(), metrics_);
-    if (l->config().name == config_.admin_listener) install_admin_routes(l->router(), *this);
+    installHealthRoutes(l->router(), *this);
+    if (l->config().name == config_.metrics_listener) installMetricsRoute(l->router(), metrics_);
+    if (l->config().name == config_.admin_listener) installAdminRoutes(l->router(), *this);
   }
   for (auto& inst : instances_->instances()) {
     if (inst.kind() != WHARF_KIND_HTTP_SERVICE) continue;
-    auto* table = static_cast<const wharf_http_service_v1*>(inst.module->kind_table());
+    auto* table = static_cast<const wharf_http_service_v1*>(inst.module->kindTable());
     HttpServiceClient client(table, inst.handle);
     const std::string section = "plugin." + inst.name;
     for (auto& claim : client.routes()) {
-      auto [listener_name, path] = resolve_claim(inst, claim);
+      auto [listener_name, path] = resolveClaim(inst, claim);
       Listener* listener = by_name.at(listener_name);
-      RouteHandler handler = [client](HttpExchange& ex) { client.handle(ex.as_c()); };
+      RouteHandler handler = [client](HttpExchange& ex) { client.handle(ex.asC()); };
       if (listener_name == config_.admin_listener)
-        handler = admin_guard(config_.admin_token_file, std::move(handler));
+        handler = adminGuard(config_.admin_token_file, std::move(handler));
       try {
         listener->router().add(path, "[plugin." + inst.name + "]", std::move(handler));
       } catch (const std::exception& e) {
@@ -96,8 +96,8 @@ void Server::install_routes() {
   }
 }
 
-std::pair<std::string, std::string> Server::resolve_claim(const PluginInstance& inst,
-                                                          const std::string& claim) const {
+std::pair<std::string, std::string> Server::resolveClaim(const PluginInstance& inst,
+                                                         const std::string& claim) const {
   // "/path" goes to the instance's `listener`; "<key>:/path" to the listener named by the
   // instance's LISTENER-typed key <key> (e.g. an inference service's admin_listener).
   size_t colon = claim.find(':');
@@ -115,43 +115,43 @@ std::pair<std::string, std::string> Server::resolve_claim(const PluginInstance& 
                        "', which is not a listener key set on this instance");
 }
 
-void Server::begin_drain() {
+void Server::beginDrain() {
   if (!draining_.exchange(true))
-    host_logger().information("draining: refusing new work, finishing requests in flight");
+    hostLogger().information("draining: refusing new work, finishing requests in flight");
 }
 
-int Server::in_flight() const {
+int Server::inFlight() const {
   int n = 0;
-  for (auto& l : listeners_) n += l->in_flight();
+  for (auto& l : listeners_) n += l->inFlight();
   return n;
 }
 
-int Server::wait_for_idle(double seconds) {
+int Server::waitForIdle(double seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   // The request asking for a drain (POST /admin/drain) may itself be in flight: callers account for
   // it.
   while (std::chrono::steady_clock::now() < deadline) {
-    if (in_flight() == 0) return 0;
+    if (inFlight() == 0) return 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return in_flight();
+  return inFlight();
 }
 
-void Server::abort_in_flight() {
-  begin_drain();
+void Server::abortInFlight() {
+  beginDrain();
   stopping_ = true;
-  for (auto& l : listeners_) l->cancel_reads();
+  for (auto& l : listeners_) l->cancelReads();
 }
 
 void Server::stop() {
-  for (auto& l : listeners_) l->stop_accepting();
+  for (auto& l : listeners_) l->stopAccepting();
   for (auto& l : listeners_) l->stop();
   listeners_.clear();
-  if (instances_) instances_->destroy_all();
+  if (instances_) instances_->destroyAll();
 }
 
 std::vector<std::pair<std::string, std::string>> Server::reload() {
-  return instances_->reload_all();
+  return instances_->reloadAll();
 }
 
 bool Server::stalled(double seconds) const {

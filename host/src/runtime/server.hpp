@@ -29,15 +29,15 @@ class Server {
   // Throws with a message naming the section/instance on failure.
   void start();
   // Creates the instances only (no listeners): for offline commands such as `wharfd gc`.
-  void create_instances();
+  void createInstances();
   // Starts refusing new work; /ready answers 503.
-  void begin_drain();
+  void beginDrain();
   // Waits until no request is in flight or the deadline passes; returns the requests left.
-  int wait_for_idle(double seconds);
+  int waitForIdle(double seconds);
   // The drain deadline has passed: plugins see wharf_host_api.stopping and end their work (running
   // generations finish with "abort"), and request bodies still being read fail (uploads are
   // cancelled) because every connection's read side is shut down.
-  void abort_in_flight();
+  void abortInFlight();
   // Stops the listeners and destroys the instances (reverse order).
   void stop();
   // Asks every instance to re-read its files (SIGHUP).
@@ -51,16 +51,16 @@ class Server {
   InstanceManager& instances() { return *instances_; }
   ModuleLoader& modules() { return *loader_; }
   MetricsHub& metrics() { return metrics_; }
-  int in_flight() const;
+  int inFlight() const;
   std::vector<std::pair<std::string, std::string>> unhealthy() const {
     return instances_->unhealthy();
   }
 
  private:
-  void install_routes();
+  void installRoutes();
   // The listener and path of one route claim of `inst`.
-  std::pair<std::string, std::string> resolve_claim(const PluginInstance& inst,
-                                                    const std::string& claim) const;
+  std::pair<std::string, std::string> resolveClaim(const PluginInstance& inst,
+                                                   const std::string& claim) const;
 
   IniSource ini_;
   HostConfig config_;

@@ -19,9 +19,9 @@ namespace wharf::host {
 namespace {
 
 // No token file: the admin listener is open (bind it to loopback). A token file that is empty or
-// unusable is a start-up error (read_secret_file throws), never an open door.
-std::string read_token(const std::string& file) {
-  return file.empty() ? std::string() : read_secret_file(file);
+// unusable is a start-up error (readSecretFile throws), never an open door.
+std::string readToken(const std::string& file) {
+  return file.empty() ? std::string() : readSecretFile(file);
 }
 
 bool authorized(HttpExchange& ex, const std::string& token) {
@@ -32,7 +32,7 @@ bool authorized(HttpExchange& ex, const std::string& token) {
          CRYPTO_memcmp(h, expected.data(), expected.size()) == 0;
 }
 
-std::string plugins_json(Server& server) {
+std::string pluginsJson(Server& server) {
   Json instances = Json::array();
   for (auto& inst : server.instances().instances()) {
     const wharf_plugin& p = inst.plugin();
@@ -51,7 +51,7 @@ std::string plugins_json(Server& server) {
   return toJsonText({{"instances", instances}, {"modules", modules}});
 }
 
-std::string config_json(Server& server) {
+std::string configJson(Server& server) {
   std::map<std::string, const PluginInstance*> by_section;
   for (auto& inst : server.instances().instances()) by_section["plugin." + inst.name] = &inst;
   static const std::set<std::string> host_secrets = {"admin_token_file"};
@@ -60,8 +60,7 @@ std::string config_json(Server& server) {
     const PluginInstance* inst = by_section.count(s.name) ? by_section[s.name] : nullptr;
     Json entries = Json::object();
     for (auto& [key, value] : s.entries) {
-      bool secret =
-          inst ? inst->is_secret(key) : (host_secrets.count(key) == 0 && looks_secret(key));
+      bool secret = inst ? inst->isSecret(key) : (host_secrets.count(key) == 0 && looksSecret(key));
       if (key == "tls_key") secret = false;  // a path, not the key itself
       entries[key] = secret ? "<redacted>" : value;
     }
@@ -70,15 +69,15 @@ std::string config_json(Server& server) {
   return toJsonText({{"file", server.config().file}, {"sections", sections}});
 }
 
-void set_level(HttpExchange& ex) {
+void setLevel(HttpExchange& ex) {
   std::string body;
   char buf[4096];
   int64_t n;
   while ((n = ex.read(buf, sizeof buf)) > 0 && body.size() < 65536)
     body.append(buf, static_cast<size_t>(n));
   std::string level, logger;
-  if (const char* l = ex.query_param("level")) level = l;
-  if (const char* l = ex.query_param("logger")) logger = l;
+  if (const char* l = ex.queryParam("level")) level = l;
+  if (const char* l = ex.queryParam("logger")) logger = l;
   if (!trim(body).empty()) {
     try {
       Json obj = Json::parse(body);
@@ -87,82 +86,82 @@ void set_level(HttpExchange& ex) {
       logger = obj.value("logger", logger);
     } catch (const std::exception&) {
       ex.respond(400, "application/json",
-                 host_error_json(400, "invalid_request",
-                                 "body must be a JSON object {\"level\":…,\"logger\":…}"));
+                 hostErrorJson(400, "invalid_request",
+                               "body must be a JSON object {\"level\":…,\"logger\":…}"));
       return;
     }
   }
   try {
-    set_log_level(logger, to_lower(level));
+    setLogLevel(logger, toLower(level));
   } catch (const std::exception&) {
     ex.respond(400, "application/json",
-               host_error_json(400, "invalid_request",
-                               "unknown level '" + level +
-                                   "' (trace, debug, info, warning, error, fatal, none)"));
+               hostErrorJson(400, "invalid_request",
+                             "unknown level '" + level +
+                                 "' (trace, debug, info, warning, error, fatal, none)"));
     return;
   }
-  host_logger().notice("log level of " + (logger.empty() ? std::string("wharf") : logger) +
-                       " set to " + level);
+  hostLogger().notice("log level of " + (logger.empty() ? std::string("wharf") : logger) +
+                      " set to " + level);
   ex.respond(
       200, "application/json",
-      toJsonText({{"logger", logger.empty() ? "wharf" : logger}, {"level", to_lower(level)}}));
+      toJsonText({{"logger", logger.empty() ? "wharf" : logger}, {"level", toLower(level)}}));
 }
 
 }  // namespace
 
-RouteHandler admin_guard(const std::string& token_file, RouteHandler inner) {
-  std::string token = read_token(token_file);
+RouteHandler adminGuard(const std::string& token_file, RouteHandler inner) {
+  std::string token = readToken(token_file);
   return [token, inner = std::move(inner)](HttpExchange& ex) {
-    ex.add_header("Cache-Control", "no-store");
+    ex.addHeader("Cache-Control", "no-store");
     if (!authorized(ex, token)) {
-      ex.add_header("WWW-Authenticate", "Bearer realm=\"wharf-admin\"");
+      ex.addHeader("WWW-Authenticate", "Bearer realm=\"wharf-admin\"");
       ex.respond(401, "application/json",
-                 host_error_json(401, "unauthorized", "admin token required"));
+                 hostErrorJson(401, "unauthorized", "admin token required"));
       return;
     }
     inner(ex);
   };
 }
 
-void install_admin_routes(Router& router, Server& server) {
+void installAdminRoutes(Router& router, Server& server) {
   const std::string& token_file = server.config().admin_token_file;
   // Answers 405 unless the method is `allowed`.
   auto only = [](HttpExchange& ex, const char* allowed) {
     if (ex.method() == allowed) return true;
-    ex.add_header("Allow", allowed);
+    ex.addHeader("Allow", allowed);
     ex.respond(405, "application/json",
-               host_error_json(405, "method_not_allowed", ex.path() + " accepts " + allowed));
+               hostErrorJson(405, "method_not_allowed", ex.path() + " accepts " + allowed));
     return false;
   };
   router.add("/admin/plugins", "host",
-             admin_guard(token_file,
-                         [&server, only](HttpExchange& ex) {
-                           if (only(ex, "GET"))
-                             ex.respond(200, "application/json", plugins_json(server));
-                         }),
+             adminGuard(token_file,
+                        [&server, only](HttpExchange& ex) {
+                          if (only(ex, "GET"))
+                            ex.respond(200, "application/json", pluginsJson(server));
+                        }),
              true);
   router.add("/admin/config", "host",
-             admin_guard(token_file,
-                         [&server, only](HttpExchange& ex) {
-                           if (only(ex, "GET"))
-                             ex.respond(200, "application/json", config_json(server));
-                         }),
+             adminGuard(token_file,
+                        [&server, only](HttpExchange& ex) {
+                          if (only(ex, "GET"))
+                            ex.respond(200, "application/json", configJson(server));
+                        }),
              true);
   router.add("/admin/log-level", "host",
-             admin_guard(token_file,
-                         [only](HttpExchange& ex) {
-                           if (only(ex, "PUT")) set_level(ex);
-                         }),
+             adminGuard(token_file,
+                        [only](HttpExchange& ex) {
+                          if (only(ex, "PUT")) setLevel(ex);
+                        }),
              true);
   router.add("/admin/drain", "host",
-             admin_guard(token_file,
-                         [&server, only](HttpExchange& ex) {
-                           if (!only(ex, "POST")) return;
-                           server.begin_drain();
-                           ex.respond(202, "application/json",
-                                      toJsonText({{"draining", true},
-                                                  {"in_flight", server.in_flight() - 1}}));
-                         }),
+             adminGuard(token_file,
+                        [&server, only](HttpExchange& ex) {
+                          if (!only(ex, "POST")) return;
+                          server.beginDrain();
+                          ex.respond(202, "application/json",
+                                     toJsonText({{"draining", true},
+                                                 {"in_flight", server.inFlight() - 1}}));
+                        }),
              true);
 }
 

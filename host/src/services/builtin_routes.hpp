@@ -11,11 +11,11 @@ namespace wharf::host {
 
 class Server;
 
-void install_health_routes(Router& router, Server& server);
-void install_metrics_route(Router& router, MetricsHub& metrics);
-void install_admin_routes(Router& router, Server& server);
+void installHealthRoutes(Router& router, Server& server);
+void installMetricsRoute(Router& router, MetricsHub& metrics);
+void installAdminRoutes(Router& router, Server& server);
 // Wraps a handler so that it answers 401 without `Authorization: Bearer <token>` when the token
 // file is set (every route on the admin listener, the plugins' too).
-RouteHandler admin_guard(const std::string& token_file, RouteHandler inner);
+RouteHandler adminGuard(const std::string& token_file, RouteHandler inner);
 
 }  // namespace wharf::host

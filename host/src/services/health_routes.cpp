@@ -5,19 +5,19 @@
 
 namespace wharf::host {
 
-void install_health_routes(Router& router, Server& server) {
+void installHealthRoutes(Router& router, Server& server) {
   static const std::string kHealthBody = toJsonText({{"status", "ok"}});
   router.add(
       "/health", "host",
       [](HttpExchange& ex) {
-        ex.add_header("Cache-Control", "no-store");
+        ex.addHeader("Cache-Control", "no-store");
         ex.respond(200, "application/json", kHealthBody);
       },
       true);
   router.add(
       "/ready", "host",
       [&server](HttpExchange& ex) {
-        ex.add_header("Cache-Control", "no-store");
+        ex.addHeader("Cache-Control", "no-store");
         const bool draining = server.draining();
         Json failing = Json::array();
         if (!draining)
@@ -30,7 +30,7 @@ void install_health_routes(Router& router, Server& server) {
       true);
 }
 
-void install_metrics_route(Router& router, MetricsHub& metrics) {
+void installMetricsRoute(Router& router, MetricsHub& metrics) {
   router.add(
       "/metrics", "host",
       [&metrics](HttpExchange& ex) {

@@ -32,12 +32,12 @@ using Cert = std::unique_ptr<X509, Deleter<X509, X509_free>>;
   throw std::runtime_error("self-signed TLS: " + what);
 }
 
-bool is_ip(const std::string& s) {
+bool isIp(const std::string& s) {
   unsigned char buf[16];
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
-void write_pem(const std::string& path, mode_t mode, const std::function<int(FILE*)>& writer) {
+void writePem(const std::string& path, mode_t mode, const std::function<int(FILE*)>& writer) {
   std::string tmp = path + ".tmp";
   FILE* f = std::fopen(tmp.c_str(), "w");
   if (!f) fail("cannot write " + tmp);
@@ -50,8 +50,9 @@ void write_pem(const std::string& path, mode_t mode, const std::function<int(FIL
 
 }  // namespace
 
-std::pair<std::string, std::string> ensure_self_signed(
-    const std::string& dir, const std::string& name, const std::vector<std::string>& extra_names) {
+std::pair<std::string, std::string> ensureSelfSigned(const std::string& dir,
+                                                     const std::string& name,
+                                                     const std::vector<std::string>& extra_names) {
   std::string cert_path = dir + "/" + name + ".crt";
   std::string key_path = dir + "/" + name + ".key";
   if (fs::exists(cert_path) && fs::exists(key_path)) return {cert_path, key_path};
@@ -88,8 +89,7 @@ std::pair<std::string, std::string> ensure_self_signed(
   for (auto& n : extra_names)
     if (!n.empty() && n != "0.0.0.0" && n != "::") names.push_back(n);
   std::string san;
-  for (auto& n : names)
-    san += (san.empty() ? "" : ",") + std::string(is_ip(n) ? "IP:" : "DNS:") + n;
+  for (auto& n : names) san += (san.empty() ? "" : ",") + std::string(isIp(n) ? "IP:" : "DNS:") + n;
 
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
@@ -105,10 +105,10 @@ std::pair<std::string, std::string> ensure_self_signed(
   }
   if (!X509_sign(cert.get(), key.get(), EVP_sha256())) fail("signing failed");
 
-  write_pem(key_path, 0600, [&](FILE* f) {
+  writePem(key_path, 0600, [&](FILE* f) {
     return PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
   });
-  write_pem(cert_path, 0644, [&](FILE* f) { return PEM_write_X509(f, cert.get()); });
+  writePem(cert_path, 0644, [&](FILE* f) { return PEM_write_X509(f, cert.get()); });
   return {cert_path, key_path};
 }
 

@@ -10,8 +10,8 @@
 namespace wharf::host {
 
 // Returns {cert_path, key_path} under `dir`, creating them when missing. Throws std::runtime_error.
-std::pair<std::string, std::string> ensure_self_signed(const std::string& dir,
-                                                       const std::string& name,
-                                                       const std::vector<std::string>& extra_names);
+std::pair<std::string, std::string> ensureSelfSigned(const std::string& dir,
+                                                     const std::string& name,
+                                                     const std::vector<std::string>& extra_names);
 
 }  // namespace wharf::host

@@ -8,13 +8,12 @@
 
 namespace wharf::host {
 
-Poco::Net::Context::Ptr make_server_tls_context(const ListenerConfig& l,
-                                                const std::string& data_dir) {
+Poco::Net::Context::Ptr makeServerTlsContext(const ListenerConfig& l, const std::string& data_dir) {
   static std::once_flag init;
   std::call_once(init, [] { Poco::Net::initializeSSL(); });
   std::string cert = l.tls_cert, key = l.tls_key;
   if (l.tls == TlsMode::SelfSigned)
-    std::tie(cert, key) = ensure_self_signed(data_dir + "/tls", l.name, {l.bind.host});
+    std::tie(cert, key) = ensureSelfSigned(data_dir + "/tls", l.name, {l.bind.host});
   Poco::Net::Context::Params params;
   params.privateKeyFile = key;
   params.certificateFile = cert;

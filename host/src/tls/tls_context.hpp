@@ -10,7 +10,7 @@
 
 namespace wharf::host {
 
-Poco::Net::Context::Ptr make_server_tls_context(const ListenerConfig& listener,
-                                                const std::string& data_dir);
+Poco::Net::Context::Ptr makeServerTlsContext(const ListenerConfig& listener,
+                                             const std::string& data_dir);
 
 }  // namespace wharf::host

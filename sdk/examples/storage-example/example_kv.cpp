@@ -170,7 +170,7 @@ class FlatDirStore : public wharf::StorageDriver {
   wharf::StorageStat stat(const std::string& path) override {
     // Every path that comes from the host must be validated: no absolute paths, no "." or ".."
     // and no empty segments. The empty path is the root directory, valid for stat and list.
-    wharf::validate_storage_path(path, /*allow_root=*/true);
+    wharf::validateStoragePath(path, /*allow_root=*/true);
     if (path.empty()) return wharf::StorageStat{0, 0, true};
     struct stat st {};
     if (::stat(file(path).c_str(), &st) == 0)
@@ -182,7 +182,7 @@ class FlatDirStore : public wharf::StorageDriver {
 
   void read(const std::string& path, uint64_t offset, uint64_t length,
             const wharf::ReadSink& sink) override {
-    wharf::validate_storage_path(path);
+    wharf::validateStoragePath(path);
     std::string f = file(path);
     Fd fd{::open(f.c_str(), O_RDONLY | O_CLOEXEC)};
     if (fd.fd < 0) throwErrno(errno, "open", f);
@@ -205,13 +205,13 @@ class FlatDirStore : public wharf::StorageDriver {
   }
 
   std::unique_ptr<wharf::StorageWriter> openWriter(const std::string& path) override {
-    wharf::validate_storage_path(path);
+    wharf::validateStoragePath(path);
     file(path);  // fails early when the encoded name is too long
     return std::make_unique<FlatWriter>(*this, path);
   }
 
   std::vector<wharf::StorageEntry> list(const std::string& dir) override {
-    wharf::validate_storage_path(dir, /*allow_root=*/true);
+    wharf::validateStoragePath(dir, /*allow_root=*/true);
     // The direct children of `dir`: for "a" and the objects "a/x" and "a/b/y", the file "x" and
     // the directory "b".
     std::map<std::string, bool> children;  // name -> is_dir
@@ -233,8 +233,8 @@ class FlatDirStore : public wharf::StorageDriver {
   }
 
   void move(const std::string& from, const std::string& to) override {
-    wharf::validate_storage_path(from);
-    wharf::validate_storage_path(to);
+    wharf::validateStoragePath(from);
+    wharf::validateStoragePath(to);
     if (isBelow(to, from))
       throw Error(WHARF_ERR_INVALID_ARGUMENT, "cannot move '" + from + "' into itself");
     std::lock_guard lock(mu_);
@@ -254,7 +254,7 @@ class FlatDirStore : public wharf::StorageDriver {
   }
 
   void remove(const std::string& path) override {
-    wharf::validate_storage_path(path);
+    wharf::validateStoragePath(path);
     std::lock_guard lock(mu_);
     if (::unlink(file(path).c_str()) == 0) return;
     if (errno != ENOENT) throwErrno(errno, "remove", file(path));
@@ -267,7 +267,7 @@ class FlatDirStore : public wharf::StorageDriver {
   // Optional: a local file lets the host answer GET with sendfile(2) (zero copy). Drivers that
   // have no local files simply do not override this.
   std::optional<std::string> localPath(const std::string& path) override {
-    wharf::validate_storage_path(path);
+    wharf::validateStoragePath(path);
     if (!exists(path)) throw Error(WHARF_ERR_NOT_FOUND, "'" + path + "' not found");
     return std::filesystem::absolute(file(path)).string();
   }

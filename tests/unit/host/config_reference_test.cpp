@@ -48,7 +48,7 @@ TEST(ConfigReference, ListsEveryHostAndListenerKey) {
   std::stringstream all;
   all << in.rdbuf();
   const std::string readme = all.str();
-  EXPECT_EQ(documentedKeys(section(readme, "## `[host]`")), names(wharf::host::host_key_table()));
+  EXPECT_EQ(documentedKeys(section(readme, "## `[host]`")), names(wharf::host::hostKeyTable()));
   EXPECT_EQ(documentedKeys(section(readme, "## `[listener.<name>]`")),
-            names(wharf::host::listener_key_table()));
+            names(wharf::host::listenerKeyTable()));
 }

@@ -29,12 +29,12 @@ struct Managed {
         "[host]\nmetrics_listener = none\nadmin_listener = none\ndata_dir = " + dir.path() +
         "\n[listener.api]\nbind = 127.0.0.1:0\n" + plugins;
     ini = std::make_unique<IniSource>(IniSource::load(dir.write("t.ini", text)));
-    config = std::make_unique<HostConfig>(parse_host_config(*ini));
+    config = std::make_unique<HostConfig>(parseHostConfig(*ini));
     loader = std::make_unique<ModuleLoader>(
         std::vector<std::string>{WHARF_TEST_PLUGIN_DIR, WHARF_PLUGIN_BUILD_DIR}, api.api());
     manager = std::make_unique<InstanceManager>(*config, *ini, *loader);
   }
-  std::string validate_error() {
+  std::string validateError() {
     try {
       manager->validate();
       return "";
@@ -58,39 +58,39 @@ std::string echo(const std::string& name, const std::string& extra, const std::s
 
 TEST(InstanceManager, UnknownKeyIsRefusedWithItsLine) {
   Managed m("[plugin.mem]\nmodule = storage-memory\nmax_bytes = 1M\nroot = /tmp\n");
-  EXPECT_EQ(m.validate_error().rfind(
+  EXPECT_EQ(m.validateError().rfind(
                 "t.ini:10: [plugin.mem] root: unknown key for module storage-memory", 0),
             0u)
-      << m.validate_error();
+      << m.validateError();
 }
 
 TEST(InstanceManager, TypedValuesAreChecked) {
   Managed m("[plugin.mem]\nmodule = storage-memory\nmax_bytes = huge\n");
-  EXPECT_EQ(m.validate_error(),
+  EXPECT_EQ(m.validateError(),
             "t.ini:9: [plugin.mem] max_bytes: expected a size such as 64M, got 'huge'");
 }
 
 TEST(InstanceManager, UnknownModule) {
   Managed m("[plugin.x]\nmodule = storage-nothing\n");
   EXPECT_NE(
-      m.validate_error().find("t.ini:8: [plugin.x] module: module 'storage-nothing' not found"),
+      m.validateError().find("t.ini:8: [plugin.x] module: module 'storage-nothing' not found"),
       std::string::npos)
-      << m.validate_error();
+      << m.validateError();
 }
 
 TEST(InstanceManager, DanglingInstanceReference) {
   Managed m("[plugin.a]\nmodule = test-echo\nlistener = api\ndepends = ghost\n");
-  EXPECT_EQ(m.validate_error(), "t.ini:10: [plugin.a] depends: no [plugin.ghost] section");
+  EXPECT_EQ(m.validateError(), "t.ini:10: [plugin.a] depends: no [plugin.ghost] section");
 }
 
 TEST(InstanceManager, DanglingListener) {
   Managed m("[plugin.a]\nmodule = test-echo\nlistener = nowhere\n");
-  EXPECT_EQ(m.validate_error(), "t.ini:9: [plugin.a] listener: no [listener.nowhere] section");
+  EXPECT_EQ(m.validateError(), "t.ini:9: [plugin.a] listener: no [listener.nowhere] section");
 }
 
 TEST(InstanceManager, HttpServicesNeedAListener) {
   Managed m("[plugin.a]\nmodule = test-echo\n");
-  EXPECT_EQ(m.validate_error(),
+  EXPECT_EQ(m.validateError(),
             "t.ini:7: [plugin.a] listener: missing required key: the [listener.<name>] this "
             "service answers on");
 }
@@ -99,8 +99,8 @@ TEST(InstanceManager, CyclesAreRefused) {
   Managed m(
       "[plugin.a]\nmodule = test-echo\nlistener = api\ndepends = b\n"
       "[plugin.b]\nmodule = test-echo\nlistener = api\nprefix = /b\ndepends = a\n");
-  EXPECT_NE(m.validate_error().find("dependency cycle: a -> b -> a"), std::string::npos)
-      << m.validate_error();
+  EXPECT_NE(m.validateError().find("dependency cycle: a -> b -> a"), std::string::npos)
+      << m.validateError();
 }
 
 TEST(InstanceManager, CreatesInDependencyOrderAndDestroysInReverse) {
@@ -108,11 +108,11 @@ TEST(InstanceManager, CreatesInDependencyOrderAndDestroysInReverse) {
   std::string log = logs.file("order.log");
   Managed m(echo("web", "depends = mid, mem\n", log) + echo("mid", "depends = base\n", log) +
             echo("base", "", log) + "[plugin.mem]\nmodule = storage-memory\n");
-  ASSERT_EQ(m.validate_error(), "");
+  ASSERT_EQ(m.validateError(), "");
   std::vector<std::string> order;
   for (auto& i : m.manager->instances()) order.push_back(i.name);
   EXPECT_EQ(order, (std::vector<std::string>{"base", "mid", "mem", "web"}));
-  m.manager->create_all(m.api.api());
+  m.manager->createAll(m.api.api());
   const void* table = nullptr;
   void* handle = nullptr;
   std::string why;
@@ -121,7 +121,7 @@ TEST(InstanceManager, CreatesInDependencyOrderAndDestroysInReverse) {
             WHARF_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(m.manager->lookup("ghost", WHARF_KIND_STORAGE, &table, &handle, why),
             WHARF_ERR_NOT_FOUND);
-  m.manager->destroy_all();
+  m.manager->destroyAll();
   std::ifstream in(log);
   std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(all, "create base\ncreate mid\ncreate web\ndestroy web\ndestroy mid\ndestroy base\n");
@@ -131,9 +131,9 @@ TEST(InstanceManager, FailedCreateNamesTheInstanceAndUnwinds) {
   TempDir logs;
   std::string log = logs.file("order.log");
   Managed m(echo("first", "", log) + echo("broken", "fail_create = true\n", log));
-  ASSERT_EQ(m.validate_error(), "");
+  ASSERT_EQ(m.validateError(), "");
   try {
-    m.manager->create_all(m.api.api());
+    m.manager->createAll(m.api.api());
     FAIL();
   } catch (const std::runtime_error& e) {
     EXPECT_STREQ(e.what(), "[plugin.broken] (module test-echo): start-up failed: told to fail");
@@ -147,14 +147,14 @@ TEST(InstanceManager, HealthAndReload) {
   TempDir logs;
   std::string log = logs.file("order.log");
   Managed m(echo("ok", "", log) + echo("sick", "unhealthy = yes\n", log));
-  ASSERT_EQ(m.validate_error(), "");
-  m.manager->create_all(m.api.api());
+  ASSERT_EQ(m.validateError(), "");
+  m.manager->createAll(m.api.api());
   auto bad = m.manager->unhealthy();
   ASSERT_EQ(bad.size(), 1u);
   EXPECT_EQ(bad[0].first, "sick");
   EXPECT_EQ(bad[0].second, "told to be unhealthy");
-  EXPECT_TRUE(m.manager->reload_all().empty());
-  m.manager->destroy_all();
+  EXPECT_TRUE(m.manager->reloadAll().empty());
+  m.manager->destroyAll();
   std::ifstream in(log);
   std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(all.find("reload ok\nreload sick\n"), std::string::npos) << all;

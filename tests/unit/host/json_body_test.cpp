@@ -13,7 +13,7 @@ TEST(JsonBody, OrderTypesAndInvalidUtf8) {
 }
 
 TEST(JsonBody, HostErrors) {
-  Json e = Json::parse(host_error_json(413, "payload_too_large", "body of 5 bytes"));
+  Json e = Json::parse(hostErrorJson(413, "payload_too_large", "body of 5 bytes"));
   EXPECT_EQ(e["error"]["message"], "body of 5 bytes");
   EXPECT_EQ(e["error"]["type"], "payload_too_large");
   EXPECT_EQ(e["error"]["code"], 413);

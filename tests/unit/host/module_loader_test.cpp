@@ -16,7 +16,7 @@ struct LoaderFixture : ::testing::Test {
   HostApi api{metrics, draining, stopping};
   ModuleLoader loader{{WHARF_TEST_PLUGIN_DIR, WHARF_PLUGIN_BUILD_DIR}, api.api()};
 
-  std::string load_error(const std::string& module) {
+  std::string loadError(const std::string& module) {
     try {
       loader.load(module);
       return "";
@@ -29,7 +29,7 @@ struct LoaderFixture : ::testing::Test {
 }  // namespace
 
 TEST_F(LoaderFixture, RefusesAnotherMajor) {
-  std::string msg = load_error("test-abi-major");
+  std::string msg = loadError("test-abi-major");
   EXPECT_NE(msg.find("libwharf-test-abi-major.so"), std::string::npos) << msg;
   const std::string host = std::to_string(WHARF_ABI_MAJOR) + "." + std::to_string(WHARF_ABI_MINOR);
   const std::string plugin =
@@ -40,7 +40,7 @@ TEST_F(LoaderFixture, RefusesAnotherMajor) {
 }
 
 TEST_F(LoaderFixture, RefusesANewerMinor) {
-  std::string msg = load_error("test-abi-minor");
+  std::string msg = loadError("test-abi-minor");
   EXPECT_NE(msg.find("libwharf-test-abi-minor.so"), std::string::npos) << msg;
   const std::string host = std::to_string(WHARF_ABI_MAJOR) + "." + std::to_string(WHARF_ABI_MINOR);
   const std::string plugin =
@@ -52,7 +52,7 @@ TEST_F(LoaderFixture, RefusesANewerMinor) {
 TEST_F(LoaderFixture, AcceptsAnOlderSmallerDescriptorAndPadsTables) {
   const LoadedModule& m = loader.load("test-abi-oldsdk");
   EXPECT_EQ(m.descriptor.run_command, nullptr);  // beyond its struct_size: zero, not garbage
-  auto* table = static_cast<const wharf_storage_v1*>(m.kind_table());
+  auto* table = static_cast<const wharf_storage_v1*>(m.kindTable());
   EXPECT_NE(table->stat, nullptr);
   EXPECT_EQ(table->read, nullptr);  // beyond the table's struct_size
   EXPECT_EQ(table->redirect_url, nullptr);
@@ -67,7 +67,7 @@ TEST_F(LoaderFixture, LoadsARealPluginOnce) {
 }
 
 TEST_F(LoaderFixture, MissingModuleNamesTheSearchPath) {
-  std::string msg = load_error("no-such-module");
+  std::string msg = loadError("no-such-module");
   EXPECT_NE(msg.find("module 'no-such-module' not found"), std::string::npos) << msg;
   EXPECT_NE(msg.find(WHARF_TEST_PLUGIN_DIR), std::string::npos) << msg;
 }

@@ -12,10 +12,10 @@ namespace wharf::host {
 namespace {
 
 HeadParse parse(const std::string& head, HeadLimits limits = {}) {
-  return parse_request_head(head, limits);
+  return parseRequestHead(head, limits);
 }
 
-int status_of(const std::string& head) {
+int statusOf(const std::string& head) {
   HeadParse p = parse(head);
   if (p.state == HeadParse::State::Complete) return 0;
   if (p.state == HeadParse::State::Incomplete) return -1;
@@ -68,22 +68,22 @@ TEST(RequestHead, RefusesEverySmugglingVector) {
            "X-A: b\r\n c\r\n",
            "Host: y\r\n",
        })
-    EXPECT_EQ(status_of(std::string(base) + fields + "\r\n"), 400) << fields;
-  EXPECT_EQ(status_of(std::string(base) + "X-A: a" + std::string(1, '\0') + "b\r\n\r\n"), 400);
-  EXPECT_EQ(status_of(std::string(base) + "X-A: a\rb\r\n\r\n"), 400);
-  EXPECT_EQ(status_of("GET / HTTP/1.1\r\n\r\n"), 400);  // no Host
-  EXPECT_EQ(status_of("GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), 400);
-  EXPECT_EQ(status_of("GET / HTTP/1.1\nHost: x\n\n"), 400);  // bare LF
+    EXPECT_EQ(statusOf(std::string(base) + fields + "\r\n"), 400) << fields;
+  EXPECT_EQ(statusOf(std::string(base) + "X-A: a" + std::string(1, '\0') + "b\r\n\r\n"), 400);
+  EXPECT_EQ(statusOf(std::string(base) + "X-A: a\rb\r\n\r\n"), 400);
+  EXPECT_EQ(statusOf("GET / HTTP/1.1\r\n\r\n"), 400);  // no Host
+  EXPECT_EQ(statusOf("GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), 400);
+  EXPECT_EQ(statusOf("GET / HTTP/1.1\nHost: x\n\n"), 400);  // bare LF
 }
 
 TEST(RequestHead, RequestLine) {
-  EXPECT_EQ(status_of("GET / HTTP/1.0\r\n\r\n"), 0);                     // HTTP/1.0 needs no Host
-  EXPECT_EQ(status_of("\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0);  // leading empty lines
+  EXPECT_EQ(statusOf("GET / HTTP/1.0\r\n\r\n"), 0);                     // HTTP/1.0 needs no Host
+  EXPECT_EQ(statusOf("\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0);  // leading empty lines
   for (const char* line : {"GET / HTTP/1", "GET / http/1.1", "GET  / HTTP/1.1", "GET /a b HTTP/1.1",
                            "GET / HTTP/1.1 ", "G(T / HTTP/1.1", "GET / HTTP/1.2x", "GET"})
-    EXPECT_EQ(status_of(std::string(line) + "\r\nHost: x\r\n\r\n"), 400) << line;
-  EXPECT_EQ(status_of("GET / HTTP/2.0\r\nHost: x\r\n\r\n"), 505);
-  EXPECT_EQ(status_of("GET / HTTP/9.9\r\nHost: x\r\n\r\n"), 505);
+    EXPECT_EQ(statusOf(std::string(line) + "\r\nHost: x\r\n\r\n"), 400) << line;
+  EXPECT_EQ(statusOf("GET / HTTP/2.0\r\nHost: x\r\n\r\n"), 505);
+  EXPECT_EQ(statusOf("GET / HTTP/9.9\r\nHost: x\r\n\r\n"), 505);
 }
 
 TEST(RequestHead, ConnectionPersistence) {
@@ -95,35 +95,35 @@ TEST(RequestHead, ConnectionPersistence) {
 }
 
 TEST(RequestHead, LimitsAndIncompleteHeads) {
-  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\n"), -1);
-  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\n\r"), -1);
+  EXPECT_EQ(statusOf("GET / HTTP/1.1\r\nHost: x\r\n"), -1);
+  EXPECT_EQ(statusOf("GET / HTTP/1.1\r\nHost: x\r\n\r"), -1);
   HeadLimits small{2, 64};
   EXPECT_EQ(parse("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\n\r\n", small).error.status, 431);
   EXPECT_EQ(parse("GET / HTTP/1.1\r\nHost: x\r\nA: " + std::string(100, 'a'), small).error.status,
             431);
-  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nA: " + std::string(9000, 'a') + "\r\n\r\n"),
+  EXPECT_EQ(statusOf("GET / HTTP/1.1\r\nHost: x\r\nA: " + std::string(9000, 'a') + "\r\n\r\n"),
             431);
 }
 
 TEST(RequestHead, MayBeCompleteLooksOnlyAtNewBytes) {
   const std::string head = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-  EXPECT_FALSE(head_may_be_complete(head.substr(0, 20), 0));
-  EXPECT_TRUE(head_may_be_complete(head, 20));
-  EXPECT_TRUE(head_may_be_complete(head, head.size() - 1));
-  EXPECT_TRUE(head_may_be_complete("GET / HTTP/1.1\n", 0));  // a bare LF, to be refused
+  EXPECT_FALSE(headMayBeComplete(head.substr(0, 20), 0));
+  EXPECT_TRUE(headMayBeComplete(head, 20));
+  EXPECT_TRUE(headMayBeComplete(head, head.size() - 1));
+  EXPECT_TRUE(headMayBeComplete("GET / HTTP/1.1\n", 0));  // a bare LF, to be refused
 }
 
 TEST(ChunkSize, StrictHexWithExtensions) {
-  EXPECT_EQ(parse_chunk_size("0"), 0u);
-  EXPECT_EQ(parse_chunk_size("00000000040"), 64u);  // leading zeros: 64, not 0
-  EXPECT_EQ(parse_chunk_size("A"), 10u);
-  EXPECT_EQ(parse_chunk_size("5;name=value"), 5u);
-  EXPECT_EQ(parse_chunk_size("5 ; name"), 5u);
+  EXPECT_EQ(parseChunkSize("0"), 0u);
+  EXPECT_EQ(parseChunkSize("00000000040"), 64u);  // leading zeros: 64, not 0
+  EXPECT_EQ(parseChunkSize("A"), 10u);
+  EXPECT_EQ(parseChunkSize("5;name=value"), 5u);
+  EXPECT_EQ(parseChunkSize("5 ; name"), 5u);
   for (const char* bad : {"", "zz", " 5", "5 x", "-1", "0x10", "1000000000000000", "5;\x01"})
-    EXPECT_FALSE(parse_chunk_size(bad)) << bad;
-  EXPECT_TRUE(valid_trailer_line("X-Trailer: t"));
-  EXPECT_FALSE(valid_trailer_line(" folded"));
-  EXPECT_FALSE(valid_trailer_line("nocolon"));
+    EXPECT_FALSE(parseChunkSize(bad)) << bad;
+  EXPECT_TRUE(validTrailerLine("X-Trailer: t"));
+  EXPECT_FALSE(validTrailerLine(" folded"));
+  EXPECT_FALSE(validTrailerLine("nocolon"));
 }
 
 }  // namespace

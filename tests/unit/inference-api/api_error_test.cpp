@@ -9,7 +9,7 @@ namespace wharf::inference {
 
 TEST(ApiError, OpenAiFormat) {
   nlohmann::json j =
-      nlohmann::json::parse(bad_request("'n' must be between 1 and 128.", "n").json());
+      nlohmann::json::parse(badRequest("'n' must be between 1 and 128.", "n").json());
   EXPECT_EQ(j["error"]["message"], "'n' must be between 1 and 128.");
   EXPECT_EQ(j["error"]["type"], "BadRequestError");
   EXPECT_EQ(j["error"]["param"], "n");

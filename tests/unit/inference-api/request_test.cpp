@@ -16,9 +16,9 @@ namespace {
 std::pair<std::string, std::string> errorOf(const std::string& body, bool chat = false) {
   try {
     if (chat)
-      parse_chat_request(body);
+      parseChatRequest(body);
     else
-      parse_completion_request(body);
+      parseCompletionRequest(body);
   } catch (const ApiError& e) {
     EXPECT_EQ(e.status(), 400) << body;
     return {e.what(), e.param()};
@@ -30,7 +30,7 @@ std::pair<std::string, std::string> errorOf(const std::string& body, bool chat =
 }  // namespace
 
 TEST(CompletionRequest, DefaultsAndTheSamplingStruct) {
-  GenerationRequest r = parse_completion_request(
+  GenerationRequest r = parseCompletionRequest(
       R"({"model": "m", "prompt": "Hi", "stop": ["\n", "END"], "logit_bias": {"7": -100},)"
       R"( "seed": 5, "n": 2, "unknown_field": {"ignored": true}})");
   EXPECT_FALSE(r.chat);
@@ -56,13 +56,13 @@ TEST(CompletionRequest, DefaultsAndTheSamplingStruct) {
 }
 
 TEST(CompletionRequest, PromptForms) {
-  auto r = parse_completion_request(R"({"model": "m", "prompt": ["a", "b"]})");
+  auto r = parseCompletionRequest(R"({"model": "m", "prompt": ["a", "b"]})");
   EXPECT_EQ(r.prompts.size(), 2u);
-  r = parse_completion_request(R"({"model": "m", "prompt": [1, 2, 3]})");
+  r = parseCompletionRequest(R"({"model": "m", "prompt": [1, 2, 3]})");
   ASSERT_EQ(r.prompts.size(), 1u);
   EXPECT_FALSE(r.prompts[0].text);
   EXPECT_EQ(r.prompts[0].tokens, (std::vector<int32_t>{1, 2, 3}));
-  r = parse_completion_request(R"({"model": "m", "prompt": [[1], [2, 3]]})");
+  r = parseCompletionRequest(R"({"model": "m", "prompt": [[1], [2, 3]]})");
   EXPECT_EQ(r.prompts.size(), 2u);
 }
 
@@ -103,7 +103,7 @@ TEST(CompletionRequest, EveryBadFieldIsA400NamingIt) {
 }
 
 TEST(ChatRequest, MessagesAndChatDefaults) {
-  GenerationRequest r = parse_chat_request(
+  GenerationRequest r = parseChatRequest(
       R"({"model": "m", "messages": [{"role": "user", "content": "Hi"}], "logprobs": true,)"
       R"( "top_logprobs": 3, "max_completion_tokens": 9})");
   EXPECT_TRUE(r.chat);
@@ -123,7 +123,7 @@ TEST(ChatRequest, MessagesAndChatDefaults) {
 // The messages reach the chat template as the client wrote them: members in their order, 1.0 a
 // float, as transformers and vLLM render tool-call arguments.
 TEST(ChatRequest, MessagesKeepMemberOrderAndNumberTypes) {
-  GenerationRequest r = parse_chat_request(
+  GenerationRequest r = parseChatRequest(
       R"({"model": "m", "messages": [{"role": "assistant", "content": null, "tool_calls": [)"
       R"({"type": "function", "function": {"name": "f", "arguments": {"zeta": 1.0, "alpha": 2,)"
       R"( "mid": [0.5, 3, 1e3], "big": 12345678901234}}}]}]})");
@@ -134,7 +134,7 @@ TEST(ChatRequest, MessagesKeepMemberOrderAndNumberTypes) {
 }
 
 TEST(ChatRequest, TextContentPartsBecomeOneString) {
-  auto r = parse_chat_request(
+  auto r = parseChatRequest(
       R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a"},)"
       R"({"type":"text","text":"b"}]},{"role":"assistant","content":null}]})");
   EXPECT_EQ(r.messages_json,
@@ -149,23 +149,23 @@ TEST(ChatRequest, TextContentPartsBecomeOneString) {
 }
 
 TEST(TokenizeRequest, PromptOrCheckedMessages) {
-  auto t = parse_tokenize_request(R"({"prompt":"hi"})");
+  auto t = parseTokenizeRequest(R"({"prompt":"hi"})");
   ASSERT_TRUE(t.prompt);
   EXPECT_TRUE(t.add_special_tokens);
-  t = parse_tokenize_request(R"({"messages":[{"role":"user","content":"hi"}]})");
+  t = parseTokenizeRequest(R"({"messages":[{"role":"user","content":"hi"}]})");
   EXPECT_FALSE(t.prompt);
   EXPECT_FALSE(t.add_special_tokens);
   EXPECT_EQ(t.messages_json, R"([{"role":"user","content":"hi"}])");
   for (const char* bad :
        {R"({"messages":"hi"})", R"({"messages":[5]})", R"({})", R"({"prompt":5})", R"([1])"})
-    EXPECT_THROW(parse_tokenize_request(bad), ApiError) << bad;
+    EXPECT_THROW(parseTokenizeRequest(bad), ApiError) << bad;
 }
 
 TEST(DetokenizeRequest, TokenIdsInRange) {
-  EXPECT_EQ(parse_detokenize_request(R"({"tokens":[1,2]})").tokens, (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(parseDetokenizeRequest(R"({"tokens":[1,2]})").tokens, (std::vector<int32_t>{1, 2}));
   for (const char* bad : {R"({"tokens":[1099511627776]})", R"({"tokens":[-1]})",
                           R"({"tokens":"12"})", R"({"tokens":[1.5]})", R"({})"})
-    EXPECT_THROW(parse_detokenize_request(bad), ApiError) << bad;
+    EXPECT_THROW(parseDetokenizeRequest(bad), ApiError) << bad;
 }
 
 TEST(ChatRequest, TopLogprobsIsRangeCheckedBeforeNarrowing) {

@@ -72,7 +72,7 @@ TEST(Responses, ChatCompletionAndItsChunks) {
   const json& lp = last["choices"][0]["logprobs"]["content"][0];
   EXPECT_EQ(lp["token"], "t5");
   EXPECT_EQ(lp["bytes"], json({'t', '5'}));
-  json usage = json::parse(w.usage_chunk(Usage{3, 4, 0}));
+  json usage = json::parse(w.usageChunk(Usage{3, 4, 0}));
   EXPECT_TRUE(usage["choices"].empty());
   EXPECT_EQ(usage["usage"]["total_tokens"], 7);
 }

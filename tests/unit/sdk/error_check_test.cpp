@@ -6,8 +6,8 @@
 
 namespace {
 
-wharf_status fails_with(const char* message, wharf_error** err) {
-  wharf::detail::store_error(err, WHARF_ERR_NOT_FOUND, message);
+wharf_status failsWith(const char* message, wharf_error** err) {
+  wharf::detail::storeError(err, WHARF_ERR_NOT_FOUND, message);
   return WHARF_ERR_NOT_FOUND;
 }
 
@@ -16,7 +16,7 @@ wharf_status fails_with(const char* message, wharf_error** err) {
 TEST(SdkCheck, SeesTheErrorStoredByTheCallInTheSameExpression) {
   wharf_error* err = nullptr;
   try {
-    wharf::check(fails_with("blob sha256:abc is missing", &err), err, "op");
+    wharf::check(failsWith("blob sha256:abc is missing", &err), err, "op");
     FAIL() << "no exception";
   } catch (const wharf::Error& e) {
     EXPECT_EQ(e.code(), WHARF_ERR_NOT_FOUND);
@@ -27,7 +27,7 @@ TEST(SdkCheck, SeesTheErrorStoredByTheCallInTheSameExpression) {
 
 TEST(SdkCheck, OkReleasesAndResets) {
   wharf_error* err = nullptr;
-  wharf::detail::store_error(&err, WHARF_ERR_IO, "stale");
+  wharf::detail::storeError(&err, WHARF_ERR_IO, "stale");
   wharf::check(WHARF_OK, err);
   EXPECT_EQ(err, nullptr);
 }

@@ -47,13 +47,13 @@ namespace detail {
 
 // Copies `value` into a fixed ABI 1.0 decision field, truncating safely.
 template <size_t N>
-inline void copy_field(char (&field)[N], const std::string& value) {
+inline void copyField(char (&field)[N], const std::string& value) {
   size_t n = value.size() < N - 1 ? value.size() : N - 1;
   std::memcpy(field, value.data(), n);
   field[n] = '\0';
 }
 
-inline wharf_auth_result result_sink(AuthDecision& d) {
+inline wharf_auth_result resultSink(AuthDecision& d) {
   wharf_auth_result r{};
   r.struct_size = sizeof r;
   r.ctx = &d;
@@ -76,7 +76,7 @@ inline wharf_auth_result result_sink(AuthDecision& d) {
 }  // namespace detail
 
 // Names of the action bits, "pull,push".
-inline std::string action_names(uint32_t actions) {
+inline std::string actionNames(uint32_t actions) {
   std::string out;
   auto add = [&](uint32_t bit, const char* name) {
     if (!(actions & bit)) return;
@@ -106,9 +106,9 @@ class AuthBackend : public Instance {
           static_cast<AuthBackend*>(inst)->authorize(AuthRequest(req), d);
           out->outcome = d.outcome;
           out->granted = d.granted;
-          detail::copy_field(out->principal, d.principal);
-          detail::copy_field(out->challenge, d.challenge);
-          detail::copy_field(out->message, d.message);
+          detail::copyField(out->principal, d.principal);
+          detail::copyField(out->challenge, d.challenge);
+          detail::copyField(out->message, d.message);
         });
       };
       t.decide = [](void* inst, const wharf_auth_request* req, const wharf_auth_result* out,
@@ -143,7 +143,7 @@ class AuthClient {
     AuthDecision d;
     wharf_error* err = nullptr;
     if (t_->struct_size >= offsetof(wharf_auth_v1, decide) + sizeof(t_->decide) && t_->decide) {
-      wharf_auth_result sink = detail::result_sink(d);
+      wharf_auth_result sink = detail::resultSink(d);
       check(t_->decide(inst_, &req, &sink, &err), err, "authorize");
       return d;
     }

@@ -33,7 +33,7 @@ class CidrBlock {
       prefix = std::stoi(digits);
     }
     CidrBlock b;
-    if (!parse_address(addr, b.bytes_, b.v6_))
+    if (!parseAddress(addr, b.bytes_, b.v6_))
       throw std::invalid_argument("invalid IP address in '" + text + "'");
     const int max = b.v6_ ? 128 : 32;
     if (prefix < 0) prefix = max;
@@ -51,7 +51,7 @@ class CidrBlock {
   bool contains(std::string_view address) const {
     std::array<uint8_t, 16> a{};
     bool v6 = false;
-    if (!parse_address(std::string(address), a, v6) || v6 != v6_) return false;
+    if (!parseAddress(std::string(address), a, v6) || v6 != v6_) return false;
     const int full = prefix_ / 8, rest = prefix_ % 8;
     if (std::memcmp(a.data(), bytes_.data(), static_cast<size_t>(full)) != 0) return false;
     if (rest == 0) return true;
@@ -74,7 +74,7 @@ class CidrBlock {
 
  private:
   // An IPv4 or IPv6 literal as 16 bytes (IPv4 in the first 4); false when it is none.
-  static bool parse_address(std::string text, std::array<uint8_t, 16>& out, bool& v6) {
+  static bool parseAddress(std::string text, std::array<uint8_t, 16>& out, bool& v6) {
     out.fill(0);
     if (inet_pton(AF_INET, text.c_str(), out.data()) == 1) {
       v6 = false;

@@ -34,7 +34,7 @@ struct OwnedError : wharf_error {
   }
 };
 
-inline void store_error(wharf_error** err, wharf_status code, const std::string& message) noexcept {
+inline void storeError(wharf_error** err, wharf_status code, const std::string& message) noexcept {
   if (!err) return;
   try {
     *err = new OwnedError(code, message);
@@ -50,19 +50,19 @@ wharf_status guard(wharf_error** err, Fn&& fn) noexcept {
     fn();
     return WHARF_OK;
   } catch (const Error& e) {
-    store_error(err, e.code(), e.what());
+    storeError(err, e.code(), e.what());
     return e.code();
   } catch (const std::bad_alloc&) {
-    store_error(err, WHARF_ERR_NO_SPACE, "out of memory");
+    storeError(err, WHARF_ERR_NO_SPACE, "out of memory");
     return WHARF_ERR_NO_SPACE;
   } catch (const std::invalid_argument& e) {
-    store_error(err, WHARF_ERR_INVALID_ARGUMENT, e.what());
+    storeError(err, WHARF_ERR_INVALID_ARGUMENT, e.what());
     return WHARF_ERR_INVALID_ARGUMENT;
   } catch (const std::exception& e) {
-    store_error(err, WHARF_ERR_INTERNAL, e.what());
+    storeError(err, WHARF_ERR_INTERNAL, e.what());
     return WHARF_ERR_INTERNAL;
   } catch (...) {
-    store_error(err, WHARF_ERR_INTERNAL, "unknown exception");
+    storeError(err, WHARF_ERR_INTERNAL, "unknown exception");
     return WHARF_ERR_INTERNAL;
   }
 }

@@ -34,21 +34,21 @@ class Instance {
 namespace detail {
 
 template <size_t N>
-constexpr size_t key_count(const wharf_config_key (&)[N]) {
+constexpr size_t keyCount(const wharf_config_key (&)[N]) {
   return N;
 }
-constexpr size_t key_count(std::nullptr_t) { return 0; }
+constexpr size_t keyCount(std::nullptr_t) { return 0; }
 template <size_t N>
-constexpr const wharf_config_key* key_data(const wharf_config_key (&keys)[N]) {
+constexpr const wharf_config_key* keyData(const wharf_config_key (&keys)[N]) {
   return keys;
 }
-constexpr const wharf_config_key* key_data(std::nullptr_t) { return nullptr; }
+constexpr const wharf_config_key* keyData(std::nullptr_t) { return nullptr; }
 
 // `Base` is the kind's base class: the void* instance handle is always a Base*.
 template <class T, class Base>
-wharf_plugin make_descriptor(wharf_plugin_kind kind, const char* name, const char* version,
-                             const char* description, const wharf_config_key* keys,
-                             size_t key_count, const void* table) {
+wharf_plugin makeDescriptor(wharf_plugin_kind kind, const char* name, const char* version,
+                            const char* description, const wharf_config_key* keys, size_t key_count,
+                            const void* table) {
   wharf_plugin p{};
   p.abi_major = WHARF_ABI_MAJOR;
   p.abi_minor = WHARF_ABI_MINOR;
@@ -86,7 +86,7 @@ wharf_plugin make_descriptor(wharf_plugin_kind kind, const char* name, const cha
           command ? command : "", a, [&](const std::string& line) { out(out_ctx, line.c_str()); });
     });
     if (st == WHARF_OK && !supported) {
-      store_error(err, WHARF_ERR_UNSUPPORTED, "no such command");
+      storeError(err, WHARF_ERR_UNSUPPORTED, "no such command");
       return WHARF_ERR_UNSUPPORTED;
     }
     return st;
@@ -100,8 +100,8 @@ wharf_plugin make_descriptor(wharf_plugin_kind kind, const char* name, const cha
 // Defines the exported entry point for plugin class `Class` of kind base `Base`.
 #define WHARF_PLUGIN_ENTRY(Class, Base, KIND, Name, Version, Description, Keys)          \
   extern "C" WHARF_EXPORT const wharf_plugin* wharf_plugin_init(const wharf_host_api*) { \
-    static const wharf_plugin plugin = ::wharf::detail::make_descriptor<Class, Base>(    \
-        KIND, Name, Version, Description, ::wharf::detail::key_data(Keys),               \
-        ::wharf::detail::key_count(Keys), Base::table());                                \
+    static const wharf_plugin plugin = ::wharf::detail::makeDescriptor<Class, Base>(     \
+        KIND, Name, Version, Description, ::wharf::detail::keyData(Keys),                \
+        ::wharf::detail::keyCount(Keys), Base::table());                                 \
     return &plugin;                                                                      \
   }

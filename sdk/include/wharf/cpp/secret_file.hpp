@@ -12,7 +12,7 @@
 namespace wharf {
 
 // Throws std::invalid_argument naming the file and what is wrong with it.
-inline std::string read_secret_file(const std::string& path) {
+inline std::string readSecretFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::invalid_argument("secret file '" + path + "' cannot be read");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

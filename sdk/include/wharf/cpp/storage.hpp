@@ -80,7 +80,7 @@ std::optional<StorageStat> statUnlessMissing(Stat&& stat, const std::string& pat
 
 // Throws WHARF_ERR_INVALID_ARGUMENT unless `path` is a clean relative storage path ("" allowed
 // only when `allow_root`).
-inline void validate_storage_path(std::string_view path, bool allow_root = false) {
+inline void validateStoragePath(std::string_view path, bool allow_root = false) {
   auto fail = [&](const char* why) {
     throw Error(WHARF_ERR_INVALID_ARGUMENT,
                 "invalid storage path '" + std::string(path) + "': " + why);
@@ -143,7 +143,7 @@ class StorageDriver : public Instance {
   }
 
   static const wharf_storage_v1* table() {
-    static const wharf_storage_v1 t = make_table();
+    static const wharf_storage_v1 t = makeTable();
     return &t;
   }
 
@@ -153,7 +153,7 @@ class StorageDriver : public Instance {
     return reinterpret_cast<StorageWriter*>(w);
   }
 
-  static wharf_storage_v1 make_table() {
+  static wharf_storage_v1 makeTable() {
     wharf_storage_v1 t{};
     t.struct_size = sizeof(wharf_storage_v1);
     t.stat = [](void* inst, const char* path, wharf_storage_stat* out, wharf_error** err) {
@@ -175,7 +175,7 @@ class StorageDriver : public Instance {
         });
       });
       if (st == WHARF_OK && stopped) {
-        detail::store_error(err, WHARF_ERR_CANCELLED, "read stopped by the caller");
+        detail::storeError(err, WHARF_ERR_CANCELLED, "read stopped by the caller");
         return WHARF_ERR_CANCELLED;
       }
       return st;
@@ -230,7 +230,7 @@ class StorageDriver : public Instance {
       wharf_status st = detail::guard(err, [&] { p = self(inst)->localPath(path); });
       if (st != WHARF_OK) return st;
       if (!p) {
-        detail::store_error(err, WHARF_ERR_UNSUPPORTED, "no local path");
+        detail::storeError(err, WHARF_ERR_UNSUPPORTED, "no local path");
         return WHARF_ERR_UNSUPPORTED;
       }
       fn(ctx, p->c_str());
@@ -242,7 +242,7 @@ class StorageDriver : public Instance {
       wharf_status st = detail::guard(err, [&] { u = self(inst)->redirectUrl(path, method); });
       if (st != WHARF_OK) return st;
       if (!u) {
-        detail::store_error(err, WHARF_ERR_UNSUPPORTED, "no redirect");
+        detail::storeError(err, WHARF_ERR_UNSUPPORTED, "no redirect");
         return WHARF_ERR_UNSUPPORTED;
       }
       fn(ctx, u->c_str());

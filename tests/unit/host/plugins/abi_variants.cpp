@@ -17,7 +17,7 @@ wharf_status stat(void*, const char*, wharf_storage_stat*, wharf_error**) {
   return WHARF_ERR_NOT_FOUND;
 }
 
-wharf_storage_v1 make_table() {
+wharf_storage_v1 makeTable() {
   wharf_storage_v1 t{};
   t.struct_size = sizeof(wharf_storage_v1);
   t.stat = stat;
@@ -30,7 +30,7 @@ wharf_storage_v1 make_table() {
 }  // namespace
 
 extern "C" WHARF_EXPORT const wharf_plugin* wharf_plugin_init(const wharf_host_api*) {
-  static const wharf_storage_v1 table = make_table();
+  static const wharf_storage_v1 table = makeTable();
   static const wharf_plugin p = [] {
     wharf_plugin d{};
     d.abi_major = WHARF_ABI_MAJOR;
