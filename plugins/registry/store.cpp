@@ -26,7 +26,7 @@ Store::Store(StorageClient client, RegistryMetrics* metrics, std::string driver)
 
 std::optional<StorageStat> Store::stat(const std::string& path) const {
   Timer t(*this, "Stat");
-  return client_.stat(path);
+  return client_.find(path);
 }
 
 std::optional<std::string> Store::get(const std::string& path) const {
@@ -52,12 +52,12 @@ StorageClient::Writer Store::openWriter(const std::string& path) const {
 
 std::vector<StorageEntry> Store::list(const std::string& dir) const {
   Timer t(*this, "List");
-  return client_.list(dir);
+  return client_.listIfExists(dir);
 }
 
 std::vector<StorageListing> Store::listWithStats(const std::string& dir) const {
   Timer t(*this, "ListPage");
-  return client_.listPage(dir);
+  return client_.listPageIfExists(dir);
 }
 
 std::vector<std::string> Store::listNames(const std::string& dir, bool dirs_only) const {
@@ -75,11 +75,16 @@ void Store::move(const std::string& from, const std::string& to) const {
 
 bool Store::remove(const std::string& path) const {
   Timer t(*this, "Delete");
-  return client_.remove(path);
+  return client_.removeIfExists(path);
 }
 
 std::optional<std::string> Store::localPath(const std::string& path) const {
-  return client_.localPath(path);
+  try {
+    return client_.localPath(path);
+  } catch (const Error& e) {  // deleted since it was stat'ed: the read that follows answers
+    if (e.code() != WHARF_ERR_NOT_FOUND) throw;
+    return std::nullopt;
+  }
 }
 
 std::optional<Digest> Store::readLink(const std::string& path) const {

@@ -34,7 +34,7 @@ void serve(const std::string& path, const std::string& data, uint64_t offset, ui
 
 CacheDriver::CacheDriver(const Config& config, const Host& host)
     : host_(host),
-      backend_(Backend::lookup(host, config.required("backend"))),
+      backend_(StorageClient::lookup(host, config.required("backend"))),
       max_object_bytes_(sizeKey(config, "max_object_bytes", 1 << 20)),
       cache_(sizeKey(config, "max_bytes", 64 << 20)) {
   const char* instance = config.instance().c_str();

@@ -6,7 +6,8 @@
 //   as with manifest HEAD then GET). Directories and large objects always go to the backend.
 // - The cache is invalidated by what goes through it: a committed writer (its path), move (both
 //   paths and everything below them), remove (the path and everything below it).
-// - list, local_path and redirect_url pass through to the backend.
+// - list, local_path and redirect_url pass through to the backend, every status unchanged
+//   (wharf::StorageClient is lossless).
 // - The cache must be the only writer of its backend: a change made directly to the backend (or
 //   through another instance) is not seen until the entry is evicted.
 // Metrics (label `instance`): wharf_storage_cache_hits_total, wharf_storage_cache_misses_total,
@@ -18,7 +19,6 @@
 #include <string>
 #include <vector>
 
-#include "backend.hpp"
 #include "lru_cache.hpp"
 #include "wharf/cpp/config.hpp"
 #include "wharf/cpp/host.hpp"
@@ -53,7 +53,7 @@ class CacheDriver : public StorageDriver {
   void updateBytes();
 
   Host host_;
-  Backend backend_;
+  StorageClient backend_;  // lossless: every status of the backend passes on unchanged
   uint64_t max_object_bytes_;
   LruCache cache_;
   Metric hits_, misses_, evictions_, bytes_;

@@ -9,7 +9,7 @@ namespace wharf::cache {
 
 class CacheWriter : public StorageWriter {
  public:
-  CacheWriter(CacheDriver& driver, std::string path, BackendWriter backend)
+  CacheWriter(CacheDriver& driver, std::string path, StorageClient::Writer backend)
       : driver_(driver), path_(std::move(path)), backend_(std::move(backend)) {}
 
   void write(const void* data, size_t size) override { backend_.write(data, size); }
@@ -19,7 +19,7 @@ class CacheWriter : public StorageWriter {
  private:
   CacheDriver& driver_;
   std::string path_;
-  BackendWriter backend_;  // cancelled by its destructor unless committed
+  StorageClient::Writer backend_;  // cancelled by its destructor unless committed
 };
 
 }  // namespace wharf::cache

@@ -155,6 +155,9 @@ void FsDriver::read(const std::string& path, uint64_t offset, uint64_t length,
     if (n == 0) throw Error(WHARF_ERR_IO, "'" + full + "' shrank while being read");
     if (!sink(buf.get(), n)) return;
     pos += n;
+    // A long read is a long call: past the drain deadline it ends (storage.h, "Long calls").
+    if (pos < end && host_.stopping())
+      throw Error(WHARF_ERR_CANCELLED, "read of '" + path + "' abandoned: the host is stopping");
   }
 }
 

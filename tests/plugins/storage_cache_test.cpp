@@ -94,13 +94,13 @@ TEST_F(CacheDriverTest, HitsAndMisses) {
   EXPECT_EQ(bytes(), 10);
   EXPECT_EQ(cache_.get("small"), "0123456789");
   EXPECT_EQ(readRange(cache_, "small", 2, 3), "234");
-  EXPECT_EQ(cache_.stat("small")->size, 10u);
+  EXPECT_EQ(cache_.find("small")->size, 10u);
   EXPECT_EQ(hits(), 3);
   EXPECT_EQ(misses(), 1);
 
   // A stat miss fills too, so the read after it is a hit.
   cache_.put("other", "abc");
-  EXPECT_EQ(cache_.stat("other")->size, 3u);
+  EXPECT_EQ(cache_.find("other")->size, 3u);
   EXPECT_EQ(misses(), 2);
   EXPECT_EQ(cache_.get("other"), "abc");
   EXPECT_EQ(hits(), 4);
@@ -110,7 +110,7 @@ TEST_F(CacheDriverTest, HitsAndMisses) {
   cache_.put("dir/large", std::string(101, 'L'));
   EXPECT_EQ(cache_.get("dir/large")->size(), 101u);
   EXPECT_EQ(cache_.get("dir/large")->size(), 101u);
-  EXPECT_TRUE(cache_.stat("dir")->is_dir);
+  EXPECT_TRUE(cache_.find("dir")->is_dir);
   EXPECT_EQ(misses(), 5);
   EXPECT_EQ(hits(), 4);
   EXPECT_EQ(bytes(), 13);
@@ -163,7 +163,7 @@ TEST_F(CacheDriverTest, WritesThroughTheCacheInvalidate) {
   EXPECT_EQ(cache_.get("m"), "v1");
   cache_.put("m", "v2, longer");
   EXPECT_EQ(cache_.get("m"), "v2, longer");
-  EXPECT_EQ(cache_.stat("m")->size, 10u);
+  EXPECT_EQ(cache_.find("m")->size, 10u);
   {
     auto w = cache_.openWriter("m");
     w.write("v2, longer+");
@@ -202,10 +202,10 @@ TEST_F(CacheDriverTest, MoveAndRemoveInvalidate) {
   EXPECT_EQ(cache_.get("dirx"), "X");
 
   cache_.get("moved/a");
-  EXPECT_TRUE(cache_.remove("moved"));
+  EXPECT_TRUE(cache_.removeIfExists("moved"));
   EXPECT_EQ(cache_.get("moved/a"), std::nullopt);
   EXPECT_EQ(cache_.get("moved/sub/b"), std::nullopt);
-  EXPECT_TRUE(cache_.remove("to"));
+  EXPECT_TRUE(cache_.removeIfExists("to"));
   EXPECT_FALSE(cache_.exists("to"));
   // Only "dirx" is left cached.
   EXPECT_EQ(bytes(), 1);
@@ -221,7 +221,7 @@ TEST_F(CacheDriverTest, DirectBackendWritesAreNotSeen) {
   backend_.remove("k");
   EXPECT_TRUE(cache_.exists("k"));  // still stale
   // Any change through the cache drops the stale entry.
-  EXPECT_FALSE(cache_.remove("k"));
+  EXPECT_FALSE(cache_.removeIfExists("k"));
   EXPECT_FALSE(cache_.exists("k"));
 }
 

@@ -99,7 +99,7 @@ TEST_P(StorageConformance, WriterCountsBytes) {
 TEST_P(StorageConformance, Stat) {
   int64_t before = nowNs();
   s_.put("x/y/file", "12345");
-  auto st = s_.stat("x/y/file");
+  auto st = s_.find("x/y/file");
   ASSERT_TRUE(st);
   EXPECT_EQ(st->size, 5u);
   EXPECT_FALSE(st->is_dir);
@@ -108,18 +108,18 @@ TEST_P(StorageConformance, Stat) {
   EXPECT_LT(st->mtime_ns, nowNs() + 60'000'000'000);
 
   for (const char* dir : {"x", "x/y"}) {
-    auto d = s_.stat(dir);
+    auto d = s_.find(dir);
     ASSERT_TRUE(d) << dir;
     EXPECT_TRUE(d->is_dir) << dir;
     EXPECT_EQ(d->size, 0u) << dir;
   }
-  auto root = s_.stat("");
+  auto root = s_.find("");
   ASSERT_TRUE(root);
   EXPECT_TRUE(root->is_dir);
 
-  EXPECT_FALSE(s_.stat("x/y/file/below"));
-  EXPECT_FALSE(s_.stat("x/y/fil"));
-  EXPECT_FALSE(s_.stat("x/z"));
+  EXPECT_FALSE(s_.find("x/y/file/below"));
+  EXPECT_FALSE(s_.find("x/y/fil"));
+  EXPECT_FALSE(s_.find("x/z"));
   EXPECT_FALSE(s_.exists("nothing"));
 }
 
@@ -174,7 +174,7 @@ TEST_P(StorageConformance, InvisibleUntilCommit) {
   auto w2 = s_.openWriter("pending/obj");
   w2.write("second version");
   EXPECT_EQ(s_.get("pending/obj"), "new content");
-  EXPECT_EQ(s_.stat("pending/obj")->size, 11u);
+  EXPECT_EQ(s_.find("pending/obj")->size, 11u);
   w2.commit();
   EXPECT_EQ(s_.get("pending/obj"), "second version");
 }
@@ -271,19 +271,19 @@ TEST_P(StorageConformance, RemoveRecursive) {
   s_.put("t/b/d/e", "3");
   s_.put("tt", "neighbour");
   s_.put("keep/x", "4");
-  EXPECT_TRUE(s_.remove("t/b/c"));
+  EXPECT_TRUE(s_.removeIfExists("t/b/c"));
   EXPECT_FALSE(s_.exists("t/b/c"));
   EXPECT_EQ(s_.get("t/b/d/e"), "3");
-  EXPECT_TRUE(s_.remove("t"));
+  EXPECT_TRUE(s_.removeIfExists("t"));
   for (const char* p : {"t", "t/a", "t/b", "t/b/d", "t/b/d/e"}) EXPECT_FALSE(s_.exists(p)) << p;
   EXPECT_EQ(s_.get("tt"), "neighbour");
   EXPECT_EQ(s_.get("keep/x"), "4");
   EXPECT_EQ(names(s_.list("")), (std::vector<std::string>{"keep/", "tt"}));
-  EXPECT_FALSE(s_.remove("t"));
+  EXPECT_FALSE(s_.removeIfExists("t"));
   EXPECT_EQ(rawRemove("t"), WHARF_ERR_NOT_FOUND);
 
   // Removing the last object of a directory removes the (implied) directory as well.
-  EXPECT_TRUE(s_.remove("keep/x"));
+  EXPECT_TRUE(s_.removeIfExists("keep/x"));
   EXPECT_FALSE(s_.exists("keep"));
   EXPECT_EQ(names(s_.list("")), (std::vector<std::string>{"tt"}));
 }
@@ -348,7 +348,8 @@ TEST_P(StorageConformance, ListPagesWithStats) {
   EXPECT_EQ(rest[0].name, "00000000000000000017");
   EXPECT_TRUE(s_.listPage("up/parts", rest.back().name, 2).empty());
   EXPECT_EQ(s_.listPage("up", "parts").size(), 1u);  // "parts-neighbour" sorts after "parts"
-  EXPECT_TRUE(s_.listPage("up/missing").empty());
+  EXPECT_TRUE(s_.listPageIfExists("up/missing").empty());
+  EXPECT_EQ(statusOf([&] { s_.listPage("up/missing"); }), WHARF_ERR_NOT_FOUND);
 
   wharf_status missing = raw([&](const wharf_storage_v1* t, void* i, wharf_error** e) {
     if (!WHARF_TABLE_HAS(t, list_page)) return WHARF_ERR_NOT_FOUND;  // an ABI 1.0 driver
@@ -373,6 +374,17 @@ TEST_P(StorageConformance, NotFoundCodes) {
     EXPECT_EQ(rawRemove(path), WHARF_ERR_NOT_FOUND);
     EXPECT_EQ(rawList(path), WHARF_ERR_NOT_FOUND);
     EXPECT_EQ(statusOf([&] { s_.move(path, "elsewhere"); }), WHARF_ERR_NOT_FOUND);
+    // wharf::StorageClient is lossless; only its *IfExists / find / get conveniences answer
+    // "nothing" for NOT_FOUND.
+    EXPECT_EQ(statusOf([&] { s_.stat(path); }), WHARF_ERR_NOT_FOUND);
+    EXPECT_EQ(statusOf([&] { s_.list(path); }), WHARF_ERR_NOT_FOUND);
+    EXPECT_EQ(statusOf([&] { s_.listPage(path); }), WHARF_ERR_NOT_FOUND);
+    EXPECT_EQ(statusOf([&] { s_.remove(path); }), WHARF_ERR_NOT_FOUND);
+    EXPECT_FALSE(s_.find(path));
+    EXPECT_FALSE(s_.get(path));
+    EXPECT_TRUE(s_.listIfExists(path).empty());
+    EXPECT_TRUE(s_.listPageIfExists(path).empty());
+    EXPECT_FALSE(s_.removeIfExists(path));
   }
   EXPECT_EQ(s_.get("present/file"), "x");
   EXPECT_EQ(names(s_.list("")), std::vector<std::string>{"present/"});
@@ -385,7 +397,7 @@ TEST_P(StorageConformance, InvalidPaths) {
                                         "a/..",  "a/.",  "//", "ok//file"};
   for (const auto& p : bad) {
     SCOPED_TRACE("path '" + p + "'");
-    EXPECT_EQ(statusOf([&] { s_.stat(p); }), WHARF_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(statusOf([&] { s_.find(p); }), WHARF_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(statusOf([&] { readRange(s_, p, 0, UINT64_MAX); }), WHARF_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(statusOf([&] { s_.openWriter(p); }), WHARF_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(statusOf([&] { s_.list(p); }), WHARF_ERR_INVALID_ARGUMENT);
@@ -457,7 +469,7 @@ TEST_P(StorageConformance, Concurrency) {
           if (got && (got->size() != kSharedSize ||
                       got->find_first_not_of((*got)[0]) != std::string::npos))
             fail("torn read of shared/key");
-          auto st = s_.stat("shared/key");
+          auto st = s_.find("shared/key");
           if (st && st->size != kSharedSize) fail("bad size of shared/key");
           if (r % 10 == 0) s_.list("own");
         }
@@ -490,7 +502,7 @@ TEST_P(StorageConformance, ConcurrentChurnInOneDirectory) {
           if (s_.get(path) != "v" + std::to_string(r)) {
             if (failures++ < 5) ADD_FAILURE() << path << ": wrong content";
           }
-          if (!s_.remove(path)) {
+          if (!s_.removeIfExists(path)) {
             if (failures++ < 5) ADD_FAILURE() << path << ": not removed";
           }
           if (t == 0 && r % 8 == 0) s_.move("churn/sub/x", "churn/other/x");
@@ -516,7 +528,7 @@ TEST_P(StorageConformance, BigObjectStreamedInChunks) {
     EXPECT_EQ(w.written(), kSize);
     w.commit();
   }
-  EXPECT_EQ(s_.stat("big/object")->size, kSize);
+  EXPECT_EQ(s_.find("big/object")->size, kSize);
   uint64_t pos = 0;
   bool same = true;
   s_.read("big/object", 0, UINT64_MAX, [&](const void* d, size_t n) {
@@ -529,7 +541,7 @@ TEST_P(StorageConformance, BigObjectStreamedInChunks) {
   const uint64_t off = 33 * kChunk - 12345;
   EXPECT_EQ(readRange(s_, "big/object", off, 100000), pattern(7, off, 100000));
   EXPECT_EQ(readRange(s_, "big/object", kSize - 10, UINT64_MAX), pattern(7, kSize - 10, 10));
-  EXPECT_TRUE(s_.remove("big/object"));
+  EXPECT_TRUE(s_.removeIfExists("big/object"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, StorageConformance, ::testing::ValuesIn(storageSetups()),

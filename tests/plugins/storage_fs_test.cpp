@@ -120,7 +120,7 @@ TEST_F(FsDriverTest, TmpDirIsReservedAndNeverListed) {
   EXPECT_EQ(names(s.list("")), std::vector<std::string>{});
   EXPECT_TRUE(stdfs::is_directory(root_ + "/.wharf-tmp"));
   for (const char* p : {".wharf-tmp", ".wharf-tmp/x"}) {
-    EXPECT_EQ(statusOf([&] { s.stat(p); }), WHARF_ERR_INVALID_ARGUMENT) << p;
+    EXPECT_EQ(statusOf([&] { s.find(p); }), WHARF_ERR_INVALID_ARGUMENT) << p;
     EXPECT_EQ(statusOf([&] { s.put(p, "x"); }), WHARF_ERR_INVALID_ARGUMENT) << p;
     EXPECT_EQ(statusOf([&] { s.remove(p); }), WHARF_ERR_INVALID_ARGUMENT) << p;
   }
@@ -223,13 +223,13 @@ TEST_F(FsDriverTest, EmptyParentsArePrunedButNotTheRoot) {
   auto s = make();
   s.put("a/b/c/file", "x");
   s.put("a/keep", "y");
-  EXPECT_TRUE(s.remove("a/b/c/file"));
+  EXPECT_TRUE(s.removeIfExists("a/b/c/file"));
   EXPECT_FALSE(stdfs::exists(root_ + "/a/b"));
   EXPECT_TRUE(stdfs::exists(root_ + "/a/keep"));
   s.move("a/keep", "z/moved");
   EXPECT_FALSE(stdfs::exists(root_ + "/a"));
   EXPECT_TRUE(stdfs::is_directory(root_));
-  EXPECT_TRUE(s.remove("z"));
+  EXPECT_TRUE(s.removeIfExists("z"));
   EXPECT_TRUE(stdfs::is_directory(root_));
   EXPECT_EQ(countEntries(root_), 1u);  // only the tmp dir
 }
@@ -409,6 +409,30 @@ TEST_F(FsDriverTest, DiskFull) {
     s.put("after", "space is back");
     EXPECT_EQ(s.get("after"), "space is back");
   }
+}
+
+// Past the drain deadline (wharf_host_api.stopping) a long read ends with CANCELLED after the
+// chunk in hand instead of streaming the rest of a multi-gigabyte blob.
+TEST_F(FsDriverTest, LongReadEndsWhenTheHostIsStopping) {
+  StorageClient s = make();
+  s.put("big", std::string(8 << 20, 'b'));
+  size_t chunks = 0, bytes = 0;
+  try {
+    s.read("big", 0, UINT64_MAX, [&](const void*, size_t n) {
+      ++chunks;
+      bytes += n;
+      host_.setStopping(true);
+      return true;
+    });
+    FAIL() << "read all " << bytes << " bytes while the host was stopping";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), WHARF_ERR_CANCELLED) << e.what();
+    EXPECT_NE(std::string(e.what()).find("stopping"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(chunks, 1u);
+  EXPECT_LT(bytes, size_t{8 << 20});
+  host_.setStopping(false);
+  EXPECT_EQ(s.get("big")->size(), size_t{8 << 20});  // before the deadline, reads are whole
 }
 
 }  // namespace

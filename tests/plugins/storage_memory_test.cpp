@@ -45,17 +45,17 @@ TEST_F(MemoryDriverTest, MaxBytesLimitsCommittedAndPendingBytes) {
   }  // cancelled: its bytes are released
   s.put("d", std::string(400, 'd'));
   // Replacing an object releases the old bytes at commit.
-  EXPECT_TRUE(s.remove("d"));
+  EXPECT_TRUE(s.removeIfExists("d"));
   s.put("a", std::string(100, 'a'));
   s.put("e", std::string(900, 'e'));
   EXPECT_EQ(statusOf([&] { s.put("f", std::string(25, 'f')); }), WHARF_ERR_NO_SPACE);
-  EXPECT_TRUE(s.remove("e"));
+  EXPECT_TRUE(s.removeIfExists("e"));
   {
     auto w = s.openWriter("a");  // replaces a's 100 bytes at commit
     w.write(std::string(200, 'x'));
     w.commit();
   }
-  EXPECT_EQ(s.stat("a")->size, 200u);
+  EXPECT_EQ(s.find("a")->size, 200u);
   s.put("g", std::string(800, 'g'));  // 200 + 800 = 1000 <= 1024
   EXPECT_EQ(statusOf([&] { s.put("h", std::string(25, 'h')); }), WHARF_ERR_NO_SPACE);
   s.move("g", "a");  // replacing a releases its 200 bytes

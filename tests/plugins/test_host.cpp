@@ -66,6 +66,7 @@ TestHost::TestHost() {
   api_.error_new = &errorNewFn;
   api_.http = &kNoHttp;
   api_.draining = &drainingFn;
+  api_.stopping = &stoppingFn;
 }
 
 TestHost::~TestHost() = default;
@@ -203,5 +204,6 @@ wharf_error* TestHost::errorNewFn(void*, wharf_status code, const char* message)
 }
 
 int TestHost::drainingFn(void* ctx) { return self(ctx)->draining_ ? 1 : 0; }
+int TestHost::stoppingFn(void* ctx) { return self(ctx)->stopping_ ? 1 : 0; }
 
 }  // namespace wharf::test

@@ -43,6 +43,8 @@ class TestHost {
   std::vector<std::string> logs() const;
 
   void setDraining(bool on) { draining_ = on; }
+  // wharf_host_api.stopping: the drain deadline has passed.
+  void setStopping(bool on) { stopping_ = on; }
   // Messages below `level` are neither printed nor kept (default: debug).
   void setLogLevel(wharf_log_level level) { log_level_ = level; }
 
@@ -70,6 +72,7 @@ class TestHost {
                                const void** table, void** instance, wharf_error** err);
   static wharf_error* errorNewFn(void* ctx, wharf_status code, const char* message);
   static int drainingFn(void* ctx);
+  static int stoppingFn(void* ctx);
 
   const Child* findChild(const std::string& name,
                          const std::map<std::string, std::string>& labels) const;
@@ -80,6 +83,7 @@ class TestHost {
   std::map<std::string, Instance> instances_;
   std::vector<std::string> logs_;
   std::atomic<bool> draining_{false};
+  std::atomic<bool> stopping_{false};
   std::atomic<int> log_level_{WHARF_LOG_DEBUG};
 };
 

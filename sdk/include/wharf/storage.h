@@ -5,6 +5,15 @@
  * Threading: every function may be called from any thread, concurrently, on the same instance.
  * A writer handle is used by one thread at a time.
  *
+ * Long calls (a read of a large object, a paged listing, a move that copies, a commit that
+ * assembles parts) are bounded three ways, without a deadline argument:
+ *  - the caller stops a read by returning non-zero from its sink (the client went away), and
+ *    abandons a writer with cancel;
+ *  - the driver polls wharf_host_api.stopping (the host's drain deadline has passed) between the
+ *    chunks or requests of a long call and then ends it with WHARF_ERR_CANCELLED;
+ *  - a driver that talks to a remote service bounds every request it makes with a timeout of
+ *    its own (a config key), so that no call waits forever on a silent peer.
+ *
  * Semantics every driver keeps (tests/plugins/storage_conformance_test.cpp checks them):
  *  - Directories are implied by objects: "a/b/c" makes "a" and "a/b" listable; a directory with
  *    nothing left below it disappears.

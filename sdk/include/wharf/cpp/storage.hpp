@@ -252,7 +252,11 @@ class StorageDriver : public Instance {
   }
 };
 
-// Calls a storage instance (of any plugin) through its C table; every method throws wharf::Error.
+// Calls a storage instance (of any plugin) through its C table. Lossless: every status other than
+// OK becomes a wharf::Error carrying the driver's own code and message, exactly as the
+// StorageDriver method threw it (NOT_FOUND included), so a decorator built on it passes statuses
+// on unchanged. The conveniences below (find, exists, get, listIfExists, listPageIfExists,
+// removeIfExists) turn NOT_FOUND into an empty answer, and say so in their names.
 class StorageClient {
  public:
   class Writer {
@@ -274,7 +278,8 @@ class StorageClient {
       check(t_->write(w_, data, size, &err), err, "storage write");
     }
     void write(std::string_view s) { write(s.data(), s.size()); }
-    uint64_t written() const { return t_->written(w_); }
+    uint64_t written() const { return w_ ? t_->written(w_) : 0; }
+    // Ends the handle, also when the commit fails.
     void commit() {
       wharf_error* err = nullptr;
       auto* w = w_;
@@ -293,37 +298,49 @@ class StorageClient {
 
   StorageClient() = default;
   StorageClient(const wharf_storage_v1* table, void* instance) : t_(table), inst_(instance) {}
+  // The storage instance `name`, found through the host; refused when its table lacks the ABI
+  // 1.0 entries.
   static StorageClient lookup(const Host& host, const std::string& name) {
     auto [t, i] = host.lookup(name, WHARF_KIND_STORAGE);
-    return StorageClient(static_cast<const wharf_storage_v1*>(t), i);
+    auto* table = static_cast<const wharf_storage_v1*>(t);
+    if (!table || !WHARF_TABLE_HAS(table, remove))
+      throw Error(WHARF_ERR_INVALID_ARGUMENT,
+                  "storage instance '" + name + "' has an incomplete storage table");
+    return StorageClient(table, i);
   }
   explicit operator bool() const { return t_ != nullptr; }
-  // The raw table and instance, for decorators that pass calls through unchanged.
+  // The raw table and instance, for callers that need an entry this class does not wrap.
   const wharf_storage_v1* table() const { return t_; }
   void* instance() const { return inst_; }
 
-  std::optional<StorageStat> stat(const std::string& path) const {
+  // Throws NOT_FOUND when absent.
+  StorageStat stat(const std::string& path) const {
     wharf_storage_stat s{};
     wharf_error* err = nullptr;
-    wharf_status st = t_->stat(inst_, path.c_str(), &s, &err);
-    if (st == WHARF_ERR_NOT_FOUND) {
-      wharf_error_release(err);
-      return std::nullopt;
-    }
-    check(st, err, "storage stat");
+    check(t_->stat(inst_, path.c_str(), &s, &err), err, "storage stat");
     return StorageStat{s.size, s.mtime_ns, s.is_dir != 0};
   }
-  bool exists(const std::string& path) const { return stat(path).has_value(); }
+  // The stat, or nullopt when absent.
+  std::optional<StorageStat> find(const std::string& path) const {
+    return detail::statUnlessMissing([this](const std::string& p) { return stat(p); }, path);
+  }
+  bool exists(const std::string& path) const { return find(path).has_value(); }
 
-  // Streams a range to `sink` (return false to stop). Throws NOT_FOUND when absent.
+  // Streams a range to `sink`; returns normally when `sink` stopped it (returned false). Throws
+  // NOT_FOUND when absent, and CANCELLED when the driver gave up on its own.
   void read(const std::string& path, uint64_t offset, uint64_t length, const ReadSink& sink) const {
-    wharf_error* err = nullptr;
-    auto fn = [](void* ctx, const void* d, size_t n) -> int {
-      return (*static_cast<const ReadSink*>(ctx))(d, n) ? 0 : 1;
+    struct Ctx {
+      const ReadSink& sink;
+      bool stopped = false;
+    } ctx{sink};
+    auto fn = [](void* c, const void* d, size_t n) -> int {
+      auto* x = static_cast<Ctx*>(c);
+      if (!x->sink(d, n)) x->stopped = true;
+      return x->stopped ? 1 : 0;
     };
-    wharf_status st =
-        t_->read(inst_, path.c_str(), offset, length, fn, const_cast<ReadSink*>(&sink), &err);
-    if (st == WHARF_ERR_CANCELLED) {
+    wharf_error* err = nullptr;
+    wharf_status st = t_->read(inst_, path.c_str(), offset, length, fn, &ctx, &err);
+    if (st == WHARF_ERR_CANCELLED && ctx.stopped) {
       wharf_error_release(err);
       return;
     }
@@ -332,17 +349,15 @@ class StorageClient {
   // The whole object, or nullopt when absent.
   std::optional<std::string> get(const std::string& path) const {
     std::string out;
-    wharf_error* err = nullptr;
-    auto fn = [](void* ctx, const void* d, size_t n) -> int {
-      static_cast<std::string*>(ctx)->append(static_cast<const char*>(d), n);
-      return 0;
-    };
-    wharf_status st = t_->read(inst_, path.c_str(), 0, UINT64_MAX, fn, &out, &err);
-    if (st == WHARF_ERR_NOT_FOUND) {
-      wharf_error_release(err);
+    try {
+      read(path, 0, UINT64_MAX, [&](const void* d, size_t n) {
+        out.append(static_cast<const char*>(d), n);
+        return true;
+      });
+    } catch (const Error& e) {
+      if (e.code() != WHARF_ERR_NOT_FOUND) throw;
       return std::nullopt;
     }
-    check(st, err, "storage read");
     return out;
   }
   Writer openWriter(const std::string& path) const {
@@ -357,7 +372,7 @@ class StorageClient {
     w.write(data);
     w.commit();
   }
-  // Direct children; empty when the directory does not exist.
+  // Direct children, in no particular order. Throws NOT_FOUND when the directory does not exist.
   std::vector<StorageEntry> list(const std::string& dir) const {
     std::vector<StorageEntry> out;
     wharf_error* err = nullptr;
@@ -365,47 +380,52 @@ class StorageClient {
       static_cast<std::vector<StorageEntry>*>(ctx)->push_back({name, is_dir != 0});
       return 0;
     };
-    wharf_status st = t_->list(inst_, dir.c_str(), fn, &out, &err);
-    if (st == WHARF_ERR_NOT_FOUND) {
-      wharf_error_release(err);
-      return {};
-    }
-    check(st, err, "storage list");
+    check(t_->list(inst_, dir.c_str(), fn, &out, &err), err, "storage list");
     return out;
   }
-  // A page of direct children with their stats (list_page); empty when the directory does not
-  // exist. A driver built before ABI 1.1 is asked list() and one stat per entry instead.
+  std::vector<StorageEntry> listIfExists(const std::string& dir) const {
+    return unlessMissing([&] { return list(dir); });
+  }
+  // A sorted page of direct children with their stats (list_page). Throws NOT_FOUND when the
+  // directory does not exist. A driver built before ABI 1.1 is asked list() and one stat per
+  // entry instead.
   std::vector<StorageListing> listPage(const std::string& dir, const std::string& start_after = {},
                                        uint64_t limit = 0) const {
     if (!WHARF_TABLE_HAS(t_, list_page))
       return detail::pageFromList(list(dir), dir, start_after, limit,
-                                  [this](const std::string& path) { return stat(path); });
+                                  [this](const std::string& path) { return find(path); });
     std::vector<StorageListing> out;
     wharf_error* err = nullptr;
-    wharf_status st = t_->list_page(inst_, dir.c_str(), start_after.c_str(), limit,
-                                    &detail::appendListing, &out, &err);
-    if (st == WHARF_ERR_NOT_FOUND) {
-      wharf_error_release(err);
-      return {};
-    }
-    check(st, err, "storage list page");
+    check(t_->list_page(inst_, dir.c_str(), start_after.c_str(), limit, &detail::appendListing,
+                        &out, &err),
+          err, "storage list page");
     return out;
+  }
+  std::vector<StorageListing> listPageIfExists(const std::string& dir,
+                                               const std::string& start_after = {},
+                                               uint64_t limit = 0) const {
+    return unlessMissing([&] { return listPage(dir, start_after, limit); });
   }
   void move(const std::string& from, const std::string& to) const {
     wharf_error* err = nullptr;
     check(t_->move(inst_, from.c_str(), to.c_str(), &err), err, "storage move");
   }
-  // Returns false when the path did not exist.
-  bool remove(const std::string& path) const {
+  // Throws NOT_FOUND when the path does not exist.
+  void remove(const std::string& path) const {
     wharf_error* err = nullptr;
-    wharf_status st = t_->remove(inst_, path.c_str(), &err);
-    if (st == WHARF_ERR_NOT_FOUND) {
-      wharf_error_release(err);
+    check(t_->remove(inst_, path.c_str(), &err), err, "storage remove");
+  }
+  // Returns false when the path did not exist.
+  bool removeIfExists(const std::string& path) const {
+    try {
+      remove(path);
+      return true;
+    } catch (const Error& e) {
+      if (e.code() != WHARF_ERR_NOT_FOUND) throw;
       return false;
     }
-    check(st, err, "storage remove");
-    return true;
   }
+  // nullopt when the driver has no local files (UNSUPPORTED, or a table without the entry).
   std::optional<std::string> localPath(const std::string& path) const {
     if (!WHARF_TABLE_HAS(t_, local_path)) return std::nullopt;
     return captureString("storage local path",
@@ -413,6 +433,7 @@ class StorageClient {
                            return t_->local_path(inst_, path.c_str(), fn, ctx, err);
                          });
   }
+  // nullopt when the driver does not redirect (UNSUPPORTED, or a table without the entry).
   std::optional<std::string> redirectUrl(const std::string& path, const std::string& method) const {
     if (!WHARF_TABLE_HAS(t_, redirect_url)) return std::nullopt;
     return captureString("storage redirect", [&](wharf_string_fn fn, void* ctx, wharf_error** err) {
@@ -421,14 +442,24 @@ class StorageClient {
   }
 
  private:
-  // Calls `call(fn, ctx, err)`; nullopt when it answers UNSUPPORTED / NOT_FOUND or gives nothing.
+  // `call()`, or an empty result when it threw NOT_FOUND.
+  template <class Call>
+  static auto unlessMissing(Call&& call) -> decltype(call()) {
+    try {
+      return call();
+    } catch (const Error& e) {
+      if (e.code() != WHARF_ERR_NOT_FOUND) throw;
+      return {};
+    }
+  }
+  // Calls `call(fn, ctx, err)`; nullopt when it answers UNSUPPORTED or gives nothing.
   template <class Call>
   static std::optional<std::string> captureString(const char* what, Call&& call) {
     std::optional<std::string> out;
     auto fn = [](void* c, const char* v) { *static_cast<std::optional<std::string>*>(c) = v; };
     wharf_error* err = nullptr;
     wharf_status st = call(fn, &out, &err);
-    if (st == WHARF_ERR_UNSUPPORTED || st == WHARF_ERR_NOT_FOUND) {
+    if (st == WHARF_ERR_UNSUPPORTED) {
       wharf_error_release(err);
       return std::nullopt;
     }
