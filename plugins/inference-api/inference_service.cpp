@@ -127,7 +127,7 @@ void InferenceService::handle(Exchange& ex) {
   }
   if (path == "/version") {
     only("GET");
-    ex.respond(200, "application/json", std::string("{\"version\":\"") + kVersion + "\"}");
+    ex.respond(200, "application/json", toJsonText(Json{{"version", kVersion}}));
     return;
   }
   checkApiKey(ex);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wharf/cpp/json.hpp"
 #include "wharf/cpp/plugin.hpp"
 #include "wharf/http_service.h"
 
@@ -92,13 +93,7 @@ class HttpService : public Instance {
   // Answers an exception that escaped handle(); override to use the service's error format.
   virtual void handleException(Exchange& ex, const std::exception& e) {
     if (ex.started()) return;
-    std::string msg = e.what();
-    std::string escaped;
-    for (char c : msg) {
-      if (c == '"' || c == '\\') escaped += '\\';
-      if (static_cast<unsigned char>(c) >= 0x20) escaped += c;
-    }
-    ex.respond(500, "application/json", "{\"error\":\"" + escaped + "\"}");
+    ex.respond(500, "application/json", toJsonText(Json{{"error", e.what()}}));
   }
 
   static const wharf_http_service_v1* table() {
