@@ -218,7 +218,7 @@ std::unique_ptr<Tokenizer> Tokenizer::fromHfDirectory(const std::string& dir) {
     }
   }
 
-  const JsonDocument& merges = model["merges"];
+  const JsonDocument& merges = at(model, "merges");
   t->merges_.reserve(merges.size());
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const JsonDocument& m = merges[rank];
@@ -245,15 +245,13 @@ std::unique_ptr<Tokenizer> Tokenizer::fromHfDirectory(const std::string& dir) {
 
   const std::string config_file = dir + "/tokenizer_config.json";
   const JsonDocument config = readOptionalJsonFile(config_file).value_or(JsonDocument::object());
-  t->bos_id_ = t->find(tokenContent(config["bos_token"]));
-  t->eos_id_ = t->find(tokenContent(config["eos_token"]));
-  t->unk_id_ = t->find(model["unk_token"].is_string() ? model["unk_token"].get<std::string>()
-                                                      : tokenContent(config["unk_token"]));
+  t->bos_id_ = t->find(tokenContent(at(config, "bos_token")));
+  t->eos_id_ = t->find(tokenContent(at(config, "eos_token")));
+  t->unk_id_ = t->find(jsonStringOr(at(model, "unk_token"), tokenContent(at(config, "unk_token"))));
   if (t->unk_id_ >= 0 && t->types_[static_cast<size_t>(t->unk_id_)] == TokenType::Normal) {
     t->types_[static_cast<size_t>(t->unk_id_)] = TokenType::Unknown;
   }
-  t->add_bos_ = config["add_bos_token"].is_boolean() && config["add_bos_token"].get<bool>() &&
-                t->bos_id_ >= 0;
+  t->add_bos_ = jsonBoolOr(at(config, "add_bos_token"), false) && t->bos_id_ >= 0;
   auto addEog = [&](int64_t id) {
     if (id < 0 || id >= size) return;
     if (std::find(t->eog_ids_.begin(), t->eog_ids_.end(), id) == t->eog_ids_.end()) {
@@ -262,7 +260,7 @@ std::unique_ptr<Tokenizer> Tokenizer::fromHfDirectory(const std::string& dir) {
   };
   addEog(t->eos_id_);
   if (auto gen = readOptionalJsonFile(dir + "/generation_config.json")) {
-    const JsonDocument& eos = (*gen)["eos_token_id"];
+    const JsonDocument& eos = at(*gen, "eos_token_id");
     if (eos.is_number()) addEog(eos.get<int64_t>());
     for (const JsonDocument& e : eos) {
       if (e.is_number()) addEog(e.get<int64_t>());
