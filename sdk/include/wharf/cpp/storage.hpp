@@ -65,14 +65,14 @@ inline int appendListing(void* ctx, const char* name, const wharf_storage_stat* 
   return 0;
 }
 
-// `stat(path)` for a stat that throws: nullopt when it threw WHARF_ERR_NOT_FOUND.
-template <class Stat>
-std::optional<StorageStat> statUnlessMissing(Stat&& stat, const std::string& path) {
+// `call()`, or an empty result (nullopt, {}, false) when it threw WHARF_ERR_NOT_FOUND.
+template <class Call>
+auto unlessMissing(Call&& call) -> decltype(call()) {
   try {
-    return stat(path);
+    return call();
   } catch (const Error& e) {
     if (e.code() != WHARF_ERR_NOT_FOUND) throw;
-    return std::nullopt;
+    return {};
   }
 }
 
@@ -132,7 +132,7 @@ class StorageDriver : public Instance {
   virtual std::vector<StorageListing> listPage(const std::string& dir,
                                                const std::string& start_after, uint64_t limit) {
     return detail::pageFromList(list(dir), dir, start_after, limit, [this](const std::string& p) {
-      return detail::statUnlessMissing([this](const std::string& q) { return stat(q); }, p);
+      return detail::unlessMissing([&]() -> std::optional<StorageStat> { return stat(p); });
     });
   }
   virtual void move(const std::string& from, const std::string& to) = 0;
@@ -322,7 +322,7 @@ class StorageClient {
   }
   // The stat, or nullopt when absent.
   std::optional<StorageStat> find(const std::string& path) const {
-    return detail::statUnlessMissing([this](const std::string& p) { return stat(p); }, path);
+    return detail::unlessMissing([&]() -> std::optional<StorageStat> { return stat(path); });
   }
   bool exists(const std::string& path) const { return find(path).has_value(); }
 
@@ -348,17 +348,14 @@ class StorageClient {
   }
   // The whole object, or nullopt when absent.
   std::optional<std::string> get(const std::string& path) const {
-    std::string out;
-    try {
+    return detail::unlessMissing([&]() -> std::optional<std::string> {
+      std::string out;
       read(path, 0, UINT64_MAX, [&](const void* d, size_t n) {
         out.append(static_cast<const char*>(d), n);
         return true;
       });
-    } catch (const Error& e) {
-      if (e.code() != WHARF_ERR_NOT_FOUND) throw;
-      return std::nullopt;
-    }
-    return out;
+      return out;
+    });
   }
   Writer openWriter(const std::string& path) const {
     wharf_storage_writer* w = nullptr;
@@ -384,7 +381,7 @@ class StorageClient {
     return out;
   }
   std::vector<StorageEntry> listIfExists(const std::string& dir) const {
-    return unlessMissing([&] { return list(dir); });
+    return detail::unlessMissing([&] { return list(dir); });
   }
   // A sorted page of direct children with their stats (list_page). Throws NOT_FOUND when the
   // directory does not exist. A driver built before ABI 1.1 is asked list() and one stat per
@@ -404,7 +401,7 @@ class StorageClient {
   std::vector<StorageListing> listPageIfExists(const std::string& dir,
                                                const std::string& start_after = {},
                                                uint64_t limit = 0) const {
-    return unlessMissing([&] { return listPage(dir, start_after, limit); });
+    return detail::unlessMissing([&] { return listPage(dir, start_after, limit); });
   }
   void move(const std::string& from, const std::string& to) const {
     wharf_error* err = nullptr;
@@ -417,13 +414,10 @@ class StorageClient {
   }
   // Returns false when the path did not exist.
   bool removeIfExists(const std::string& path) const {
-    try {
+    return detail::unlessMissing([&] {
       remove(path);
       return true;
-    } catch (const Error& e) {
-      if (e.code() != WHARF_ERR_NOT_FOUND) throw;
-      return false;
-    }
+    });
   }
   // nullopt when the driver has no local files (UNSUPPORTED, or a table without the entry).
   std::optional<std::string> localPath(const std::string& path) const {
@@ -442,16 +436,6 @@ class StorageClient {
   }
 
  private:
-  // `call()`, or an empty result when it threw NOT_FOUND.
-  template <class Call>
-  static auto unlessMissing(Call&& call) -> decltype(call()) {
-    try {
-      return call();
-    } catch (const Error& e) {
-      if (e.code() != WHARF_ERR_NOT_FOUND) throw;
-      return {};
-    }
-  }
   // Calls `call(fn, ctx, err)`; nullopt when it answers UNSUPPORTED or gives nothing.
   template <class Call>
   static std::optional<std::string> captureString(const char* what, Call&& call) {
