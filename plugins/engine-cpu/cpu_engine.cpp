@@ -1,6 +1,7 @@
 #include "cpu_engine.hpp"
 
 #include <filesystem>
+#include <optional>
 
 #include "engine/cpu/cpu_llama_runner.hpp"
 #include "engine/cpu/kernels.hpp"
@@ -36,17 +37,14 @@ CpuEngine::CpuEngine(const Config& config, const Host& host) {
   std::shared_ptr<const engine::HfCheckpoint> checkpoint;
   std::unique_ptr<engine::CpuLlamaRunner> runner;
   if (hf) {
-    if (auto quant = engine::readQuantizationConfig(path)) {
+    std::optional<engine::QuantLoad> quant;
+    if (auto q = engine::readQuantizationConfig(path)) {
       std::vector<QuantClient> backends;
       for (const std::string& name : config.list("quantization"))
         backends.push_back(QuantClient::lookup(host, name));
-      QuantClient backend = engine::selectQuantBackend(backends, *quant, "quantization");
-      throw Error(WHARF_ERR_UNSUPPORTED, "quant backend '" + backend.method() + "' matches " +
-                                             quant->source +
-                                             ", but the CPU runner does not run quantized linear "
-                                             "layers yet");
+      quant = engine::QuantLoad{engine::selectQuantBackend(backends, *q, "quantization"), *q};
     }
-    checkpoint = engine::HfCheckpoint::open(path);
+    checkpoint = engine::HfCheckpoint::open(path, quant ? &*quant : nullptr);
     runner = std::make_unique<engine::CpuLlamaRunner>(checkpoint, threads);
   } else {
     gguf = std::make_shared<engine::GgufFile>(engine::GgufFile::open(path));
@@ -80,6 +78,9 @@ CpuEngine::CpuEngine(const Config& config, const Host& host) {
             std::to_string(engine_->maxModelLen()) + " tokens context, " +
             std::to_string(engine_->kvBlocks()) + " KV blocks of 16 tokens, " +
             std::to_string(parallelism) + " threads, kernels " +
+            (checkpoint && !checkpoint->config.quantization.empty()
+                 ? "quant backend " + checkpoint->config.quantization + " and "
+                 : std::string()) +
             engine::simdLevelName(engine::kernels().level));
 }
 

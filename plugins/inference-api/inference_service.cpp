@@ -69,6 +69,8 @@ InferenceService::InferenceService(const Config& config, const Host& host)
   const auto info = nlohmann::json::parse(engine_.modelInfo());
   engine_model_ = info.value("id", std::string("model"));
   max_model_len_ = info.value("max_model_len", int64_t{2048});
+  if (const auto q = info.find("quantization"); q != info.end() && q->is_string())
+    quantization_ = q->get<std::string>();
   served_name_ = config.str("served_model_name");
   if (served_name_.empty()) served_name_ = engine_model_;
   metrics_ = std::make_unique<ApiMetrics>(host_, served_name_);
@@ -177,13 +179,15 @@ void InferenceService::checkModel(const std::string& model) const {
 }
 
 void InferenceService::models(Exchange& ex) {
-  const Json model = {{"id", served_name_},
-                      {"object", "model"},
-                      {"created", unixNow()},
-                      {"owned_by", "wharf"},
-                      {"root", engine_model_},
-                      {"parent", nullptr},
-                      {"max_model_len", max_model_len_}};
+  const Json model = {
+      {"id", served_name_},
+      {"object", "model"},
+      {"created", unixNow()},
+      {"owned_by", "wharf"},
+      {"root", engine_model_},
+      {"parent", nullptr},
+      {"max_model_len", max_model_len_},
+      {"quantization", quantization_.empty() ? Json(nullptr) : Json(quantization_)}};
   ex.respond(200, "application/json",
              toJsonText(Json{{"object", "list"}, {"data", Json::array({model})}}));
 }

@@ -53,6 +53,7 @@ class InferenceService : public HttpService {
   std::string served_name_;
   std::string engine_model_;
   int64_t max_model_len_ = 0;
+  std::string quantization_;  // the engine's quant method, "" when its weights are not quantized
   size_t max_request_bytes_;
   std::string api_key_;
   bool admin_routes_;

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/model/fp16.hpp"
 #include "engine/model/quant_blocks.hpp"
 #include "wharf/cpp/error.hpp"
+#include "wharf/cpp/half.hpp"
 
 namespace wharf::engine {
 

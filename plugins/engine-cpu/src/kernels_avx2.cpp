@@ -5,7 +5,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#include "engine/model/fp16.hpp"
+#include "wharf/cpp/half.hpp"
 
 #define WHARF_AVX2 __attribute__((target("avx2,fma,f16c")))
 

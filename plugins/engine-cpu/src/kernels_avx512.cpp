@@ -11,7 +11,7 @@
 #endif
 #include <immintrin.h>
 
-#include "engine/model/fp16.hpp"
+#include "wharf/cpp/half.hpp"
 
 #define WHARF_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
 #define WHARF_AVX512VNNI \

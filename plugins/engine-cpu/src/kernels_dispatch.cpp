@@ -1,63 +1,9 @@
-#include <cstdlib>
-#include <string>
-
 #include "engine/cpu/kernels.hpp"
 
 namespace wharf::engine {
 
-namespace {
-
-bool cpuHas(SimdLevel level) {
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-              __builtin_cpu_supports("f16c");
-  bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                __builtin_cpu_supports("avx512vl");
-  switch (level) {
-    case SimdLevel::Scalar:
-      return true;
-    case SimdLevel::Avx2:
-      return avx2;
-    case SimdLevel::Avx512:
-      return avx512;
-    case SimdLevel::Avx512Vnni:
-      return avx512 && __builtin_cpu_supports("avx512vnni");
-  }
-  return false;
-#else
-  return level == SimdLevel::Scalar;
-#endif
-}
-
-// The highest level WHARF_SIMD allows (no variable: no cap).
-SimdLevel cap() {
-  const char* v = std::getenv("WHARF_SIMD");
-  std::string s = v ? v : "";
-  if (s == "scalar") return SimdLevel::Scalar;
-  if (s == "avx2") return SimdLevel::Avx2;
-  if (s == "avx512") return SimdLevel::Avx512;
-  return SimdLevel::Avx512Vnni;
-}
-
-}  // namespace
-
-const char* simdLevelName(SimdLevel level) {
-  switch (level) {
-    case SimdLevel::Scalar:
-      return "scalar";
-    case SimdLevel::Avx2:
-      return "avx2";
-    case SimdLevel::Avx512:
-      return "avx512";
-    case SimdLevel::Avx512Vnni:
-      return "avx512-vnni";
-  }
-  return "?";
-}
-
 const KernelTable* kernelsFor(SimdLevel level) {
-  if (!cpuHas(level)) return nullptr;
+  if (!cpu::cpuSupports(level)) return nullptr;
   switch (level) {
     case SimdLevel::Scalar:
       return &detail::scalarKernels();
@@ -83,7 +29,7 @@ std::vector<SimdLevel> availableSimdLevels() {
 const KernelTable& kernels() {
   static const KernelTable* best = [] {
     const KernelTable* t = &detail::scalarKernels();
-    SimdLevel limit = cap();
+    SimdLevel limit = cpu::simdCap();
     for (SimdLevel l : availableSimdLevels()) {
       if (static_cast<int>(l) <= static_cast<int>(limit)) t = kernelsFor(l);
     }

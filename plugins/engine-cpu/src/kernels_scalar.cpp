@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "engine/cpu/kernels.hpp"
-#include "engine/model/fp16.hpp"
+#include "wharf/cpp/half.hpp"
 
 namespace wharf::engine::detail {
 

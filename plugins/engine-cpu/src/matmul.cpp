@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/cpu/lent_cpu_pool.hpp"
 #include "wharf/cpp/error.hpp"
 
 namespace wharf::engine {
@@ -29,6 +30,25 @@ float matmulDot(const KernelTable& k, const WeightMatrix& w, const uint8_t* row,
     default:
       return k.dot_f32(reinterpret_cast<const float*>(row), in.f32Row(t), n);
   }
+}
+
+// out = x · Wᵀ by the layer's quant backend, on the pool's threads.
+void quantMatmul(ThreadPool& pool, const QuantLinear& layer, const float* x, int64_t rows,
+                 int64_t cols, int64_t out_cols, float* out) {
+  auto view = [](const float* data, int64_t r, int64_t c) {
+    wharf_tensor t{};
+    t.dtype = WHARF_DTYPE_F32;
+    t.device = WHARF_DEVICE_CPU;
+    t.ndim = 2;
+    t.shape[0] = r;
+    t.shape[1] = c;
+    t.data = data;
+    return t;
+  };
+  const wharf_tensor xt = view(x, rows, cols);
+  wharf_tensor yt = view(out, rows, out_cols);
+  const LentCpuPool lent(pool);
+  layer.forwardCpu(xt, yt, lent.get());
 }
 
 }  // namespace
@@ -101,14 +121,21 @@ void matmul(ThreadPool& pool, const KernelTable& k, const float* x, int64_t rows
   int64_t total = 0;
   for (const MatmulTarget& t : targets) {
     if (t.weight->cols != cols) throw Error(WHARF_ERR_INTERNAL, "matmul shape mismatch");
+    if (t.weight->quant) {
+      // A quant backend's layer runs its own parallel loop (lent the same threads).
+      quantMatmul(pool, *t.weight->quant, x, rows, cols, t.weight->rows, t.out);
+      continue;
+    }
     quantize = quantize || t.weight->quantized();
     total += t.weight->rows;
   }
+  if (total == 0) return;
   scratch.prepare(x, rows, cols, quantize, k);
   // One flat range over the rows of every target; each thread walks its slice.
   pool.parallelFor(static_cast<size_t>(total), [&](size_t begin, size_t end, int) {
     int64_t base = 0;
     for (const MatmulTarget& t : targets) {
+      if (t.weight->quant) continue;
       int64_t lo = std::max<int64_t>(static_cast<int64_t>(begin), base);
       int64_t hi = std::min<int64_t>(static_cast<int64_t>(end), base + t.weight->rows);
       if (lo < hi) matmulRows(k, *t.weight, scratch, lo - base, hi - base, t.out);

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-#include "engine/model/fp16.hpp"
+#include "wharf/cpp/half.hpp"
 
 namespace wharf::engine {
 namespace {

@@ -8,9 +8,9 @@
 #include <random>
 
 #include "engine/cpu/cpu_llama_runner.hpp"
-#include "engine/model/fp16.hpp"
 #include "engine/model/quant_blocks.hpp"
 #include "gguf_builder.hpp"
+#include "wharf/cpp/half.hpp"
 
 namespace wharf::engine {
 namespace {

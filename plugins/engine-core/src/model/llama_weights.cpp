@@ -74,6 +74,7 @@ LlamaWeights LlamaWeights::load(const GgufFile& g, const ModelConfig& c) {
 
 uint64_t LlamaWeights::bytes() const {
   auto matrix = [](const WeightMatrix& m) {
+    if (m.quant) return m.quant->info().device_bytes;
     return m.data ? static_cast<uint64_t>(m.rows) * m.row_bytes : uint64_t{0};
   };
   auto floats = [](const std::vector<float>& v) { return uint64_t{v.size()} * sizeof(float); };

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "engine/model/fp16.hpp"
 #include "wharf/cpp/error.hpp"
+#include "wharf/cpp/half.hpp"
 
 namespace wharf::engine {
 

@@ -120,6 +120,7 @@ std::string InferenceEngine::modelInfo() const {
   j["object"] = "model";
   j["name"] = c.name;
   j["architecture"] = c.architecture;
+  j["quantization"] = c.quantization.empty() ? Json(nullptr) : Json(c.quantization);
   j["max_model_len"] = static_cast<uint64_t>(max_model_len_);
   j["context_length"] = c.context_length;
   j["vocab_size"] = c.vocab_size;
@@ -144,6 +145,8 @@ std::string InferenceEngine::stats() const {
   }
   Json j;
   j["model"] = options_.model_id;
+  j["quantization"] =
+      runner_->config().quantization.empty() ? Json(nullptr) : Json(runner_->config().quantization);
   j["kv_block_size"] = static_cast<uint64_t>(kKvBlockSize);
   j["kv_blocks_total"] = static_cast<uint64_t>(blocks_.totalBlocks());
   j["kv_blocks_used"] = static_cast<uint64_t>(c.blocks_used);

@@ -7,16 +7,19 @@
 
 #include "engine/model/gguf.hpp"
 #include "engine/model/model_config.hpp"
+#include "wharf/cpp/quant.hpp"
 
 namespace wharf::engine {
 
-// rows x cols, one GGML-typed row per output feature (GGUF dims = {cols, rows}).
+// rows x cols, one GGML-typed row per output feature (GGUF dims = {cols, rows}); or a layer of a
+// quantized checkpoint, computed by its quant backend (`quant` set, `data` null).
 struct WeightMatrix {
   GgmlType type = GgmlType::F32;
   const uint8_t* data = nullptr;
   int64_t rows = 0;
   int64_t cols = 0;
   size_t row_bytes = 0;
+  const QuantLinear* quant = nullptr;  // owned by the checkpoint the weights came from
 
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
   bool quantized() const {

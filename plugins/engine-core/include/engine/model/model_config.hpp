@@ -23,6 +23,7 @@ enum class RopeScaling { None, Linear, Llama3 };
 struct ModelConfig {
   std::string architecture;  // "llama", "mistral", "qwen2"
   std::string name;          // general.name when present
+  std::string quantization;  // quant method of a quantized checkpoint's linear layers, else ""
   int64_t context_length = 0;
   int64_t embedding_length = 0;
   int64_t block_count = 0;

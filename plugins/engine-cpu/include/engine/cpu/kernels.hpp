@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "engine/model/quant_blocks.hpp"
+#include "wharf_cpu/simd_level.hpp"
 
 namespace wharf::engine {
 
-enum class SimdLevel { Scalar, Avx2, Avx512, Avx512Vnni };
-
-const char* simdLevelName(SimdLevel level);
+using cpu::SimdLevel;
+using cpu::simdLevelName;
 
 struct KernelTable {
   SimdLevel level;

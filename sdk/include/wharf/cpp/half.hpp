@@ -1,10 +1,11 @@
-// Scalar IEEE half and bfloat16 conversions (the vector kernels use F16C where available).
+// Scalar IEEE half and bfloat16 conversions, for engines and quant backends that read f16/bf16
+// tensors (their vector kernels use F16C where available).
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
-namespace wharf::engine {
+namespace wharf {
 
 inline float fp16ToFloat(uint16_t h) {
   uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
@@ -71,4 +72,4 @@ inline uint16_t loadU16(const uint8_t* p) {
   return v;
 }
 
-}  // namespace wharf::engine
+}  // namespace wharf

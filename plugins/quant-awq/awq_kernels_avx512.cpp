@@ -1,0 +1,123 @@
+// AVX-512 (f + bw + vl) AWQ dot products: a 64-byte register holds the two blocks of a
+// superblock (low nibbles, then high), which meet 64 consecutive Q8 activations; with VNNI one
+// vpdpbusd replaces the vpmaddubsw / vpmaddwd pair.
+#include "awq_kernels.hpp"
+
+#if defined(__x86_64__)
+// GCC 12's AVX-512 intrinsics start from _mm512_undefined_*() values and trip -Wuninitialized
+// (a known false positive of the headers, not of this code).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+#define WHARF_AWQ_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
+#define WHARF_AWQ_AVX512_VNNI \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
+
+namespace wharf::quant_awq::detail {
+
+namespace {
+
+// [a x 8, b x 8]
+WHARF_AWQ_AVX512 inline __m512 halves(float a, float b) {
+  return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_set1_ps(a)),
+                                             _mm256_castps_pd(_mm256_set1_ps(b)), 1));
+}
+
+// Integer dot products of 4 consecutive bytes per 32-bit lane (unsigned weights, signed x).
+WHARF_AWQ_AVX512 inline __m512i productBw(__m512i w, __m512i x) {
+  return _mm512_madd_epi16(_mm512_maddubs_epi16(w, x), _mm512_set1_epi16(1));
+}
+WHARF_AWQ_AVX512_VNNI inline __m512i productVnni(__m512i w, __m512i x) {
+  return _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x);
+}
+
+// The same body compiled twice, with and without VNNI (a target attribute per instantiation).
+#define WHARF_AWQ_DOT_ROWS(NAME, ATTR, PRODUCT)                                                    \
+  template <int NT>                                                                                \
+  ATTR void NAME(const AwqWeights& w, int64_t r, const QuantizedRows& x, int64_t t0, float* out) { \
+    const uint8_t* nib = w.rowNibbles(r);                                                          \
+    const float* scale = w.rowScale(r);                                                            \
+    const float* min = w.rowMin(r);                                                                \
+    const int64_t blocks_per_group = w.group / 32;                                                 \
+    const __m256i m4 = _mm256_set1_epi8(0x0F);                                                     \
+    __m512 acc[NT];                                                                                \
+    const int8_t* q[NT];                                                                           \
+    const float* d[NT];                                                                            \
+    for (int u = 0; u < NT; ++u) {                                                                 \
+      acc[u] = _mm512_setzero_ps();                                                                \
+      q[u] = x.qRow(t0 + u);                                                                       \
+      d[u] = x.dRow(t0 + u);                                                                       \
+    }                                                                                              \
+    for (int64_t s = 0; s < w.k / 64; ++s) {                                                       \
+      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(nib + s * 32));      \
+      const __m256i lo = _mm256_and_si256(raw, m4);                                                \
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);                          \
+      const __m512i wv = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);                    \
+      const __m512 sv =                                                                            \
+          halves(scale[(2 * s) / blocks_per_group], scale[(2 * s + 1) / blocks_per_group]);        \
+      for (int u = 0; u < NT; ++u) {                                                               \
+        const __m512i p = PRODUCT(wv, _mm512_loadu_si512(q[u] + s * 64));                          \
+        const __m512 dv = _mm512_mul_ps(halves(d[u][2 * s], d[u][2 * s + 1]), sv);                 \
+        acc[u] = _mm512_fmadd_ps(dv, _mm512_cvtepi32_ps(p), acc[u]);                               \
+      }                                                                                            \
+    }                                                                                              \
+    for (int u = 0; u < NT; ++u) {                                                                 \
+      const float* gsum = x.gsumRow(t0 + u);                                                       \
+      float m = 0;                                                                                 \
+      for (int64_t g = 0; g < w.groups(); ++g) m += min[g] * gsum[g];                              \
+      out[u] = _mm512_reduce_add_ps(acc[u]) + m;                                                   \
+    }                                                                                              \
+  }
+
+WHARF_AWQ_DOT_ROWS(dotRowsBw, WHARF_AWQ_AVX512, productBw)
+WHARF_AWQ_DOT_ROWS(dotRowsVnni, WHARF_AWQ_AVX512_VNNI, productVnni)
+
+template <void (*F1)(const AwqWeights&, int64_t, const QuantizedRows&, int64_t, float*),
+          void (*F2)(const AwqWeights&, int64_t, const QuantizedRows&, int64_t, float*),
+          void (*F3)(const AwqWeights&, int64_t, const QuantizedRows&, int64_t, float*),
+          void (*F4)(const AwqWeights&, int64_t, const QuantizedRows&, int64_t, float*)>
+void dispatch(const AwqWeights& w, int64_t r, const QuantizedRows& x, int64_t t0, int nt,
+              float* out) {
+  switch (nt) {
+    case 1:
+      return F1(w, r, x, t0, out);
+    case 2:
+      return F2(w, r, x, t0, out);
+    case 3:
+      return F3(w, r, x, t0, out);
+    default:
+      return F4(w, r, x, t0, out);
+  }
+}
+
+}  // namespace
+
+void awqDotAvx512(const AwqWeights& w, int64_t r, const QuantizedRows& x, int64_t t0, int nt,
+                  float* out) {
+  dispatch<dotRowsBw<1>, dotRowsBw<2>, dotRowsBw<3>, dotRowsBw<4>>(w, r, x, t0, nt, out);
+}
+
+void awqDotAvx512Vnni(const AwqWeights& w, int64_t r, const QuantizedRows& x, int64_t t0, int nt,
+                      float* out) {
+  dispatch<dotRowsVnni<1>, dotRowsVnni<2>, dotRowsVnni<3>, dotRowsVnni<4>>(w, r, x, t0, nt, out);
+}
+
+}  // namespace wharf::quant_awq::detail
+
+#else  // not x86: never selected (cpuSupports is false), kept for the kernel table
+
+namespace wharf::quant_awq::detail {
+void awqDotAvx512(const AwqWeights& w, int64_t r, const QuantizedRows& x, int64_t t0, int nt,
+                  float* out) {
+  awqDotScalar(w, r, x, t0, nt, out);
+}
+void awqDotAvx512Vnni(const AwqWeights& w, int64_t r, const QuantizedRows& x, int64_t t0, int nt,
+                      float* out) {
+  awqDotScalar(w, r, x, t0, nt, out);
+}
+}  // namespace wharf::quant_awq::detail
+
+#endif
