@@ -27,6 +27,8 @@ void usage(std::ostream& out) {
          "       wharfd plugins [--config FILE]                  list the plugin modules found\n"
          "       wharfd gc --config FILE [--dry-run] [--delete-untagged]  registry garbage "
          "collection\n"
+         "       wharfd quantize --method awq|squeezellm|rtn --model DIR --out DIR [...]\n"
+         "                                                       write a 4-bit quantized model\n"
          "       wharfd version                                  print the version\n";
 }
 
@@ -135,6 +137,7 @@ int main(int argc, char** argv) {
     }
     return wharf::host::commandPlugin(cmd, config, rest);
   }
+  if (cmd == "quantize") return wharf::host::commandQuantize({argv + 2, argv + argc});
   if (!cmd.empty() && cmd[0] != '-') {
     std::cerr << "wharfd: unknown command '" << cmd << "'\n";
     usage(std::cerr);

@@ -5,6 +5,7 @@
 
 #include "engine/cpu/cpu_llama_runner.hpp"
 #include "engine/cpu/kernels.hpp"
+#include "engine/cpu/quantize/model_quantizer.hpp"
 #include "engine/model/gguf.hpp"
 #include "engine/model/hf_checkpoint.hpp"
 #include "engine/model/quant_checkpoint.hpp"
@@ -28,9 +29,12 @@ size_t positive(const Config& c, const std::string& key) {
 
 }  // namespace
 
-CpuEngine::CpuEngine(const Config& config, const Host& host) {
+CpuEngine::CpuEngine(const Config& config, const Host& host)
+    : host_(host), quant_backends_(config.list("quantization")) {
   const std::string path = config.required("model");
   int threads = static_cast<int>(nonNegative(config, "threads"));
+  path_ = path;
+  threads_ = threads;
   // A directory is a Hugging Face model (config.json, safetensors, tokenizer.json), else GGUF.
   const bool hf = engine::isHfModelDirectory(path);
   std::shared_ptr<const engine::GgufFile> gguf;
@@ -40,11 +44,12 @@ CpuEngine::CpuEngine(const Config& config, const Host& host) {
     std::optional<engine::QuantLoad> quant;
     if (auto q = engine::readQuantizationConfig(path)) {
       std::vector<QuantClient> backends;
-      for (const std::string& name : config.list("quantization"))
+      for (const std::string& name : quant_backends_)
         backends.push_back(QuantClient::lookup(host, name));
       quant = engine::QuantLoad{engine::selectQuantBackend(backends, *q, "quantization"), *q};
     }
     checkpoint = engine::HfCheckpoint::open(path, quant ? &*quant : nullptr);
+    checkpoint_ = checkpoint;
     runner = std::make_unique<engine::CpuLlamaRunner>(checkpoint, threads);
   } else {
     gguf = std::make_shared<engine::GgufFile>(engine::GgufFile::open(path));
@@ -82,6 +87,30 @@ CpuEngine::CpuEngine(const Config& config, const Host& host) {
                  ? "quant backend " + checkpoint->config.quantization + " and "
                  : std::string()) +
             engine::simdLevelName(engine::kernels().level));
+}
+
+bool CpuEngine::runCommand(const std::string& command, const std::vector<std::string>& args,
+                           const std::function<void(const std::string&)>& out) {
+  if (command != "quantize") return false;
+  const engine::QuantizeOptions options = engine::QuantizeOptions::parse(args);
+  if (!checkpoint_)
+    throw Error(WHARF_ERR_UNSUPPORTED, "quantize: '" + path_ +
+                                           "' is a GGUF file; quantize reads a Hugging Face "
+                                           "directory (safetensors, config.json)");
+  const std::string method = options.method == "rtn" ? "awq" : options.method;
+  QuantClient backend;
+  for (const std::string& name : quant_backends_) {
+    QuantClient b = QuantClient::lookup(host_, name);
+    if (b.method() == method) backend = b;
+  }
+  if (!backend)
+    throw Error(WHARF_ERR_UNSUPPORTED, "quantize: no quant backend with method '" + method +
+                                           "' in the 'quantization' key");
+  const std::unique_ptr<engine::Tokenizer> tokenizer = engine::Tokenizer::fromHfDirectory(path_);
+  engine::quantizeModel(
+      checkpoint_, *tokenizer, backend, options, threads_, [this] { return host_.stopping(); },
+      out);
+  return true;
 }
 
 }  // namespace wharf::engine_cpu

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/model/hf_checkpoint.hpp"
 #include "engine/sched/inference_engine.hpp"
 #include "wharf/cpp/config.hpp"
 #include "wharf/cpp/engine.hpp"
@@ -30,9 +31,18 @@ class CpuEngine : public Engine {
   uint64_t submit(const wharf_generation_request& req) override { return engine_->submit(req); }
   void cancel(uint64_t request_id) override { engine_->cancel(request_id); }
   std::string stats() override { return engine_->stats(); }
+  // `wharfd quantize ...` (engine/cpu/quantize/model_quantizer.hpp) over this instance's model,
+  // with the quant backend of the `quantization` key whose method matches (rtn: awq's).
+  bool runCommand(const std::string& command, const std::vector<std::string>& args,
+                  const std::function<void(const std::string&)>& out) override;
 
  private:
   std::unique_ptr<engine::InferenceEngine> engine_;
+  Host host_;  // a copy: the one the constructor gets lives for the call only
+  std::string path_;
+  int threads_ = 0;
+  std::vector<std::string> quant_backends_;  // the `quantization` key's instance names
+  std::shared_ptr<const engine::HfCheckpoint> checkpoint_;
 };
 
 }  // namespace wharf::engine_cpu

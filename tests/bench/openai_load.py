@@ -72,6 +72,7 @@ def main():
     ap.add_argument("--ban-tokens", default="",
                     help="comma-separated token ids given a -100 logit bias (the model's end-of-text tokens), so "
                          "that every server generates the full length")
+    ap.add_argument("--single-only", action="store_true", help="measure the single stream only")
     a = ap.parse_args()
     extra = {"logit_bias": {t: -100 for t in a.ban_tokens.split(",") if t}} if a.ban_tokens else {}
     out = {}
@@ -81,6 +82,9 @@ def main():
     _, arrivals, tokens = stream(a.host, a.port, a.model, "Tell me a long story about a harbor.", a.decode_tokens, extra)
     out["single_stream_tokens"] = tokens
     out["single_stream_tok_s"] = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else 0
+    if a.single_only:
+        print(json.dumps(out))
+        return
 
     ttfts = [stream(a.host, a.port, a.model, text_of_tokens(a.prompt_tokens, salt), 1, extra)[0]
              for salt in range(1, a.repeats + 1)]

@@ -73,6 +73,9 @@ def make_awq_checkpoint(src, out, group_size=128, zero_point=True, keep=()):
                     not_converted.update(kept)
                     written[name] = t
                     continue
+                if t.shape[1] % group_size:
+                    raise ValueError(f"{name} has {t.shape[1]} input features, which group size "
+                                     f"{group_size} does not divide")
                 qweight, qzeros, scales = ref.awq_quantize_rtn(t.astype(np.float32), group_size,
                                                                zero_point)
                 written[prefix + ".qweight"] = qweight
@@ -113,7 +116,10 @@ def main(argv=None):
                    help="projections whose name ends with one of these stay float16 "
                         "(e.g. mlp.down_proj)")
     a = p.parse_args(argv)
-    make_awq_checkpoint(a.src, a.out, a.group_size, a.zero_point, a.keep)
+    try:
+        make_awq_checkpoint(a.src, a.out, a.group_size, a.zero_point, a.keep)
+    except (OSError, ValueError) as e:
+        sys.exit(f"make_awq_checkpoint.py: {e}")
     print(f"wrote {a.out}")
 
 

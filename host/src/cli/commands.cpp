@@ -1,9 +1,13 @@
 #include "cli/commands.hpp"
 
 #include <Poco/Net/ServerSocket.h>
+#include <pthread.h>
 
+#include <atomic>
+#include <csignal>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "config/config_error.hpp"
 #include "config/host_keys.hpp"
@@ -100,6 +104,12 @@ int commandPlugins(const std::string& config_file) {
 
 int commandPlugin(const std::string& command, const std::string& config_file,
                   const std::vector<std::string>& args) {
+  // SIGINT/SIGTERM go to the watcher below (blocked here before any plugin thread exists).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::unique_ptr<Server> server;
   try {
     server = std::make_unique<Server>(config_file);
@@ -110,6 +120,24 @@ int commandPlugin(const std::string& command, const std::string& config_file,
     std::cerr << "wharfd: " << e.what() << "\n";
     return kExitConfig;
   }
+  std::atomic<bool> done{false}, interrupted{false};
+  std::thread watcher([&] {
+    const timespec tick{0, 200 * 1000 * 1000};
+    while (!done) {
+      if (sigtimedwait(&signals, nullptr, &tick) > 0) {
+        interrupted = true;
+        server->abortInFlight();  // the host's stopping flag, which long commands poll
+      }
+    }
+  });
+  struct JoinWatcher {
+    std::atomic<bool>& done;
+    std::thread& t;
+    ~JoinWatcher() {
+      done = true;
+      t.join();
+    }
+  } join{done, watcher};
   std::vector<const char*> argv;
   for (auto& a : args) argv.push_back(a.c_str());
   int ran = 0, failed = 0;
@@ -140,6 +168,7 @@ int commandPlugin(const std::string& command, const std::string& config_file,
     std::cerr << "wharfd: no instance in " << config_file << " supports '" << command << "'\n";
     return kExitUsage;
   }
+  if (failed && interrupted) return kExitInterrupted;
   return failed ? 1 : 0;
 }
 

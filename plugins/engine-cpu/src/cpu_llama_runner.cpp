@@ -248,6 +248,7 @@ void CpuLlamaRunner::forward(const ForwardBatch& batch, std::vector<float>& logi
   for (size_t layer = 0; layer < weights_.layers.size(); ++layer) {
     const LayerWeights& L = weights_.layers[layer];
     rmsNorm(x_.data(), L.attn_norm, h_.data(), T);
+    if (observer_) observer_(layer, LinearInput::Attention, h_.data(), T, d);
     matmul(pool_, kern_, h_.data(), rows, static_cast<int64_t>(d),
            {{&L.q, q_.data()}, {&L.k, kproj_.data()}, {&L.v, vproj_.data()}}, input_);
     for (size_t t = 0; t < T; ++t) {
@@ -261,17 +262,20 @@ void CpuLlamaRunner::forward(const ForwardBatch& batch, std::vector<float>& logi
     }
     storeKv(layer, batch);
     attention(layer, batch);
+    if (observer_) observer_(layer, LinearInput::AttentionOutput, attn_.data(), T, q_dim);
     matmul(pool_, kern_, attn_.data(), rows, static_cast<int64_t>(q_dim), {{&L.o, proj_.data()}},
            input_);
     for (size_t i = 0; i < T * d; ++i) x_[i] += proj_[i];
 
     rmsNorm(x_.data(), L.ffn_norm, h_.data(), T);
+    if (observer_) observer_(layer, LinearInput::Mlp, h_.data(), T, d);
     matmul(pool_, kern_, h_.data(), rows, static_cast<int64_t>(d),
            {{&L.gate, gate_.data()}, {&L.up, up_.data()}}, input_);
     for (size_t i = 0; i < T * ff; ++i) {
       float g = gate_[i];
       gate_[i] = g / (1.0f + std::exp(-g)) * up_[i];
     }
+    if (observer_) observer_(layer, LinearInput::MlpDown, gate_.data(), T, ff);
     matmul(pool_, kern_, gate_.data(), rows, static_cast<int64_t>(ff), {{&L.down, proj_.data()}},
            input_);
     for (size_t i = 0; i < T * d; ++i) x_[i] += proj_[i];

@@ -24,19 +24,12 @@ def ready(port):
         return r.status == 200
 
 
-class Server:
-    """wharfd with [plugin.engine] (engine-cpu over `model`) and [plugin.openai] (inference-api,
-    served as "smollm2"); `drain_timeout` stays below stop()'s wait so a clean stop is never cut
-    short."""
-
-    def __init__(self, tmp, extra_engine="", extra_api="", model=None, drain_timeout="10s"):
-        model = MODEL if model is None else model
-        if not model or not os.path.exists(model):
-            pytest.skip(f"model not found: set WHARF_TEST_MODEL / WHARF_TEST_HF_MODEL "
-                        f"(packaging/fetch-model.sh models, tests/fixtures/make_hf_model.sh); got '{model}'")
-        self.api_port, self.admin_port = free_port(), free_port()
-        self.config = tmp / "inference.ini"
-        self.config.write_text(f"""
+def config_text(tmp, api_port, admin_port, model, extra_engine="", extra_api="", extra_sections="",
+                drain_timeout="10s"):
+    """The INI of a Server: [plugin.engine] (engine-cpu over `model`, with `extra_engine` lines),
+    [plugin.openai] (inference-api, with `extra_api` lines), then `extra_sections` (more plugin
+    instances, e.g. a quant backend the engine names)."""
+    return f"""
 [host]
 plugin_path = {PLUGIN_DIR}
 data_dir = {tmp}/data
@@ -44,9 +37,9 @@ drain_timeout = {drain_timeout}
 metrics_listener = api
 admin_listener = admin
 [listener.api]
-bind = 127.0.0.1:{self.api_port}
+bind = 127.0.0.1:{api_port}
 [listener.admin]
-bind = 127.0.0.1:{self.admin_port}
+bind = 127.0.0.1:{admin_port}
 [plugin.engine]
 module = engine-cpu
 model = {model}
@@ -59,7 +52,30 @@ engine = engine
 served_model_name = smollm2
 admin_listener = admin
 {extra_api}
-""")
+{extra_sections}
+"""
+
+
+def skip_without(model):
+    """Skips the test when the model file or directory is not there."""
+    if not model or not os.path.exists(model):
+        pytest.skip(f"model not found: set WHARF_TEST_MODEL / WHARF_TEST_HF_MODEL "
+                    f"(packaging/fetch-model.sh models, tests/fixtures/make_hf_model.sh); got '{model}'")
+
+
+class Server:
+    """wharfd with [plugin.engine] (engine-cpu over `model`) and [plugin.openai] (inference-api,
+    served as "smollm2"); `drain_timeout` stays below stop()'s wait so a clean stop is never cut
+    short. `extra_sections` is appended to the INI (e.g. a [plugin.awq] quant backend)."""
+
+    def __init__(self, tmp, extra_engine="", extra_api="", model=None, drain_timeout="10s",
+                 extra_sections=""):
+        model = MODEL if model is None else model
+        skip_without(model)
+        self.api_port, self.admin_port = free_port(), free_port()
+        self.config = tmp / "inference.ini"
+        self.config.write_text(config_text(tmp, self.api_port, self.admin_port, model, extra_engine,
+                                           extra_api, extra_sections, drain_timeout))
         self.log_path = tmp / "wharfd.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([WHARFD, "--config", str(self.config)], stdout=self.log, stderr=subprocess.STDOUT)

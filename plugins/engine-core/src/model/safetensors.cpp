@@ -17,17 +17,6 @@ constexpr uint64_t kMaxHeaderBytes = 100u << 20;  // the format's own limit is 1
   throw Error(WHARF_ERR_DATA, "safetensors file '" + file + "': " + what);
 }
 
-uint64_t dtypeBytes(const std::string& dtype) {
-  if (dtype == "F64" || dtype == "I64" || dtype == "U64") return 8;
-  if (dtype == "F32" || dtype == "I32" || dtype == "U32") return 4;
-  if (dtype == "F16" || dtype == "BF16" || dtype == "I16" || dtype == "U16") return 2;
-  if (dtype == "I8" || dtype == "U8" || dtype == "BOOL" || dtype == "F8_E4M3" ||
-      dtype == "F8_E5M2") {
-    return 1;
-  }
-  return 0;
-}
-
 // A non-negative integer that a double represents exactly.
 uint64_t index(const JsonDocument& v, const std::string& file, const std::string& what) {
   if (!v.is_number()) corrupt(file, what + " is not a non-negative integer");
@@ -107,7 +96,7 @@ SafetensorsFile SafetensorsFile::parse(MappedFile file) {
       corrupt(fname, what + " data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
                          ") lie outside the " + std::to_string(data_size) + " data bytes");
     }
-    const uint64_t width = dtypeBytes(t.dtype);
+    const uint64_t width = safetensorsDtypeBytes(t.dtype);
     if (width == 0) corrupt(fname, what + " has unknown dtype '" + t.dtype + "'");
     if (elements > std::numeric_limits<uint64_t>::max() / width ||
         elements * width != end - begin) {
@@ -123,6 +112,17 @@ SafetensorsFile SafetensorsFile::parse(MappedFile file) {
 const SafetensorsTensor* SafetensorsFile::find(std::string_view name) const {
   auto it = tensors_.find(name);
   return it == tensors_.end() ? nullptr : &it->second;
+}
+
+size_t safetensorsDtypeBytes(const std::string& dtype) {
+  if (dtype == "F64" || dtype == "I64" || dtype == "U64") return 8;
+  if (dtype == "F32" || dtype == "I32" || dtype == "U32") return 4;
+  if (dtype == "F16" || dtype == "BF16" || dtype == "I16" || dtype == "U16") return 2;
+  if (dtype == "I8" || dtype == "U8" || dtype == "BOOL" || dtype == "F8_E4M3" ||
+      dtype == "F8_E5M2") {
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace wharf::engine

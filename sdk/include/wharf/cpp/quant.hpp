@@ -166,6 +166,26 @@ class QuantClient {
     return out;
   }
 
+  // Quantizes an F16/F32 weight [N, K] (host memory) with the options JSON; `sink` receives each
+  // checkpoint tensor (borrowed for the call). Throws wharf::Error (UNSUPPORTED when the backend
+  // has no offline quantization).
+  template <class Sink>
+  void quantize(const wharf_tensor& weight, const std::string& options_json, Sink&& sink) const {
+    struct Ctx {
+      Sink* sink;
+    } ctx{&sink};
+    if (!t_->quantize)
+      throw Error(WHARF_ERR_UNSUPPORTED, method() + ": offline quantization unsupported");
+    wharf_error* err = nullptr;
+    check(t_->quantize(
+              inst_, &weight, options_json.c_str(),
+              [](void* c, const wharf_tensor* t, wharf_error** e) {
+                return detail::guard(e, [&] { (*static_cast<Ctx*>(c)->sink)(*t); });
+              },
+              &ctx, &err),
+          err, "quantize");
+  }
+
   // Repacks one layer from its checkpoint tensors for `device`.
   QuantLinear loadLinear(const std::string& json, const std::vector<wharf_tensor>& tensors,
                          wharf_device_type device, int32_t device_index) const;

@@ -27,6 +27,9 @@ struct SafetensorsTensor {
   GgmlType ggmlType(const std::string& file) const;
 };
 
+// Bytes per element of a safetensors dtype name ("F16" -> 2); 0 when unknown.
+size_t safetensorsDtypeBytes(const std::string& dtype);
+
 class SafetensorsFile {
  public:
   static SafetensorsFile open(const std::string& path);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -16,6 +17,19 @@
 #include "engine/sched/model_runner.hpp"
 
 namespace wharf::engine {
+
+// The input of a layer's linear projections, as an ActivationObserver sees it.
+enum class LinearInput {
+  Attention,        // input_layernorm output: q_proj, k_proj, v_proj
+  AttentionOutput,  // attention output: o_proj
+  Mlp,              // post_attention_layernorm output: gate_proj, up_proj
+  MlpDown,          // silu(gate) * up: down_proj
+};
+
+// Sees every linear layer's input rows during forward() (calibration for offline quantization):
+// x is rows x cols f32, valid for the call.
+using ActivationObserver =
+    std::function<void(size_t layer, LinearInput input, const float* x, size_t rows, size_t cols)>;
 
 class CpuLlamaRunner : public ModelRunner {
  public:
@@ -30,6 +44,9 @@ class CpuLlamaRunner : public ModelRunner {
   void forward(const ForwardBatch& batch, std::vector<float>& logits) override;
   RunnerMemory memory() const override;
   int parallelism() const override { return pool_.size(); }
+  // Observes the linear layers' inputs of every later forward() (an empty function stops).
+  void observeActivations(ActivationObserver observer) { observer_ = std::move(observer); }
+  ThreadPool& threadPool() { return pool_; }
 
  private:
   void rmsNorm(const float* x, const std::vector<float>& w, float* out, size_t rows) const;
@@ -58,6 +75,7 @@ class CpuLlamaRunner : public ModelRunner {
   std::vector<float> x_, h_, q_, kproj_, vproj_, attn_, proj_, gate_, up_, cos_sin_, last_;
   std::vector<std::vector<float>> scores_;  // per thread
   MatmulInput input_;
+  ActivationObserver observer_;
 };
 
 }  // namespace wharf::engine

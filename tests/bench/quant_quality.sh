@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Quantization quality and speed on SmolLM2-135M-Instruct: the F16 baseline (the Q4_1 GGUF's
+# weights dequantized into a Hugging Face directory, tests/fixtures/make_hf_model.sh), and what
+# `wharfd quantize` makes of it -- RTN g128, AWQ g128, SqueezeLLM 4-bit dense, SqueezeLLM
+# dense-and-sparse (0.45% fp16 outliers) -- next to the Q4_1 GGUF itself, each served by wharfd.
+# Reports perplexity over a held-out English text (Python's own reference documentation, from
+# pydoc_data, which calibration never sees; calibration reads the GPL-3 text that every Debian
+# system has in /usr/share/common-licenses) through the API (tests/bench/perplexity.py: echo +
+# logprobs), single-stream decode tokens/s (tests/bench/openai_load.py) and quantization time.
+#   tests/bench/quant_quality.sh [build-dir]
+#   env: THREADS (2), PYTHON (.venv/bin/python), EVAL_CHARS (60000), CALIB (the GPL-3 text),
+#        SAMPLES (16 windows of SEQ_LEN 256 tokens), KEEP (a directory to keep the models in)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build="${1:-build}"
+threads="${THREADS:-2}"
+python="${PYTHON:-.venv/bin/python}"
+hf=models/SmolLM2-135M-Instruct-hf
+gguf=models/SmolLM2-135M-Instruct.Q4_1.gguf
+calib="${CALIB:-/usr/share/common-licenses/GPL-3}"
+samples="${SAMPLES:-16}"
+seq_len="${SEQ_LEN:-256}"
+[[ -f "$gguf" ]] || packaging/fetch-model.sh models
+[[ -d "$hf" ]] || PYTHON="$python" tests/fixtures/make_hf_model.sh
+
+work=$(mktemp -d)
+models="${KEEP:-$work/models}"
+mkdir -p "$models"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_ready() {
+  for _ in $(seq 600); do curl -fs "http://127.0.0.1:$1/v1/models" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "server on $1 did not come up" >&2; return 1
+}
+
+# The held-out text: the first EVAL_CHARS characters of Python's language reference topics.
+"$python" - "${EVAL_CHARS:-60000}" >"$work/eval.txt" <<'PY'
+import sys
+from pydoc_data.topics import topics
+text = "\n\n".join(topics[k] for k in sorted(topics))
+sys.stdout.write(text[: int(sys.argv[1])])
+PY
+
+quantize() {  # name method [extra args]
+  local name=$1 method=$2; shift 2
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$build/bin/wharfd" quantize --method "$method" --model "$hf" --out "$models/$name" \
+    --calib "$calib" --samples "$samples" --seq-len "$seq_len" --threads "$threads" "$@" >"$work/$name.quantize.log" 2>&1 \
+    || { cat "$work/$name.quantize.log" >&2; return 1; }
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc
+}
+
+measure() {  # name model-path -> "ppl tok_s"
+  local name=$1 model=$2 p
+  p=$(port)
+  cat >"$work/$name.ini" <<INI
+[host]
+data_dir = $work/data-$name
+metrics_listener = none
+admin_listener = none
+log_level = warning
+[listener.api]
+bind = 127.0.0.1:$p
+[plugin.awq]
+module = quant-awq
+[plugin.squeezellm]
+module = quant-squeezellm
+[plugin.engine]
+module = engine-cpu
+model = $model
+model_id = $name
+threads = $threads
+quantization = awq, squeezellm
+[plugin.api]
+module = inference-api
+listener = api
+engine = engine
+INI
+  "$build/bin/wharfd" --config "$work/$name.ini" >"$work/$name.log" 2>&1 & local pid=$!; pids+=($pid)
+  wait_ready "$p" || { cat "$work/$name.log" >&2; return 1; }
+  local ppl tok
+  ppl=$("$python" tests/bench/perplexity.py --base-url "http://127.0.0.1:$p/v1" --model "$name" \
+        --text "$work/eval.txt" --window 1024 --stride 512 | "$python" -c 'import json,sys; print("%.3f" % json.load(sys.stdin)["perplexity"])')
+  tok=$("$python" tests/bench/openai_load.py --port "$p" --model "$name" --ban-tokens 0,1,2 --single-only \
+        | "$python" -c 'import json,sys; print("%.1f" % json.load(sys.stdin)["single_stream_tok_s"])')
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  echo "$ppl $tok"
+}
+
+declare -A qtime
+qtime[rtn]=$(quantize rtn-g128 rtn --group-size 128)
+qtime[awq]=$(quantize awq-g128 awq --group-size 128)
+qtime[sq]=$(quantize squeezellm squeezellm)
+qtime[sqs]=$(quantize squeezellm-sparse squeezellm --sparse 0.0045)
+
+printf '%-34s %10s %8s %12s %10s\n' variant perplexity vs_f16 decode_tok_s quant_s
+base=""
+for row in "f16:$hf:-" "rtn-g128:$models/rtn-g128:${qtime[rtn]}" "awq-g128:$models/awq-g128:${qtime[awq]}" \
+           "squeezellm:$models/squeezellm:${qtime[sq]}" "squeezellm-sparse-0.45%:$models/squeezellm-sparse:${qtime[sqs]}" \
+           "gguf-q4_1:$gguf:-"; do
+  IFS=: read -r name path qt <<<"$row"
+  read -r ppl tok <<<"$(measure "$name" "$path")"
+  [[ -z "$base" ]] && base=$ppl
+  rel=$(echo "scale=4; ($ppl / $base - 1) * 100" | bc)
+  printf '%-34s %10s %7s%% %12s %10s\n' "$name" "$ppl" "$rel" "$tok" "$qt"
+done
