@@ -1,4 +1,5 @@
-// `wharfd quantize --method awq|squeezellm|rtn --model DIR --out DIR [...]`: the engine-cpu
+// `wharfd quantize --method awq|squeezellm|rtn --model DIR --out DIR [...]` (or --method M
+// --backend MODULE for another quant plugin's method): the engine-cpu
 // plugin's "quantize" command, run on a configuration made for it (engine-cpu over the source
 // model, with the method's quant backend), so that no INI file is needed.
 #include <unistd.h>
@@ -17,19 +18,21 @@ namespace {
 void quantizeUsage() {
   std::cerr << "usage: wharfd quantize --method awq|squeezellm|rtn --model DIR --out DIR\n"
                "         [--calib FILE] [--group-size N] [--sparse FRACTION] [--samples N]\n"
-               "         [--seq-len N] [--threads N] [--plugin-path DIR]\n";
+               "         [--seq-len N] [--threads N] [--plugin-path DIR]\n"
+               "       wharfd quantize --method M --backend MODULE --model DIR --out DIR\n"
+               "         (any quant plugin's offline quantization, uncalibrated)\n";
 }
 
 }  // namespace
 
 int commandQuantize(const std::vector<std::string>& args) {
-  std::string method, model, plugin_path, threads = "0";
+  std::string method, model, plugin_path, backend, threads = "0";
   std::vector<std::string> rest;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::string { return i + 1 < args.size() ? args[++i] : ""; };
-    if (a == "--plugin-path") {
-      plugin_path = value();
+    if (a == "--plugin-path" || a == "--backend") {
+      (a == "--backend" ? backend : plugin_path) = value();
       continue;
     }
     if (a == "--method" || a == "--model" || a == "--threads") {

@@ -232,6 +232,7 @@ class Quantizer {
 
   std::string quantOptions(const std::vector<float>* sensitivity = nullptr) const {
     Json j{{"group_size", o_.group_size}, {"zero_point", true}};
+    if (!o_.calibrated() && o_.method != "rtn") return "{}";  // another backend's own defaults
     if (o_.method == "squeezellm") {
       j = Json::object();
       if (o_.sparse > 0) j["sparse"] = o_.sparse;
@@ -315,6 +316,8 @@ class Quantizer {
       q = Json{{"quant_method", "squeezellm"}, {"wbits", 4}};
       if (o_.sparse > 0) q["sparse_fraction"] = o_.sparse;
       writeText(to / "quant_config.json", toJsonText(Json{{"wbits", 4}}) + "\n");
+    } else if (o_.method != "awq" && o_.method != "rtn") {
+      q = Json{{"quant_method", o_.method}};
     } else {
       q = Json{{"quant_method", "awq"}, {"bits", 4},         {"group_size", o_.group_size},
                {"zero_point", true},    {"version", "gemm"}, {"modules_to_not_convert", nullptr}};
@@ -407,9 +410,7 @@ QuantizeOptions QuantizeOptions::parse(const std::vector<std::string>& args) {
       badOption("unknown option '" + a + "'");
     }
   }
-  if (o.method != "awq" && o.method != "squeezellm" && o.method != "rtn")
-    badOption("--method must be awq, squeezellm or rtn" +
-              (o.method.empty() ? std::string() : ", not '" + o.method + "'"));
+  if (o.method.empty()) badOption("--method is required (awq, squeezellm, rtn, or a backend's)");
   if (o.out.empty()) badOption("--out DIR is required");
   if (o.calibrated() && o.calib.empty())
     badOption("--method " + o.method + " needs calibration text: --calib FILE");

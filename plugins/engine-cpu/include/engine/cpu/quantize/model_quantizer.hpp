@@ -7,6 +7,8 @@
 //    o_proj when it has as many rows as o_proj has inputs, i.e. without grouped-query attention).
 //  - squeezellm: the backend's sensitivity-weighted k-means, with each layer's mean squared input
 //    per channel as the sensitivity, and optional dense-and-sparse outliers.
+//  - any other method: each layer through that backend's quantize() with its default options,
+//    and config.json's quantization_config = {"quant_method": method}.
 // The output is written into OUT.partial-<pid> and renamed to OUT when complete; an error or an
 // interruption (SIGINT/SIGTERM: the host's stopping flag) removes it. OUT must not exist.
 #pragma once
@@ -24,7 +26,7 @@
 namespace wharf::engine {
 
 struct QuantizeOptions {
-  std::string method;  // "awq", "squeezellm" or "rtn"
+  std::string method;  // "awq", "squeezellm", "rtn" or another backend's method()
   std::string model;   // the source directory (as given)
   std::string out;     // the output directory
   std::string calib;   // calibration text file (awq, squeezellm)
@@ -37,7 +39,8 @@ struct QuantizeOptions {
 
   // The words after `wharfd quantize`; throws wharf::Error(INVALID_ARGUMENT) naming the option.
   static QuantizeOptions parse(const std::vector<std::string>& args);
-  bool calibrated() const { return method != "rtn"; }
+  // awq and squeezellm calibrate; rtn and other backends' methods quantize each layer alone.
+  bool calibrated() const { return method == "awq" || method == "squeezellm"; }
 };
 
 void quantizeModel(std::shared_ptr<const HfCheckpoint> source, const Tokenizer& tokenizer,
