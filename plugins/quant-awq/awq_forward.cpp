@@ -9,19 +9,12 @@ constexpr int64_t kRowTile = 64;
 constexpr int64_t kTokenTile = 16;
 constexpr int64_t kSerialQuantizeRows = 16;
 
-void expectRows(const wharf_tensor& t, const char* what, int64_t cols) {
-  if (t.dtype != WHARF_DTYPE_F32 || t.ndim != 2 || t.shape[1] != cols || !t.data ||
-      t.device != WHARF_DEVICE_CPU)
-    throw Error(WHARF_ERR_INVALID_ARGUMENT, std::string("AWQ forward: ") + what + " is " +
-                                                describeTensor(t) + ", expected host F32 [rows x " +
-                                                std::to_string(cols) + "]");
-}
 }  // namespace
 
 void awqForward(const AwqWeights& w, const AwqKernels& kernels, const wharf_tensor& x,
                 wharf_tensor& y, const CpuPool& pool) {
-  expectRows(x, "x", w.k);
-  expectRows(y, "y", w.n);
+  expectRows(x, "AWQ forward: x", w.k);
+  expectRows(y, "AWQ forward: y", w.n);
   const int64_t rows = x.shape[0];
   if (y.shape[0] != rows)
     throw Error(WHARF_ERR_INVALID_ARGUMENT, "AWQ forward: x has " + std::to_string(rows) +

@@ -9,27 +9,6 @@ namespace wharf::quant_awq {
 
 namespace {
 
-float weightAt(const wharf_tensor& w, int64_t i) {
-  const auto* p = static_cast<const uint8_t*>(w.data);
-  uint16_t h;
-  switch (w.dtype) {
-    case WHARF_DTYPE_F32: {
-      float f;
-      std::memcpy(&f, p + i * 4, 4);
-      return f;
-    }
-    case WHARF_DTYPE_F16:
-      std::memcpy(&h, p + i * 2, 2);
-      return fp16ToFloat(h);
-    case WHARF_DTYPE_BF16:
-      std::memcpy(&h, p + i * 2, 2);
-      return bf16ToFloat(h);
-    default:
-      throw Error(WHARF_ERR_INVALID_ARGUMENT, std::string("AWQ quantize: the weight is ") +
-                                                  dtypeName(w.dtype) + ", not F32, F16 or BF16");
-  }
-}
-
 uint8_t clamp4(float v) { return static_cast<uint8_t>(std::clamp(v, 0.0f, 15.0f)); }
 
 }  // namespace
@@ -56,9 +35,9 @@ AwqTensors quantizeAwqRtn(const wharf_tensor& weight, int64_t group, bool zero_p
   for (int64_t r = 0; r < n; ++r) {
     for (int64_t g = 0; g < groups; ++g) {
       const int64_t base = r * k + g * group;
-      float lo = weightAt(weight, base), hi = lo, amax = 0;
+      float lo = loadFloat(weight, base), hi = lo, amax = 0;
       for (int64_t i = 0; i < group; ++i) {
-        const float v = weightAt(weight, base + i);
+        const float v = loadFloat(weight, base + i);
         lo = std::min(lo, v);
         hi = std::max(hi, v);
         amax = std::max(amax, std::fabs(v));
@@ -71,7 +50,7 @@ AwqTensors quantizeAwqRtn(const wharf_tensor& weight, int64_t group, bool zero_p
       out.scales[static_cast<size_t>(g * n + r)] = s16;
       z[static_cast<size_t>(g * n + r)] = zero;
       for (int64_t i = 0; i < group; ++i) {
-        const float v = weightAt(weight, base + i);
+        const float v = loadFloat(weight, base + i);
         q[static_cast<size_t>((g * group + i) * n + r)] =
             clamp4(std::nearbyint(v / s) + static_cast<float>(zero));
       }
@@ -91,22 +70,9 @@ AwqTensors quantizeAwqRtn(const wharf_tensor& weight, int64_t group, bool zero_p
 }
 
 void emitAwqTensors(const AwqTensors& t, wharf_tensor_sink_fn sink, void* ctx) {
-  auto emit = [&](const char* name, wharf_dtype dtype, int64_t rows, int64_t cols,
-                  const void* data) {
-    wharf_tensor out{};
-    out.name = name;
-    out.dtype = dtype;
-    out.device = WHARF_DEVICE_CPU;
-    out.ndim = 2;
-    out.shape[0] = rows;
-    out.shape[1] = cols;
-    out.data = data;
-    wharf_error* err = nullptr;
-    check(sink(ctx, &out, &err), err, "tensor sink");
-  };
-  emit("qweight", WHARF_DTYPE_I32, t.k, t.n / 8, t.qweight.data());
-  emit("qzeros", WHARF_DTYPE_I32, t.k / t.group, t.n / 8, t.qzeros.data());
-  emit("scales", WHARF_DTYPE_F16, t.k / t.group, t.n, t.scales.data());
+  emitTensor(sink, ctx, "qweight", WHARF_DTYPE_I32, {t.k, t.n / 8}, t.qweight.data());
+  emitTensor(sink, ctx, "qzeros", WHARF_DTYPE_I32, {t.k / t.group, t.n / 8}, t.qzeros.data());
+  emitTensor(sink, ctx, "scales", WHARF_DTYPE_F16, {t.k / t.group, t.n}, t.scales.data());
 }
 
 }  // namespace wharf::quant_awq

@@ -22,8 +22,8 @@ AwqWeights AwqWeights::fromCheckpoint(const AwqConfig& config,
   const wharf_tensor* qzeros = findTensor(tensors, "qzeros");
   if (!qzeros && config.zero_point) requireTensor(tensors, "qzeros");
   const wharf_tensor& scales = requireTensor(tensors, "scales");
-  if (qweight.ndim != 2 || scales.ndim != 2)
-    expectTensor(qweight.ndim != 2 ? qweight : scales, WHARF_DTYPE_I32, {0, 0});
+  expectTensor(qweight, WHARF_DTYPE_I32, {-1, -1});
+  expectTensor(scales, WHARF_DTYPE_F16, {-1, -1});
   const int64_t k = qweight.shape[0], n = scales.shape[1], g = config.group_size;
   if (n % 8 != 0 || n <= 0)
     throw Error(WHARF_ERR_DATA, "tensor 'scales' is " + describeTensor(scales) +

@@ -44,12 +44,15 @@ int commandQuantize(const std::vector<std::string>& args) {
     }
     rest.push_back(a);
   }
-  const std::string module = method == "awq" || method == "rtn" ? "quant-awq"
-                             : method == "squeezellm"           ? "quant-squeezellm"
-                                                                : "";
+  // The quant plugin module: --backend, else the one Wharf ships for the method.
+  const std::string module = !backend.empty()                     ? backend
+                             : method == "awq" || method == "rtn" ? "quant-awq"
+                             : method == "squeezellm"             ? "quant-squeezellm"
+                                                                  : "";
   if (module.empty() || model.empty()) {
     if (!method.empty() && module.empty())
-      std::cerr << "wharfd: quantize: unknown --method '" << method << "'\n";
+      std::cerr << "wharfd: quantize: unknown --method '" << method
+                << "' (awq, squeezellm, rtn; another backend's method with --backend MODULE)\n";
     quantizeUsage();
     return kExitUsage;
   }

@@ -11,6 +11,17 @@
  * wharf_cpu_pool it is lent, so that it runs on the threads the engine sized, never threads of
  * its own), forward with a cudaStream_t on a device.
  *
+ * Which layers are quantized: an engine gives load_linear every tensor `<layer>.<suffix>` it finds
+ * for the suffixes of tensor_suffixes(); a layer counts as quantized when its first suffix's tensor
+ * exists (e.g. `<layer>.qweight`), else it is read from `<layer>.weight` as a plain matrix (that
+ * is how modules_to_not_convert work). Optional tensors may be absent; the backend names what it
+ * misses.
+ *
+ * Offline quantization (`wharfd quantize --method M [--backend MODULE]`) calls quantize() once
+ * per linear layer with the weight as F32 [N, K]; a backend without calibration gets options "{}"
+ * and the output's config.json gets quantization_config {"quant_method": M}, which the backend's
+ * recognizes() must accept.
+ *
  * Threading: load_linear/free_linear from one thread at a time per instance; forward and
  * forward_cpu from any thread, concurrently on distinct layers or streams. */
 #ifndef WHARF_QUANT_H
@@ -63,7 +74,8 @@ typedef struct wharf_quant_v1 {
                               wharf_quant_layer** layer, wharf_linear_info* info,
                               wharf_error** err);
   /* y[rows, N] = x[rows, K] * W^T on the layer's device. x and y are F32 or F16 (x->dtype ==
-   * y->dtype) in that device's memory. `stream` is a cudaStream_t for CUDA, NULL on the CPU. */
+   * y->dtype) in that device's memory; y->data is writable (wharf_tensor's pointer is const for
+   * the inputs' sake). `stream` is a cudaStream_t for CUDA, NULL on the CPU. */
   wharf_status (*forward)(void* inst, wharf_quant_layer* layer, const wharf_tensor* x,
                           wharf_tensor* y, void* stream, wharf_error** err);
   void (*free_linear)(void* inst, wharf_quant_layer* layer);

@@ -4,6 +4,7 @@
 // bits as the serial one.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 #include "awq_config.hpp"
@@ -108,6 +109,40 @@ INSTANTIATE_TEST_SUITE_P(Shapes, AwqKernelsTest,
                                   std::to_string(s.group) + "_rows" + std::to_string(s.rows) +
                                   (s.zero_point ? "" : "_symmetric");
                          });
+
+}  // namespace
+}  // namespace wharf::quant_awq
+
+namespace wharf::quant_awq {
+namespace {
+
+// A token's output does not depend on the batch it is computed in (engine-cpu's guarantee:
+// batching, chunking and preemption never change greedy outputs).
+TEST(AwqKernelsBatch, ARowsResultIsTheSameAloneAndInABatch) {
+  const AwqWeights w = randomLayer(64, 256, 64, true, 5);
+  std::mt19937 rng(3);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  const int64_t rows = 21;
+  std::vector<float> x(static_cast<size_t>(rows * w.k));
+  for (float& v : x) v = dist(rng);
+  for (cpu::SimdLevel level : {cpu::SimdLevel::Scalar, cpu::SimdLevel::Avx2, cpu::SimdLevel::Avx512,
+                               cpu::SimdLevel::Avx512Vnni}) {
+    const AwqKernels* k = awqKernelsFor(level);
+    if (!k) continue;
+    std::vector<float> batch(static_cast<size_t>(rows * w.n));
+    wharf_tensor xt = quant_test::hostF32(x.data(), rows, w.k);
+    wharf_tensor yt = quant_test::hostF32(batch.data(), rows, w.n);
+    awqForward(w, *k, xt, yt, CpuPool(nullptr));
+    for (int64_t t = 0; t < rows; ++t) {
+      std::vector<float> alone(static_cast<size_t>(w.n));
+      wharf_tensor x1 = quant_test::hostF32(x.data() + t * w.k, 1, w.k);
+      wharf_tensor y1 = quant_test::hostF32(alone.data(), 1, w.n);
+      awqForward(w, *k, x1, y1, CpuPool(nullptr));
+      EXPECT_EQ(std::memcmp(alone.data(), batch.data() + t * w.n, alone.size() * 4), 0)
+          << cpu::simdLevelName(level) << " row " << t;
+    }
+  }
+}
 
 }  // namespace
 }  // namespace wharf::quant_awq

@@ -1,5 +1,6 @@
 // Helpers of the quant backends' unit tests: safetensors fixtures as wharf_tensors, a CPU pool of
-// real threads, and a double-precision reference product.
+// real threads, a double-precision reference product, tensor views, a sink that keeps what a
+// quantizer emits, and the message of a wharf::Error.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,6 +8,8 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -103,6 +106,75 @@ inline std::vector<double> referenceProduct(const std::vector<float>& x, int64_t
       y[t * n + r] = acc;
     }
   return y;
+}
+
+// A host tensor view named `name` of any rank.
+inline wharf_tensor view(const char* name, wharf_dtype dtype, std::initializer_list<int64_t> shape,
+                         const void* data) {
+  wharf_tensor t{};
+  t.name = name;
+  t.dtype = dtype;
+  t.device = WHARF_DEVICE_CPU;
+  for (int64_t d : shape) t.shape[t.ndim++] = d;
+  t.data = data;
+  return t;
+}
+
+// A wharf_tensor_sink_fn that keeps a copy of every tensor it receives, by name.
+class CollectedTensors {
+ public:
+  static wharf_status sink(void* ctx, const wharf_tensor* t, wharf_error**) {
+    auto* self = static_cast<CollectedTensors*>(ctx);
+    Entry& e = self->entries_[t->name ? t->name : ""];
+    e.tensor = *t;
+    e.bytes.assign(static_cast<size_t>(tensorElements(*t)) * dtypeBytes(t->dtype), 0);
+    if (!e.bytes.empty()) std::memcpy(e.bytes.data(), t->data, e.bytes.size());
+    e.bytes.push_back(0);  // an empty tensor still has a data pointer
+    return WHARF_OK;
+  }
+  bool has(const std::string& name) const { return entries_.count(name) != 0; }
+  // The kept tensor `name` (its data is the copy), or a tensor without data.
+  wharf_tensor tensor(const std::string& name) const {
+    auto it = entries_.find(name);
+    EXPECT_NE(it, entries_.end()) << name;
+    if (it == entries_.end()) return wharf_tensor{};
+    wharf_tensor t = it->second.tensor;
+    t.name = it->first.c_str();
+    t.data = it->second.bytes.data();
+    return t;
+  }
+  // Every kept tensor, as a backend's load_linear receives them.
+  std::vector<wharf_tensor> all() const {
+    std::vector<wharf_tensor> out;
+    for (const auto& [name, e] : entries_) out.push_back(tensor(name));
+    return out;
+  }
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto& [name, e] : entries_) out.push_back(name);
+    return out;
+  }
+
+ private:
+  struct Entry {
+    wharf_tensor tensor{};
+    std::vector<uint8_t> bytes;
+  };
+  std::map<std::string, Entry> entries_;
+};
+
+// The message of the wharf::Error `fn` throws, its code in *code (fails the test when it throws
+// none).
+template <class Fn>
+std::string errorOf(Fn&& fn, wharf_status* code = nullptr) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    if (code) *code = e.code();
+    return e.what();
+  }
+  ADD_FAILURE() << "no error";
+  return "";
 }
 
 }  // namespace wharf::quant_test

@@ -68,6 +68,9 @@ class QuantBackend : public Instance {
                                                  const std::vector<wharf_tensor>& tensors,
                                                  wharf_device_type device, int32_t device_index,
                                                  wharf_linear_info& info) = 0;
+  // On the layer's device (stream: a cudaStream_t, NULL on the CPU). A CPU-only backend
+  // implements forwardCpu and lets forward run it without a pool: forwardCpu(layer, x, y,
+  // CpuPool(nullptr)).
   virtual void forward(QuantLayer& layer, const wharf_tensor& x, wharf_tensor& y, void* stream) = 0;
   // On the engine's CPU threads; a CPU backend overrides it (the default runs forward() on the
   // calling thread).
