@@ -34,15 +34,31 @@ WHARF_AWQ_AVX512_VNNI inline __m512i productVnni(__m512i w, __m512i x) {
   return _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x);
 }
 
+// [d[0] x 8, d[1] x 8]: the scales of two consecutive activation blocks.
+WHARF_AWQ_AVX512 inline __m512 blockPair(const float* d) {
+  const __m512i pick = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m128 two = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(d)));
+  return _mm512_permutexvar_ps(pick, _mm512_castps128_ps512(two));
+}
+
+// Superblock s of a weight row: its 64 values, low nibbles then high, as bytes.
+WHARF_AWQ_AVX512 inline __m512i superblock(const uint8_t* nib, int64_t s) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(nib + s * 32));
+  const __m256i lo = _mm256_and_si256(raw, m4);
+  const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
 // The same body compiled twice, with and without VNNI (a target attribute per instantiation).
+// Groups of a multiple of 64 inputs hold whole superblocks: the products are summed per group
+// and meet the group's scale once. Other group sizes (32, 96, ...) scale each block.
 #define WHARF_AWQ_DOT_ROWS(NAME, ATTR, PRODUCT)                                                    \
   template <int NT>                                                                                \
   ATTR void NAME(const AwqWeights& w, int64_t r, const QuantizedRows& x, int64_t t0, float* out) { \
     const uint8_t* nib = w.rowNibbles(r);                                                          \
     const float* scale = w.rowScale(r);                                                            \
     const float* min = w.rowMin(r);                                                                \
-    const int64_t blocks_per_group = w.group / 32;                                                 \
-    const __m256i m4 = _mm256_set1_epi8(0x0F);                                                     \
     __m512 acc[NT];                                                                                \
     const int8_t* q[NT];                                                                           \
     const float* d[NT];                                                                            \
@@ -51,17 +67,36 @@ WHARF_AWQ_AVX512_VNNI inline __m512i productVnni(__m512i w, __m512i x) {
       q[u] = x.qRow(t0 + u);                                                                       \
       d[u] = x.dRow(t0 + u);                                                                       \
     }                                                                                              \
-    for (int64_t s = 0; s < w.k / 64; ++s) {                                                       \
-      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(nib + s * 32));      \
-      const __m256i lo = _mm256_and_si256(raw, m4);                                                \
-      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);                          \
-      const __m512i wv = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);                    \
-      const __m512 sv =                                                                            \
-          halves(scale[(2 * s) / blocks_per_group], scale[(2 * s + 1) / blocks_per_group]);        \
-      for (int u = 0; u < NT; ++u) {                                                               \
-        const __m512i p = PRODUCT(wv, _mm512_loadu_si512(q[u] + s * 64));                          \
-        const __m512 dv = _mm512_mul_ps(halves(d[u][2 * s], d[u][2 * s + 1]), sv);                 \
-        acc[u] = _mm512_fmadd_ps(dv, _mm512_cvtepi32_ps(p), acc[u]);                               \
+    if (w.group % 64 == 0) {                                                                       \
+      const int64_t per_group = w.group / 64;                                                      \
+      for (int64_t g = 0, s = 0; g < w.groups(); ++g) {                                            \
+        __m512 gacc[NT];                                                                           \
+        for (int u = 0; u < NT; ++u) gacc[u] = _mm512_setzero_ps();                                \
+        for (int64_t j = 0; j < per_group; ++j, ++s) {                                             \
+          const __m512i wv = superblock(nib, s);                                                   \
+          for (int u = 0; u < NT; ++u) {                                                           \
+            const __m512i p = PRODUCT(wv, _mm512_loadu_si512(q[u] + s * 64));                      \
+            gacc[u] = _mm512_fmadd_ps(blockPair(d[u] + 2 * s), _mm512_cvtepi32_ps(p), gacc[u]);    \
+          }                                                                                        \
+        }                                                                                          \
+        const __m512 sv = _mm512_set1_ps(scale[g]);                                                \
+        for (int u = 0; u < NT; ++u) acc[u] = _mm512_fmadd_ps(sv, gacc[u], acc[u]);                \
+      }                                                                                            \
+    } else {                                                                                       \
+      const int64_t per_group = w.group / 32;                                                      \
+      int64_t g = 0, in_group = 0;                                                                 \
+      for (int64_t s = 0; s < w.k / 64; ++s) {                                                     \
+        const float s0 = scale[g];                                                                 \
+        if (++in_group == per_group) in_group = 0, ++g;                                            \
+        const float s1 = scale[g];                                                                 \
+        if (++in_group == per_group) in_group = 0, ++g;                                            \
+        const __m512 sv = halves(s0, s1);                                                          \
+        const __m512i wv = superblock(nib, s);                                                     \
+        for (int u = 0; u < NT; ++u) {                                                             \
+          const __m512i p = PRODUCT(wv, _mm512_loadu_si512(q[u] + s * 64));                        \
+          const __m512 dv = _mm512_mul_ps(blockPair(d[u] + 2 * s), sv);                            \
+          acc[u] = _mm512_fmadd_ps(dv, _mm512_cvtepi32_ps(p), acc[u]);                             \
+        }                                                                                          \
       }                                                                                            \
     }                                                                                              \
     for (int u = 0; u < NT; ++u) {                                                                 \
