@@ -1,8 +1,20 @@
 #include "generation.hpp"
 
 #include <chrono>
+#include <cstddef>
 
 namespace wharf::inference {
+
+namespace {
+
+// An event from an engine built before prompt scoring ends before these fields.
+bool hasPromptScores(const wharf_generation_event* e) {
+  return e->struct_size >=
+             offsetof(wharf_generation_event, prompt_top_count) + sizeof(e->prompt_top_count) &&
+         e->prompt_logprob_count > 0 && e->prompt_logprobs && e->prompt_ranks;
+}
+
+}  // namespace
 
 Generation::~Generation() {
   cancelAll();
@@ -22,6 +34,7 @@ void Generation::submit(const std::vector<int32_t>& prompt, const wharf_sampling
   slot->owner = this;
   slot->index = slots_.size();
   slot->want_logprobs = want_logprobs;
+  if (sampling.score_prompt) slot->prompt = prompt;
   wharf_generation_request req{};
   req.struct_size = sizeof(req);
   req.prompt_tokens = prompt.data();
@@ -61,6 +74,23 @@ void Generation::onEvent(void* ctx, const wharf_generation_event* e) {
         lp.top.emplace_back(e->top_ids[i * e->top_count + k],
                             e->top_logprobs[i * e->top_count + k]);
       d.logprobs.push_back(std::move(lp));
+    }
+  }
+  if (!slot->prompt.empty() && hasPromptScores(e)) {
+    d.prompt_start = e->prompt_logprob_start;
+    for (size_t i = 0; i < e->prompt_logprob_count; ++i) {
+      const size_t index = e->prompt_logprob_start + i;
+      TokenLogprob lp;
+      lp.token = index < slot->prompt.size() ? slot->prompt[index] : -1;
+      lp.logprob = e->prompt_logprobs[i];
+      lp.rank = e->prompt_ranks[i];
+      for (size_t k = 0; e->prompt_top_ids && e->prompt_top_logprobs && k < e->prompt_top_count;
+           ++k) {
+        const int32_t id = e->prompt_top_ids[i * e->prompt_top_count + k];
+        if (id >= 0)  // fewer alternatives than asked for are padded with -1
+          lp.top.emplace_back(id, e->prompt_top_logprobs[i * e->prompt_top_count + k]);
+      }
+      d.prompt_scores.push_back(std::move(lp));
     }
   }
   d.finished = e->finished != 0;

@@ -19,7 +19,9 @@ namespace wharf::inference {
 struct TokenLogprob {
   int32_t token = 0;
   float logprob = 0;
-  std::vector<std::pair<int32_t, float>> top;
+  std::vector<std::pair<int32_t, float>> top;  // most likely first
+  int32_t rank = 0;                            // prompt scores: the token's rank, 1 = most likely
+  bool unscored = false;  // a prompt's first token: no logprob, no alternatives (null in JSON)
 };
 
 struct Delta {
@@ -27,6 +29,9 @@ struct Delta {
   std::string text;
   std::vector<int32_t> tokens;
   std::vector<TokenLogprob> logprobs;  // when requested
+  // Prompt scores (the engine's prompt_* fields): prompt tokens from index prompt_start on.
+  size_t prompt_start = 0;
+  std::vector<TokenLogprob> prompt_scores;
   bool finished = false;
   std::string finish_reason;  // "stop", "length", "abort", "error"
   std::optional<std::string> stop_reason;
@@ -56,7 +61,8 @@ class Generation {
     size_t index = 0;
     uint64_t id = 0;
     bool want_logprobs = false;
-    bool finished = false;  // the engine sent its last event
+    std::vector<int32_t> prompt;  // when the prompt is scored: the token ids its scores are of
+    bool finished = false;        // the engine sent its last event
   };
   static void onEvent(void* ctx, const wharf_generation_event* e);
 

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <unordered_map>
 
 #include "api_error.hpp"
 #include "generation.hpp"
@@ -71,6 +73,8 @@ InferenceService::InferenceService(const Config& config, const Host& host)
   max_model_len_ = info.value("max_model_len", int64_t{2048});
   if (const auto q = info.find("quantization"); q != info.end() && q->is_string())
     quantization_ = q->get<std::string>();
+  if (const auto s = info.find("prompt_scoring"); s != info.end() && s->is_boolean())
+    prompt_scoring_ = s->get<bool>();
   served_name_ = config.str("served_model_name");
   if (served_name_.empty()) served_name_ = engine_model_;
   metrics_ = std::make_unique<ApiMetrics>(host_, served_name_);
@@ -226,7 +230,9 @@ std::vector<std::vector<int32_t>> InferenceService::preparePrompts(
     longest = std::max(longest, p.size());
   }
   const int64_t ctx = max_model_len_;
-  if (static_cast<int64_t>(longest) >= ctx)
+  // A prompt that is only scored (echo, max_tokens 0) may fill the context.
+  const bool generates = req.max_tokens.value_or(1) > 0;
+  if (static_cast<int64_t>(longest) > ctx || (generates && static_cast<int64_t>(longest) == ctx))
     throw badRequest("This model's maximum context length is " + std::to_string(ctx) +
                          " tokens. However, your request has " + std::to_string(longest) +
                          " input tokens. Please reduce the length of the input.",
@@ -251,26 +257,35 @@ void InferenceService::generate(Exchange& ex, bool chat) {
   std::vector<std::string> echo_texts;
   int max_tokens = 0;
   auto prompts = preparePrompts(req, echo_texts, max_tokens);
+  if ((req.promptScoring() >= 0 || max_tokens == 0) && !prompt_scoring_)
+    throw badRequest(
+        "This engine cannot score prompts ('echo' with 'logprobs', 'prompt_logprobs', "
+        "'max_tokens' 0).",
+        req.prompt_logprobs >= 0 ? "prompt_logprobs" : "echo");
 
   Generation gen(engine_);
-  std::vector<size_t> prompt_lengths;
   try {
     for (auto& p : prompts) {
       for (int j = 0; j < req.n; ++j) {
         wharf_sampling_params sp = req.sampling(max_tokens, j);
         gen.submit(p, sp, req.logprobs >= 0);
-        prompt_lengths.push_back(p.size());
       }
     }
   } catch (const Error& e) {
     throw engineError(e);
   }
+  // Token texts for logprobs, once per id (a scored prompt names many ids, often the same).
+  auto texts = std::make_shared<std::unordered_map<int32_t, std::string>>();
   ResponseWriter out(chat, randomId(chat ? "chatcmpl-" : "cmpl-"), unixNow(), served_name_,
-                     [this](int32_t t) { return tokenText(t); });
+                     [this, texts](int32_t t) {
+                       auto it = texts->find(t);
+                       if (it == texts->end()) it = texts->emplace(t, tokenText(t)).first;
+                       return it->second;
+                     });
   if (req.stream)
-    respondStream(ex, req, gen, out, echo_texts, prompt_lengths);
+    respondStream(ex, req, gen, out, echo_texts, prompts);
   else
-    respondWhole(ex, req, gen, out, echo_texts, prompt_lengths);
+    respondWhole(ex, req, gen, out, echo_texts, prompts);
 }
 
 namespace {
@@ -306,17 +321,43 @@ bool drive(const Host& host, Exchange& ex, Generation& gen, OnDelta&& on_delta) 
 
 }  // namespace
 
+namespace {
+
+// One choice's prompt scores as the engine sends them: every prompt token after the first, once,
+// in order.
+class PromptScores {
+ public:
+  void add(Delta& d) {
+    if (d.prompt_scores.empty()) return;
+    if (d.prompt_start != scores_.size() + 1) in_order_ = false;
+    for (auto& lp : d.prompt_scores) scores_.push_back(std::move(lp));
+  }
+  bool complete(const std::vector<int32_t>& prompt) const {
+    return in_order_ && scores_.size() + 1 == prompt.size();
+  }
+  const std::vector<TokenLogprob>& scores() const { return scores_; }
+
+ private:
+  std::vector<TokenLogprob> scores_;
+  bool in_order_ = true;
+};
+
+}  // namespace
+
 void InferenceService::respondWhole(Exchange& ex, const GenerationRequest& req, Generation& gen,
                                     const ResponseWriter& out,
                                     const std::vector<std::string>& echo_texts,
-                                    const std::vector<size_t>& prompt_lengths) {
+                                    const std::vector<std::vector<int32_t>>& prompts) {
   auto start = std::chrono::steady_clock::now();
+  const size_t n = static_cast<size_t>(req.n);
   std::vector<ChoiceResult> results(gen.size());
+  std::vector<PromptScores> scores(gen.size());
   std::vector<double> first_token(gen.size(), -1);
   std::string error;
   Usage usage;
   bool ok = drive(host_, ex, gen, [&](Delta& d) {
     ChoiceResult& r = results[d.choice];
+    scores[d.choice].add(d);
     if (first_token[d.choice] < 0 && !d.tokens.empty())
       first_token[d.choice] =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -329,28 +370,43 @@ void InferenceService::respondWhole(Exchange& ex, const GenerationRequest& req, 
       usage.cached_tokens += d.cached_tokens;
       if (d.finish_reason == "error") error = d.error;
       double e2e = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      metrics_->finished(d.finish_reason, static_cast<uint32_t>(prompt_lengths[d.choice]),
+      metrics_->finished(d.finish_reason, static_cast<uint32_t>(prompts[d.choice / n].size()),
                          d.completion_tokens, first_token[d.choice], e2e);
     }
     return true;
   });
   if (!ok) return;
   if (!error.empty()) throw ApiError(500, "generation failed: " + error);
+  const bool scored = req.promptScoring() >= 0;
   for (size_t i = 0; i < results.size(); ++i) {
-    usage.completion_tokens += results[i].completion_tokens;
-    if (req.echo) results[i].text = echo_texts[i / static_cast<size_t>(req.n)] + results[i].text;
+    ChoiceResult& r = results[i];
+    const std::vector<int32_t>& prompt = prompts[i / n];
+    usage.completion_tokens += r.completion_tokens;
+    // An aborted choice (the server stopping) may end before its prompt was scored.
+    if (scored && !scores[i].complete(prompt) && r.finish_reason != "abort")
+      throw ApiError(500, "the engine did not score the prompt");
+    if (req.echo) {
+      r.text = echo_texts[i / n] + r.text;
+      if (req.logprobs >= 0) {
+        std::vector<TokenLogprob> lps = promptEntries(prompt, scores[i].scores(), req.logprobs);
+        for (auto& lp : r.logprobs) lps.push_back(std::move(lp));
+        r.logprobs = std::move(lps);
+      }
+    }
+    if (req.prompt_logprobs >= 0)
+      r.prompt_logprobs = promptEntries(prompt, scores[i].scores(), req.prompt_logprobs);
   }
   // Usage counts each prompt once, as OpenAI does, whatever n is.
-  for (size_t i = 0; i < prompt_lengths.size(); i += static_cast<size_t>(req.n))
-    usage.prompt_tokens += prompt_lengths[i];
+  for (auto& p : prompts) usage.prompt_tokens += p.size();
   ex.respond(200, "application/json", out.full(results, usage));
 }
 
 void InferenceService::respondStream(Exchange& ex, const GenerationRequest& req, Generation& gen,
                                      const ResponseWriter& out,
                                      const std::vector<std::string>& echo_texts,
-                                     const std::vector<size_t>& prompt_lengths) {
+                                     const std::vector<std::vector<int32_t>>& prompts) {
   auto start = std::chrono::steady_clock::now();
+  const size_t n = static_cast<size_t>(req.n);
   ex.status(200);
   ex.addHeader("Content-Type", "text/event-stream; charset=utf-8");
   ex.addHeader("Cache-Control", "no-cache");
@@ -361,16 +417,33 @@ void InferenceService::respondStream(Exchange& ex, const GenerationRequest& req,
   std::vector<bool> opened(gen.size(), false);
   std::vector<size_t> offsets(gen.size(), 0);
   std::vector<double> first_token(gen.size(), -1);
+  std::vector<PromptScores> scores(gen.size());
+  // Echo with logprobs: a choice's first chunk holds the prompt with its scores, so it waits until
+  // the prompt is scored (at the latest with the first token).
+  const bool echo_scores = req.echo && req.logprobs >= 0;
   Usage usage;
-  for (size_t i = 0; i < prompt_lengths.size(); i += static_cast<size_t>(req.n))
-    usage.prompt_tokens += prompt_lengths[i];
+  for (auto& p : prompts) usage.prompt_tokens += p.size();
   bool ok = drive(host_, ex, gen, [&](Delta& d) {
+    const std::vector<int32_t>& prompt = prompts[d.choice / n];
     std::string text = d.text;
+    std::vector<TokenLogprob> lps = std::move(d.logprobs);
     if (!opened[d.choice]) {
+      if (echo_scores) {
+        scores[d.choice].add(d);
+        if (!scores[d.choice].complete(prompt) && d.tokens.empty() && !d.finished) return true;
+      }
       opened[d.choice] = true;
       if (req.chat && !send(out.chunk(d.choice, "", {}, std::nullopt, std::nullopt, true)))
         return false;
-      if (req.echo) text = echo_texts[d.choice / static_cast<size_t>(req.n)] + text;
+      if (req.echo) {
+        text = echo_texts[d.choice / n] + text;
+        if (echo_scores) {
+          std::vector<TokenLogprob> all =
+              promptEntries(prompt, scores[d.choice].scores(), req.logprobs);
+          for (auto& lp : lps) all.push_back(std::move(lp));
+          lps = std::move(all);
+        }
+      }
     }
     if (first_token[d.choice] < 0 && !d.tokens.empty())
       first_token[d.choice] =
@@ -381,13 +454,13 @@ void InferenceService::respondStream(Exchange& ex, const GenerationRequest& req,
       usage.completion_tokens += d.completion_tokens;
       usage.cached_tokens += d.cached_tokens;
       double e2e = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      metrics_->finished(d.finish_reason, static_cast<uint32_t>(prompt_lengths[d.choice]),
-                         d.completion_tokens, first_token[d.choice], e2e);
+      metrics_->finished(d.finish_reason, static_cast<uint32_t>(prompt.size()), d.completion_tokens,
+                         first_token[d.choice], e2e);
     }
-    if (text.empty() && !finish && d.logprobs.empty()) return true;
+    if (text.empty() && !finish && lps.empty()) return true;
     bool sent =
-        send(out.chunk(d.choice, text, d.logprobs, finish,
-                       d.finished ? d.stop_reason : std::nullopt, false, offsets[d.choice]));
+        send(out.chunk(d.choice, text, lps, finish, d.finished ? d.stop_reason : std::nullopt,
+                       false, offsets[d.choice]));
     offsets[d.choice] += text.size();
     return sent;
   });

@@ -42,10 +42,10 @@ class InferenceService : public HttpService {
                                                    int& max_tokens);
   void respondWhole(Exchange& ex, const GenerationRequest& req, Generation& gen,
                     const ResponseWriter& out, const std::vector<std::string>& echo_texts,
-                    const std::vector<size_t>& prompt_lengths);
+                    const std::vector<std::vector<int32_t>>& prompts);
   void respondStream(Exchange& ex, const GenerationRequest& req, Generation& gen,
                      const ResponseWriter& out, const std::vector<std::string>& echo_texts,
-                     const std::vector<size_t>& prompt_lengths);
+                     const std::vector<std::vector<int32_t>>& prompts);
   std::string tokenText(int32_t token) const;
 
   Host host_;
@@ -53,7 +53,8 @@ class InferenceService : public HttpService {
   std::string served_name_;
   std::string engine_model_;
   int64_t max_model_len_ = 0;
-  std::string quantization_;  // the engine's quant method, "" when its weights are not quantized
+  std::string quantization_;     // the engine's quant method, "" when its weights are not quantized
+  bool prompt_scoring_ = false;  // the engine scores prompts (echo + logprobs, prompt_logprobs)
   size_t max_request_bytes_;
   std::string api_key_;
   bool admin_routes_;

@@ -1,5 +1,6 @@
 #include "request.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -199,10 +200,15 @@ void parseCommon(const Json& o, GenerationRequest& r) {
   r.user = present(o, "user") ? string(o, "user") : "";
 }
 
+// Completions with echo may ask for max_tokens 0: the (scored) prompt alone, as OpenAI and vLLM
+// answer.
 void parseMaxTokens(const Json& o, const std::string& key, GenerationRequest& r) {
   if (auto m = integer(o, key)) {
-    if (*m < 1)
-      throw badRequest("'" + key + "' must be at least 1, got " + std::to_string(*m) + ".", key);
+    const bool zero_ok = !r.chat && r.echo;
+    if (*m < (zero_ok ? 0 : 1))
+      throw badRequest("'" + key + "' must be at least " + (zero_ok ? "0" : "1") + ", got " +
+                           std::to_string(*m) + (r.chat || *m != 0 ? "." : " (0 needs 'echo')."),
+                       key);
     if (*m > 1'000'000'000) throw badRequest("'" + key + "' is too large.", key);
     r.max_tokens = static_cast<int>(*m);
   }
@@ -210,7 +216,25 @@ void parseMaxTokens(const Json& o, const std::string& key, GenerationRequest& r)
     throw badRequest("'min_tokens' must not exceed '" + key + "'.", "min_tokens");
 }
 
+// vLLM's prompt_logprobs: an integer in [0, 20] (its max_logprobs), not with stream when > 0.
+void parsePromptLogprobs(const Json& o, GenerationRequest& r) {
+  auto k = integer(o, "prompt_logprobs");
+  if (!k) return;
+  if (*k < 0 || *k > 20)
+    throw badRequest("'prompt_logprobs' must be between 0 and 20.", "prompt_logprobs");
+  if (r.stream && *k > 0)
+    throw badRequest("'prompt_logprobs' is not available when 'stream' is true.",
+                     "prompt_logprobs");
+  r.prompt_logprobs = static_cast<int>(*k);
+}
+
 }  // namespace
+
+int GenerationRequest::promptScoring() const {
+  int k = stream ? -1 : prompt_logprobs;
+  if (echo && logprobs >= 0) k = std::max(k, logprobs);
+  return k;
+}
 
 wharf_sampling_params GenerationRequest::sampling(int max_tokens_now, int choice_index) const {
   wharf_sampling_params p{};
@@ -246,6 +270,9 @@ wharf_sampling_params GenerationRequest::sampling(int max_tokens_now, int choice
   p.include_stop_str_in_output = include_stop_str_in_output;
   p.skip_special_tokens = skip_special_tokens;
   p.logprobs = logprobs;
+  const int score = promptScoring();
+  p.score_prompt = score >= 0;
+  p.prompt_top_logprobs = std::max(score, 0);
   return p;
 }
 
@@ -278,17 +305,18 @@ GenerationRequest parseCompletionRequest(const std::string& body) {
     throw badRequest("'prompt' must be a string, a list of strings, or token ids.", "prompt");
   }
   if (r.prompts.size() > 64) throw badRequest("at most 64 prompts per request.", "prompt");
+  r.echo = boolean(o, "echo", false);
   r.max_tokens = 16;  // the OpenAI/vLLM default for completions
   if (present(o, "max_tokens")) {
     r.max_tokens.reset();
     parseMaxTokens(o, "max_tokens", r);
   }
-  r.echo = boolean(o, "echo", false);
   r.add_special_tokens = boolean(o, "add_special_tokens", true);
   if (auto lp = integer(o, "logprobs")) {
     if (*lp < 0 || *lp > 20) throw badRequest("'logprobs' must be between 0 and 20.", "logprobs");
     r.logprobs = static_cast<int>(*lp);
   }
+  parsePromptLogprobs(o, r);
   return r;
 }
 
@@ -312,6 +340,7 @@ GenerationRequest parseChatRequest(const std::string& body) {
   } else if (present(o, "top_logprobs") && integer(o, "top_logprobs").value_or(0) > 0) {
     throw badRequest("'top_logprobs' needs 'logprobs' to be true.", "top_logprobs");
   }
+  parsePromptLogprobs(o, r);
   return r;
 }
 

@@ -28,7 +28,7 @@ struct GenerationRequest {
   bool stream = false;
   bool include_usage = false;
   int n = 1;
-  std::optional<int> max_tokens;  // absent = up to the context
+  std::optional<int> max_tokens;  // absent = up to the context; 0 (completions, echo): no output
   int min_tokens = 0;
   double temperature = 1.0;
   double top_p = 1.0;
@@ -44,8 +44,13 @@ struct GenerationRequest {
   bool skip_special_tokens = true;
   bool add_special_tokens = true;  // completions default true, chat false (template adds them)
   int logprobs = -1;               // -1 none; k = sampled + top k
+  int prompt_logprobs = -1;        // vLLM's prompt_logprobs: -1 none; k = each prompt token + top k
   std::string user;
 
+  // The alternatives the engine scores the prompt with: prompt_logprobs, and echo with logprobs
+  // (the echoed prompt's tokens carry logprobs too); -1 when the prompt is not scored. A stream
+  // has no prompt_logprobs (vLLM refuses k > 0 there and ignores 0).
+  int promptScoring() const;
   // The engine's sampling struct; the pointers point into this object.
   wharf_sampling_params sampling(int max_tokens_now, int choice_index) const;
 

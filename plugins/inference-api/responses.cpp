@@ -1,5 +1,6 @@
 #include "responses.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -22,6 +23,26 @@ Json logprobJson(float lp) {
 Json optionalString(const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); }
 
 }  // namespace
+
+std::vector<TokenLogprob> promptEntries(const std::vector<int32_t>& prompt,
+                                        const std::vector<TokenLogprob>& scores, int top) {
+  std::vector<TokenLogprob> out;
+  out.reserve(prompt.size());
+  for (size_t i = 0; i < prompt.size(); ++i) {
+    if (i > 0 && i - 1 < scores.size() && scores[i - 1].token == prompt[i]) {
+      TokenLogprob e = scores[i - 1];
+      if (e.top.size() > static_cast<size_t>(std::max(top, 0)))
+        e.top.resize(static_cast<size_t>(std::max(top, 0)));
+      out.push_back(std::move(e));
+    } else {
+      TokenLogprob e;
+      e.token = prompt[i];
+      e.unscored = true;
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
 
 Json ResponseWriter::header(bool streaming) const {
   return {{"id", id_},
@@ -63,8 +84,13 @@ Json ResponseWriter::logprobs(const std::vector<TokenLogprob>& lps, size_t text_
     std::string text = token_text_(lp.token);
     offsets.push_back(static_cast<uint64_t>(offset));
     offset += text.size();
-    token_logprobs.push_back(logprobJson(lp.logprob));
     tokens.push_back(std::move(text));
+    if (lp.unscored) {  // an echoed prompt's first token
+      token_logprobs.push_back(nullptr);
+      top_logprobs.push_back(nullptr);
+      continue;
+    }
+    token_logprobs.push_back(logprobJson(lp.logprob));
     Json top = Json::object();
     for (auto& [id, v] : lp.top) top[token_text_(id)] = logprobJson(v);
     top_logprobs.push_back(std::move(top));
@@ -73,6 +99,28 @@ Json ResponseWriter::logprobs(const std::vector<TokenLogprob>& lps, size_t text_
           {"token_logprobs", std::move(token_logprobs)},
           {"tokens", std::move(tokens)},
           {"top_logprobs", std::move(top_logprobs)}};
+}
+
+Json ResponseWriter::promptLogprobs(const std::vector<TokenLogprob>& entries) const {
+  Json list = Json::array();
+  for (const TokenLogprob& e : entries) {
+    if (e.unscored) {
+      list.push_back(nullptr);
+      continue;
+    }
+    auto entry = [&](int32_t id, float lp, int32_t rank) {
+      return Json{{"logprob", logprobJson(lp)}, {"rank", rank}, {"decoded_token", token_text_(id)}};
+    };
+    Json scores = Json::object();
+    scores[std::to_string(e.token)] = entry(e.token, e.logprob, e.rank);
+    for (size_t k = 0; k < e.top.size(); ++k) {
+      const std::string key = std::to_string(e.top[k].first);
+      if (!scores.contains(key))
+        scores[key] = entry(e.top[k].first, e.top[k].second, static_cast<int32_t>(k + 1));
+    }
+    list.push_back(std::move(scores));
+  }
+  return list;
 }
 
 std::string ResponseWriter::full(const std::vector<ChoiceResult>& choices, const Usage& u) const {
@@ -90,10 +138,13 @@ std::string ResponseWriter::full(const std::vector<ChoiceResult>& choices, const
     choice["logprobs"] = logprobs(c.logprobs, 0);
     choice["finish_reason"] = c.finish_reason;
     choice["stop_reason"] = optionalString(c.stop_reason);
+    if (!chat_ && c.prompt_logprobs) choice["prompt_logprobs"] = promptLogprobs(*c.prompt_logprobs);
     list.push_back(std::move(choice));
   }
   body["choices"] = std::move(list);
   body["usage"] = usage(u);
+  if (chat_ && !choices.empty() && choices[0].prompt_logprobs)
+    body["prompt_logprobs"] = promptLogprobs(*choices[0].prompt_logprobs);
   return toJsonText(body);
 }
 

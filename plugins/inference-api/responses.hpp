@@ -18,7 +18,15 @@ struct ChoiceResult {
   std::string finish_reason;
   std::optional<std::string> stop_reason;
   uint32_t completion_tokens = 0;
+  // vLLM's prompt_logprobs (one entry per prompt token, the first unscored), when asked for: a
+  // completion choice's member; a chat completion's top-level member (its first choice's).
+  std::optional<std::vector<TokenLogprob>> prompt_logprobs;
 };
+
+// One entry per prompt token from the engine's scores (scores[i] scores prompt token i + 1): the
+// first token unscored, as is any the scores do not reach; alternatives cut to `top`.
+std::vector<TokenLogprob> promptEntries(const std::vector<int32_t>& prompt,
+                                        const std::vector<TokenLogprob>& scores, int top);
 
 struct Usage {
   uint64_t prompt_tokens = 0;
@@ -53,6 +61,9 @@ class ResponseWriter {
   Json header(bool streaming) const;
   Json usage(const Usage& u) const;
   Json logprobs(const std::vector<TokenLogprob>& lps, size_t text_offset) const;
+  // vLLM's prompt_logprobs: [null, {"<id>": {"logprob", "rank", "decoded_token"}, ...}, ...], the
+  // prompt's token first, then the alternatives not already there.
+  Json promptLogprobs(const std::vector<TokenLogprob>& entries) const;
 
   bool chat_;
   std::string id_;

@@ -14,9 +14,19 @@ extern "C" {
 /* Receives token ids (borrowed for the call). */
 typedef void (*wharf_tokens_fn)(void* ctx, const int32_t* tokens, size_t count);
 
+/* Prompt scoring (ABI 1.2; check struct_size; an engine that has it says "prompt_scoring": true in
+ * its model_info, and reads the tail only when the caller's struct_size covers it):
+ *  - wharf_sampling_params.score_prompt asks for each prompt token's logprob, rank and the top
+ *    prompt_top_logprobs alternatives under the model (the raw logits' log-softmax, given the
+ *    tokens before it), delivered in the events' prompt_* fields;
+ *  - max_tokens 0 computes the prompt and generates nothing: the request ends with
+ *    finish_reason "length" and no tokens once the prompt is computed (and scored). The prompt
+ *    may then fill the whole context (prompt_length <= max_model_len). An engine without prompt
+ *    scoring refuses max_tokens 0. */
+
 typedef struct wharf_sampling_params {
   uint32_t struct_size;
-  int32_t max_tokens; /* > 0 */
+  int32_t max_tokens; /* > 0; 0 (prompt scoring): compute the prompt only */
   int32_t min_tokens; /* EOS and stop tokens are suppressed until this many were made */
   float temperature;  /* 0 = greedy */
   float top_p;        /* (0, 1] */
@@ -37,7 +47,14 @@ typedef struct wharf_sampling_params {
   int32_t ignore_eos;
   int32_t include_stop_str_in_output;
   int32_t skip_special_tokens;
-  int32_t logprobs; /* < 0: none; k >= 0: the sampled token's logprob plus the top k */
+  int32_t logprobs; /* < 0: none; k >= 0: the sampled token's logprob plus the top k, from the
+                       raw logits (before penalties, bias and temperature) */
+  /* (1.2, prompt scoring) Non-zero: score every prompt token after the first, with the
+   * prompt_top_logprobs (0 to 20) most likely alternatives. Such a request reads no KV from the
+   * prefix cache (it needs every position's logits, and shared blocks are never recomputed); the
+   * blocks it computes are cached for later requests. Zero (a zeroed struct): no scoring. */
+  int32_t score_prompt;
+  int32_t prompt_top_logprobs;
 } wharf_sampling_params;
 
 /* One step of a request's output. Borrowed for the call. */
@@ -60,6 +77,20 @@ typedef struct wharf_generation_event {
   uint32_t completion_tokens;
   uint32_t cached_tokens;    /* prompt tokens served from the prefix cache */
   const char* error_message; /* when finish_reason is "error" */
+  /* (1.2, prompt scoring; read only when struct_size covers them) With score_prompt: the
+   * scores of prompt tokens [prompt_logprob_start, prompt_logprob_start + prompt_logprob_count).
+   * The first prompt token has none, so the first start is 1; every later prompt token is scored
+   * exactly once, in order, in events with token_count 0 while the prompt is computed (chunked
+   * prefill) and at the latest in the event of the first generated token (or the last event),
+   * unless the request ends first (abort, error). */
+  size_t prompt_logprob_start;
+  size_t prompt_logprob_count;
+  const float* prompt_logprobs;  /* per token: log P(prompt[i] | prompt[0, i)) */
+  const int32_t* prompt_ranks;   /* per token: its rank in that distribution, 1 = most likely */
+  const int32_t* prompt_top_ids; /* prompt_logprob_count * prompt_top_count, most likely first
+                                    (-1 pads a row with fewer) */
+  const float* prompt_top_logprobs;
+  size_t prompt_top_count;
 } wharf_generation_event;
 
 typedef void (*wharf_generation_fn)(void* ctx, const wharf_generation_event* event);
@@ -75,7 +106,8 @@ typedef struct wharf_generation_request {
 
 typedef struct wharf_engine_v1 {
   uint32_t struct_size;
-  /* JSON object: {"id", "max_model_len", "vocab_size", "architecture", ...}. */
+  /* JSON object: {"id", "max_model_len", "vocab_size", "architecture", ...}; "prompt_scoring":
+   * true when the engine has prompt scoring (see wharf_sampling_params). */
   wharf_status (*model_info)(void* inst, wharf_string_fn fn, void* ctx, wharf_error** err);
   wharf_status (*tokenize)(void* inst, const char* text, size_t length, int add_special_tokens,
                            wharf_tokens_fn fn, void* ctx, wharf_error** err);

@@ -31,8 +31,11 @@ extern "C" {
  *  1.0  the first ABI
  *  1.1  WHARF_KEY_PATH; wharf_host_api.stopping; wharf_auth_v1.decide (strings of any length);
  *       wharf_quant_v1.forward_cpu with wharf_cpu_pool (the engine's CPU threads);
- *       wharf_storage_v1.list_page (sorted, paged listings with stats) */
-#define WHARF_ABI_MINOR 1
+ *       wharf_storage_v1.list_page (sorted, paged listings with stats)
+ *  1.2  prompt scoring in engine.h: wharf_sampling_params.score_prompt / prompt_top_logprobs,
+ *       max_tokens 0, wharf_generation_event.prompt_* (a caller checks struct_size and the
+ *       engine's "prompt_scoring" in model_info) */
+#define WHARF_ABI_MINOR 2
 
 #if defined(_WIN32)
 #define WHARF_EXPORT __declspec(dllexport)
@@ -298,7 +301,10 @@ typedef struct wharf_plugin {
   /* Optional: runs an offline maintenance command on an instance, e.g. `wharfd gc` runs "gc" on
    * every instance whose plugin supports it, with the listeners down. `args` are the remaining
    * command-line words ("--dry-run", ...). Output lines go to `out`. WHARF_ERR_UNSUPPORTED when
-   * this plugin has no such command. Threading: the main thread; no requests run meanwhile. */
+   * this plugin has no such command, and only then (a command that refuses its input returns
+   * another status, e.g. WHARF_ERR_INVALID_ARGUMENT, with a message). While it runs, SIGINT and
+   * SIGTERM set wharf_host_api.stopping, which a long command polls to end early. Threading: the
+   * main thread; no requests run meanwhile. */
   wharf_status (*run_command)(void* instance, const char* command, const char* const* args,
                               size_t arg_count, wharf_string_fn out, void* out_ctx,
                               wharf_error** err);

@@ -109,6 +109,82 @@ class Server:
         return self.proc.returncode
 
 
+
+def client_of(server):
+    """An openai SDK client of `server` (no retries, generous timeout)."""
+    from openai import OpenAI
+    return OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=120)
+
+
+def start_fails(tmp, model, extra_engine, extra_sections):
+    """Runs wharfd over `model` (with `extra_engine` lines and `extra_sections`, as a Server) until
+    it exits; it must not become ready. Returns its exit status and output."""
+    api_port = free_port()
+    config = tmp / "inference.ini"
+    config.write_text(config_text(tmp, api_port, free_port(), model, extra_engine, "", extra_sections))
+    log_path = tmp / "wharfd.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([WHARFD, "--config", str(config)], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            # wait_until retries while /ready refuses connections
+            wait_until(lambda: proc.poll() is not None or ready(api_port), timeout=60,
+                       what="wharfd to exit")
+            served = proc.poll() is None
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+            proc.wait(timeout=60)
+    output = log_path.read_text(errors="replace")
+    assert not served, "wharfd served a checkpoint it should refuse:\n" + output
+    return proc.returncode, output
+
+
+def next_token_logprobs(server, prompts):
+    """The top-20 next-token logprobs ({token text: logprob}) after each prompt, in one request."""
+    r = client_of(server).completions.create(model="smollm2", prompt=list(prompts), max_tokens=1,
+                                             temperature=0, logprobs=20)
+    return [c.logprobs.top_logprobs[0] for c in sorted(r.choices, key=lambda c: c.index)]
+
+
+def reference_tokens(reference, prompts, forced_tokens):
+    """Teacher forcing's reference side: for each of `prompts` (whose continuations must be plain
+    ASCII: the text is cut at byte offsets), the reference's greedy continuation of
+    `forced_tokens` tokens cut after 0..forced_tokens-1 tokens. Returns, per prompt, a list of
+    (prompt text, the reference's top next token, its logprob)."""
+    per_prompt = []
+    for prompt in prompts:
+        r = client_of(reference).completions.create(
+            model="smollm2", prompt=prompt, max_tokens=forced_tokens, temperature=0, logprobs=1)
+        choice = r.choices[0]
+        text = choice.text.encode()
+        forced = [prompt + text[:off].decode(errors="replace") for off in choice.logprobs.text_offset]
+        rows = []
+        for f, top in zip(forced, next_token_logprobs(reference, forced)):
+            token = max(top, key=top.get)
+            rows.append((f, token, top[token]))
+        per_prompt.append(rows)
+    return per_prompt
+
+
+def forced_scores(reference_rows, candidate):
+    """The candidate's side: for reference_tokens' rows, per prompt a list of (agree, reference
+    logprob of its top token, candidate logprob of that token); a token missing from the
+    candidate's top 20 counts with the lowest of those 20 (a bound in its favour)."""
+    per_prompt = []
+    for rows in reference_rows:
+        tops = next_token_logprobs(candidate, [f for f, _, _ in rows])
+        per_prompt.append([(max(ct, key=ct.get) == token, lp, ct.get(token, min(ct.values())))
+                           for (_, token, lp), ct in zip(rows, tops)])
+    return per_prompt
+
+
+def teacher_forced(reference, candidate, prompts, forced_tokens):
+    """Both servers predict the next token of the same texts, the prompts followed by 0..n-1
+    tokens of the reference's greedy continuation (so one divergence does not derail everything
+    after it): forced_scores(reference_tokens(...), candidate)."""
+    return forced_scores(reference_tokens(reference, prompts, forced_tokens), candidate)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("inference"))

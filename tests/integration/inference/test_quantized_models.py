@@ -9,15 +9,13 @@ has K = 576 inputs in most projections, which 128 does not divide: the tests use
 import json
 import os
 import pathlib
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
-from conftest import HF_MODEL, WHARFD, Server, config_text, ready, skip_without
-from wharf_testing import free_port, wait_until
+from conftest import HF_MODEL, Server, client_of, skip_without, start_fails, teacher_forced
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "quant"))
 import packing_reference as ref  # noqa: E402
@@ -34,11 +32,6 @@ FORCED_TOKENS = 8
 
 def awq_server(tmp, model):
     return Server(tmp, model=str(model), extra_engine=QUANT_ENGINE, extra_sections=QUANT_SECTION)
-
-
-def client_of(server):
-    from openai import OpenAI
-    return OpenAI(base_url=server.base_url, api_key="unused", max_retries=0, timeout=120)
 
 
 # --- checkpoints ------------------------------------------------------------------------------
@@ -109,35 +102,6 @@ def dequantized(tmp_path_factory, awq_dir, checkpoints):
 
 # --- teacher-forced comparison ------------------------------------------------------------------
 
-def next_token_logprobs(server, prompts):
-    """The top-20 next-token logprobs ({token text: logprob}) after each prompt, in one request."""
-    r = client_of(server).completions.create(model="smollm2", prompt=list(prompts), max_tokens=1,
-                                             temperature=0, logprobs=20)
-    return [c.logprobs.top_logprobs[0] for c in sorted(r.choices, key=lambda c: c.index)]
-
-
-def teacher_forced(reference, candidate):
-    """For each prompt, the reference's greedy continuation of FORCED_TOKENS tokens is cut after
-    0..7 tokens, and both servers predict the next token of the same prompt texts (so one
-    divergence does not derail everything after it). Returns, per prompt, a list of
-    (agree, reference logprob of its top token, candidate logprob of that token); a token missing
-    from the candidate's top 20 counts with the lowest of those 20 (a bound in its favour)."""
-    per_prompt = []
-    for prompt in PROMPTS:
-        r = client_of(reference).completions.create(
-            model="smollm2", prompt=prompt, max_tokens=FORCED_TOKENS, temperature=0, logprobs=1)
-        choice = r.choices[0]
-        text = choice.text.encode()
-        forced = [prompt + text[:off].decode(errors="replace") for off in choice.logprobs.text_offset]
-        ref_tops, cand_tops = next_token_logprobs(reference, forced), next_token_logprobs(candidate, forced)
-        rows = []
-        for rt, ct in zip(ref_tops, cand_tops):
-            token = max(rt, key=rt.get)
-            rows.append((max(ct, key=ct.get) == token, rt[token], ct.get(token, min(ct.values()))))
-        per_prompt.append(rows)
-    return per_prompt
-
-
 def summary(per_prompt):
     rows = [row for rows in per_prompt for row in rows]
     agree = [sum(a for a, _, _ in rows_) for rows_ in per_prompt]
@@ -193,7 +157,7 @@ def test_matches_the_dequantized_checkpoint(awq, dequantized):
     order ignored in one layer (model.layers.5.mlp.gate_proj) agree 15/24, mean 0.64, max 2.3;
     in every layer, zeros read as 8, or each group given its neighbour's scale: agree 0-2/24,
     mean 3.5-5 nats. This test fails all of them, the f16 comparison below only the global ones."""
-    s = summary(teacher_forced(dequantized, awq))
+    s = summary(teacher_forced(dequantized, awq, PROMPTS, FORCED_TOKENS))
     assert sum(s["agree"]) >= s["total"] - 4 and s["mean_abs"] < 0.3 and s["max_abs"] < 1.0, s
 
 
@@ -212,7 +176,7 @@ def test_other_layouts_match_their_dequantized_checkpoints(tmp_path, hf_model, g
     try:
         s = awq_server(mkdir(tmp_path / "awq-server"), d)
         try:
-            agreement = summary(teacher_forced(reference, s))
+            agreement = summary(teacher_forced(reference, s, PROMPTS, FORCED_TOKENS))
         finally:
             assert s.stop() == 0, s.output()
     finally:
@@ -234,7 +198,7 @@ def test_largely_agrees_with_the_f16_model(awq, f16):
     model's token ~0.4 nats less logprob on average. Garbage (a broken kernel: see above) agrees
     0-1 times of 24 and is 4-5.6 nats off; thresholds: at least 9 of 24 and a mean gap under 1.5
     nats."""
-    s = summary(teacher_forced(f16, awq))
+    s = summary(teacher_forced(f16, awq, PROMPTS, FORCED_TOKENS))
     assert sum(s["agree"]) >= 9 and s["mean_gap"] < 1.5, s
 
 
@@ -254,36 +218,13 @@ def test_modules_to_not_convert(tmp_path_factory, checkpoints, hf_model, awq, f1
         weights = s.engine_stats()["memory"]["weights_bytes"]
         assert awq.engine_stats()["memory"]["weights_bytes"] < weights \
             < f16.engine_stats()["memory"]["weights_bytes"]
-        agreement = summary(teacher_forced(f16, s))
+        agreement = summary(teacher_forced(f16, s, PROMPTS, FORCED_TOKENS))
         assert sum(agreement["agree"]) >= 9 and agreement["mean_gap"] < 1.5, agreement
     finally:
         assert s.stop() == 0, s.output()
 
 
 # --- checkpoints that must not serve --------------------------------------------------------------
-
-def start_fails(tmp, model, extra_engine=QUANT_ENGINE, extra_sections=QUANT_SECTION):
-    """Runs wharfd over `model` until it exits (it must not become ready); returns its exit status
-    and output."""
-    api_port = free_port()
-    config = tmp / "inference.ini"
-    config.write_text(config_text(tmp, api_port, free_port(), model, extra_engine, "", extra_sections))
-    log_path = tmp / "wharfd.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([WHARFD, "--config", str(config)], stdout=log, stderr=subprocess.STDOUT)
-        try:
-            # wait_until retries while /ready refuses connections
-            wait_until(lambda: proc.poll() is not None or ready(api_port), timeout=60,
-                       what="wharfd to exit")
-            served = proc.poll() is None
-        finally:
-            if proc.poll() is None:
-                proc.terminate()
-            proc.wait(timeout=60)
-    output = log_path.read_text(errors="replace")
-    assert not served, "wharfd served a checkpoint it should refuse:\n" + output
-    return proc.returncode, output
-
 
 def variant(base, out, quant=None, tensors=None):
     """A copy of the checkpoint `base` in `out`: quantization_config updated with `quant`, the
@@ -329,7 +270,7 @@ BAD = {
 def test_bad_checkpoint_stops_start_up(tmp_path, awq_dir, name):
     quant, tensors, words = BAD[name]
     d = variant(awq_dir, tmp_path / name, quant, tensors)
-    rc, output = start_fails(tmp_path, str(d))
+    rc, output = start_fails(tmp_path, str(d), QUANT_ENGINE, QUANT_SECTION)
     assert rc != 0, output
     failed = [line for line in output.splitlines() if "start-up failed" in line]
     assert failed and all(w in failed[0] for w in words), output

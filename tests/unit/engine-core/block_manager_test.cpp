@@ -59,6 +59,28 @@ TEST(BlockManager, SharesComputedFullBlocksOfACommonPrefix) {
   EXPECT_EQ(m.prefixHitTokens(), 48u);
 }
 
+// A sequence that needs the logits of positions from `max_cached` on shares no block reaching
+// them; 0 does not even query the cache.
+TEST(BlockManager, MaxCachedLimitsTheSharedPrefix) {
+  BlockManager m(16);
+  auto a = tokens(60);
+  m.startSequence(1, a);
+  ASSERT_TRUE(m.ensureCapacity(1, 60));
+  m.commitTokens(1, a, 60);  // three full blocks registered
+  const uint64_t queried = m.prefixQueriedTokens();
+  EXPECT_EQ(m.startSequence(2, a, 0), 0u);
+  EXPECT_EQ(m.prefixQueriedTokens(), queried);
+  EXPECT_EQ(m.startSequence(3, a, 40), 32u);
+  EXPECT_EQ(m.startSequence(4, a, 32), 32u);
+  EXPECT_EQ(m.startSequence(5, a, 31), 16u);
+  EXPECT_EQ(m.startSequence(6, a), 48u);
+  // What a sequence that bypassed the cache computes is registered only where no twin is.
+  ASSERT_TRUE(m.ensureCapacity(2, 60));
+  m.commitTokens(2, a, 60);
+  EXPECT_EQ(m.cachedBlocks(), 3u);
+  EXPECT_TRUE(m.consistent());
+}
+
 TEST(BlockManager, CachedBlocksSurviveReleaseUntilEvicted) {
   BlockManager m(4);
   auto a = tokens(33);

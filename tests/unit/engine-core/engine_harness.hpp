@@ -117,6 +117,12 @@ class DeviceSamplingRunner : public FakeRunner {
             std::vector<SampledToken>& out) override {
     out.assign(rows.size(), SampledToken{});
     for (size_t r = 0; r < rows.size(); ++r) {
+      if (rows[r].score_token >= 0) {  // a prompt-scoring row: scored "on the device" too
+        out[r].id = rows[r].score_token;
+        out[r].logprob = -0.25f;
+        out[r].rank = 1;
+        continue;
+      }
       int32_t last = batch.tokens[static_cast<size_t>(batch.logit_rows[r])];
       out[r].id = last == '.' ? kFakeEos : (last + 1) % 256;
       out[r].logprob = -0.5f;
@@ -135,6 +141,11 @@ struct Collected {
   std::vector<float> logprobs;
   size_t events = 0;
   bool finished = false;
+  // Prompt scores (score_prompt), for prompt tokens 1, 2, ...; `score_events` carried them.
+  std::vector<float> prompt_logprobs;
+  std::vector<int32_t> prompt_ranks, prompt_top_ids;
+  std::vector<float> prompt_top_logprobs;
+  size_t prompt_top = 0, score_events = 0;
 };
 
 class Collector {
@@ -151,6 +162,22 @@ class Collector {
     c.frames.push_back(frame);
     if (ev->logprobs)
       c.logprobs.insert(c.logprobs.end(), ev->logprobs, ev->logprobs + ev->token_count);
+    if (const size_t n = ev->prompt_logprob_count; n > 0) {
+      ++c.score_events;
+      if (ev->prompt_logprob_start != c.prompt_logprobs.size() + 1)
+        self->violations_.push_back("prompt scores out of order");
+      if (c.tokens.size() != ev->token_count)  // tokens came in an earlier event
+        self->violations_.push_back("prompt scores after a token");
+      c.prompt_top = ev->prompt_top_count;
+      c.prompt_logprobs.insert(c.prompt_logprobs.end(), ev->prompt_logprobs,
+                               ev->prompt_logprobs + n);
+      c.prompt_ranks.insert(c.prompt_ranks.end(), ev->prompt_ranks, ev->prompt_ranks + n);
+      const size_t tops = n * ev->prompt_top_count;
+      c.prompt_top_ids.insert(c.prompt_top_ids.end(), ev->prompt_top_ids,
+                              ev->prompt_top_ids + tops);
+      c.prompt_top_logprobs.insert(c.prompt_top_logprobs.end(), ev->prompt_top_logprobs,
+                                   ev->prompt_top_logprobs + tops);
+    }
     c.prompt_tokens = ev->prompt_tokens;
     c.completion_tokens = ev->completion_tokens;
     c.cached_tokens = ev->cached_tokens;

@@ -2,6 +2,7 @@
 // cancellation, bounded queue, chunked prefill and preemption.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 
 #include "engine/json.hpp"
@@ -154,7 +155,11 @@ TEST(Engine, ValidatesRequests) {
   }
   std::vector<int32_t> bad = {9999};
   EXPECT_THROW(f.engine->submit(c.request(bad, &params)), Error);
-  params.max_tokens = 0;
+  params.max_tokens = -1;
+  EXPECT_THROW(f.engine->submit(c.request(bytes("a"), &params)), Error);
+  params.max_tokens = 1;
+  params.score_prompt = 1;
+  params.prompt_top_logprobs = 21;
   EXPECT_THROW(f.engine->submit(c.request(bytes("a"), &params)), Error);
 }
 
@@ -261,6 +266,168 @@ TEST(Engine, PrefixCacheReportsCachedTokens) {
   uint64_t b = f.engine->submit(c.request(bytes(prompt), &params));
   auto r = c.wait(b);
   EXPECT_EQ(r.cached_tokens, 32u);
+}
+
+// The fake runner's logits: 10 for the scripted next token, 0 for the other 257.
+const double kLogZ = std::log(std::exp(10.0) + 257.0);
+const float kHit = static_cast<float>(10.0 - kLogZ), kMiss = static_cast<float>(-kLogZ);
+int32_t scripted(int32_t last) { return last == '.' ? test::kFakeEos : (last + 1) % 256; }
+
+wharf_sampling_params scoring(int32_t max_tokens, int32_t top) {
+  auto p = test::greedyParams(max_tokens);
+  p.score_prompt = 1;
+  p.prompt_top_logprobs = top;
+  return p;
+}
+
+// Each prompt token after the first: its raw logprob and rank given the tokens before it.
+void expectScores(const test::Collected& r, const std::vector<int32_t>& prompt, size_t top) {
+  ASSERT_EQ(r.prompt_logprobs.size(), prompt.size() - 1);
+  ASSERT_EQ(r.prompt_top, top);
+  for (size_t i = 1; i < prompt.size(); ++i) {
+    const bool hit = prompt[i] == scripted(prompt[i - 1]);
+    EXPECT_NEAR(r.prompt_logprobs[i - 1], hit ? kHit : kMiss, 1e-5) << "token " << i;
+    EXPECT_EQ(r.prompt_ranks[i - 1], hit ? 1 : 2) << "token " << i;
+    if (top > 0) {
+      EXPECT_EQ(r.prompt_top_ids[(i - 1) * top], scripted(prompt[i - 1]));
+      EXPECT_NEAR(r.prompt_top_logprobs[(i - 1) * top], kHit, 1e-5);
+    }
+    if (top > 1) {  // the 257 ties: the lowest id first
+      EXPECT_EQ(r.prompt_top_ids[(i - 1) * top + 1], scripted(prompt[i - 1]) == 0 ? 1 : 0);
+      EXPECT_NEAR(r.prompt_top_logprobs[(i - 1) * top + 1], kMiss, 1e-5);
+    }
+  }
+}
+
+TEST(Engine, ScoresThePromptThenGenerates) {
+  FakeEngine f;
+  Collector c;
+  auto params = scoring(3, 2);
+  const auto prompt = bytes("abcxyz q");
+  uint64_t id = f.engine->submit(c.request(prompt, &params));
+  auto r = c.wait(id);
+  EXPECT_EQ(r.text, "rst");
+  EXPECT_EQ(r.completion_tokens, 3u);
+  expectScores(r, prompt, 2);
+  EXPECT_EQ(r.score_events, 1u);  // one chunk: the scores come with the first token
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+  // Generation logprobs are the same raw log-softmax.
+  params.logprobs = 0;
+  id = f.engine->submit(c.request(prompt, &params));
+  r = c.wait(id);
+  ASSERT_EQ(r.logprobs.size(), 3u);
+  EXPECT_NEAR(r.logprobs[0], kHit, 1e-5);
+}
+
+// max_tokens 0: the prompt is computed and scored, nothing is generated; such a prompt may fill
+// the whole context.
+TEST(Engine, MaxTokensZeroOnlyScoresThePrompt) {
+  FakeEngine f(options(32));
+  Collector c;
+  auto params = scoring(0, 0);
+  std::vector<int32_t> prompt;
+  for (int i = 0; i < 32; ++i) prompt.push_back('A' + i / 2);
+  uint64_t id = f.engine->submit(c.request(prompt, &params));
+  auto r = c.wait(id);
+  EXPECT_EQ(r.finish_reason, "length");
+  EXPECT_TRUE(r.tokens.empty());
+  EXPECT_EQ(r.text, "");
+  EXPECT_EQ(r.completion_tokens, 0u);
+  EXPECT_EQ(r.prompt_tokens, 32u);
+  expectScores(r, prompt, 0);
+  EXPECT_TRUE(c.violations().empty());
+  // Without scoring, max_tokens 0 computes the prompt only (a prefill).
+  params.score_prompt = 0;
+  id = f.engine->submit(c.request(prompt, &params));
+  r = c.wait(id);
+  EXPECT_EQ(r.finish_reason, "length");
+  EXPECT_TRUE(r.prompt_logprobs.empty());
+  // Generating needs room for a token.
+  params.max_tokens = 1;
+  EXPECT_THROW(f.engine->submit(c.request(prompt, &params)), Error);
+  // The stats are published after the step that sent the last event.
+  int64_t length = 0;
+  for (int i = 0; i < 1000 && length != 2; ++i) {
+    if (i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    length = Json::parse(f.engine->stats())["request_success_total"]["length"].get<int64_t>();
+  }
+  EXPECT_EQ(length, 2);
+  EXPECT_TRUE(Json::parse(f.engine->modelInfo())["prompt_scoring"].get<bool>());
+}
+
+// Chunked prefill: every chunk's positions are scored, in order, as the chunk is computed.
+TEST(Engine, ChunkedPrefillScoresEveryChunk) {
+  FakeEngine f(options(0, 256, 1024, 64, 8));
+  Collector c;
+  auto params = scoring(1, 1);
+  std::vector<int32_t> prompt;
+  for (int i = 0; i < 30; ++i) prompt.push_back('a' + i / 2);
+  uint64_t id = f.engine->submit(c.request(prompt, &params));
+  auto r = c.wait(id);
+  expectScores(r, prompt, 1);
+  EXPECT_EQ(r.score_events, 4u);  // chunks of 8: 8, 8, 8 and the last 5 with the token
+  EXPECT_EQ(r.completion_tokens, 1u);
+  EXPECT_LE(f.fake->max_batch_tokens, 8u);
+  EXPECT_TRUE(c.violations().empty());
+}
+
+// A scoring request needs every position's logits: it reads nothing from the prefix cache, and
+// what it computes is cached for the requests after it.
+TEST(Engine, ScoringBypassesThePrefixCacheAndFillsIt) {
+  FakeEngine f;
+  Collector c;
+  auto plain = test::greedyParams(1);
+  auto scored = scoring(1, 0);
+  std::vector<int32_t> prompt;
+  for (int i = 0; i < 40; ++i) prompt.push_back('a' + i % 7);
+  auto first = c.wait(f.engine->submit(c.request(prompt, &scored)));
+  EXPECT_EQ(first.cached_tokens, 0u);
+  auto warm = c.wait(f.engine->submit(c.request(prompt, &plain)));
+  EXPECT_EQ(warm.cached_tokens, 32u);  // the scoring request's blocks
+  auto again = c.wait(f.engine->submit(c.request(prompt, &scored)));
+  EXPECT_EQ(again.cached_tokens, 0u);
+  EXPECT_EQ(again.prompt_logprobs, first.prompt_logprobs);
+  expectScores(again, prompt, 0);
+}
+
+// Preempted scoring requests are prefilled again without scoring twice: every prompt token is
+// scored exactly once, in order, and the outputs are those of an unloaded engine.
+TEST(Engine, ScoringSurvivesChunkingAndPreemption) {
+  FakeEngine f(options(128, 16, 1024, 12, 24));
+  Collector c;
+  std::vector<uint64_t> ids;
+  std::vector<std::vector<int32_t>> prompts;
+  auto params = scoring(40, 3);
+  params.ignore_eos = 1;
+  for (int i = 0; i < 16; ++i) {
+    std::vector<int32_t> p;
+    for (int k = 0; k < 10 + 3 * i; ++k) p.push_back('A' + i + k / 2);
+    prompts.push_back(p);
+    ids.push_back(f.engine->submit(c.request(p, &params)));
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto r = c.wait(ids[i]);
+    ASSERT_EQ(r.finish_reason, "length") << r.error;
+    EXPECT_EQ(r.completion_tokens, 40u);
+    expectScores(r, prompts[i], 3);
+    EXPECT_EQ(r.tokens.front(), scripted(prompts[i].back()));
+  }
+  Json s = Json::parse(f.engine->stats());
+  EXPECT_GT(s["num_preemptions_total"].get<int64_t>(), 0) << f.engine->stats();
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+}
+
+// A runner that samples on its device scores there too: the engine streams what it returns.
+TEST(Engine, ADeviceSamplingRunnerScoresThePrompt) {
+  auto runner = std::make_unique<test::DeviceSamplingRunner>();
+  auto gguf = test::byteTokenizerGguf("");
+  InferenceEngine engine(Tokenizer::fromGguf(*gguf), std::nullopt, std::move(runner), options());
+  Collector c;
+  auto params = scoring(2, 0);
+  auto r = c.wait(engine.submit(c.request(bytes("hello"), &params)));
+  ASSERT_EQ(r.prompt_logprobs.size(), 4u);
+  EXPECT_FLOAT_EQ(r.prompt_logprobs[3], -0.25f);
+  EXPECT_EQ(r.text, "pq");
 }
 
 TEST(Engine, ChatTemplateAndTokenizerEntryPoints) {

@@ -141,6 +141,51 @@ TEST(Sampler, LogprobsAreNormalisedAndSorted) {
   EXPECT_NEAR(r.logprob, -std::log(total), 1e-5);
 }
 
+// Logprobs are the raw logits' log-softmax: penalties, bias and masks change what is sampled,
+// not what its logprob says (vLLM's raw_logprobs).
+TEST(Sampler, LogprobsAreOfTheRawLogits) {
+  SamplingParams p;
+  p.temperature = 0;
+  p.logprobs = 1;
+  p.logit_bias[3] = 100;
+  SamplerState st(p, {});
+  auto r = once(p, ramp(10), st);
+  EXPECT_EQ(r.id, 3);
+  double total = 0;
+  for (float v : ramp(10)) total += std::exp(v - 0.9);
+  EXPECT_NEAR(r.logprob, 0.3 - 0.9 - std::log(total), 1e-5);
+  ASSERT_EQ(r.top_ids.size(), 1u);
+  EXPECT_EQ(r.top_ids[0], 9);  // the raw distribution's most likely, not the biased one
+}
+
+// Scoring a given token: its logprob and rank (1 + the tokens strictly more likely), and the top k
+// most likely (ties: lower id first), computed stably for large logits.
+TEST(Sampler, ScoresAGivenToken) {
+  std::vector<float> l = {1000.0f, 1002.0f, 1001.0f, 1002.0f, 999.0f};
+  const double log_z =
+      1002.0 + std::log(std::exp(-2.0) + 1.0 + std::exp(-1.0) + 1.0 + std::exp(-3.0));
+  auto s = Sampler::score(l.data(), l.size(), 2, 3);
+  EXPECT_EQ(s.id, 2);
+  EXPECT_NEAR(s.logprob, 1001.0 - log_z, 1e-5);
+  EXPECT_EQ(s.rank, 3);
+  EXPECT_EQ(s.top_ids, (std::vector<int32_t>{1, 3, 2}));
+  ASSERT_EQ(s.top_logprobs.size(), 3u);
+  EXPECT_NEAR(s.top_logprobs[0], 1002.0 - log_z, 1e-5);
+  EXPECT_FLOAT_EQ(s.top_logprobs[2], s.logprob);
+  EXPECT_EQ(Sampler::score(l.data(), l.size(), 1, 0).rank, 1);
+  EXPECT_TRUE(Sampler::score(l.data(), l.size(), 1, 0).top_ids.empty());
+  EXPECT_EQ(Sampler::score(l.data(), l.size(), 4, 0).rank, 5);
+  EXPECT_THROW(Sampler::score(l.data(), l.size(), 5, 0), Error);
+  // The same logprob as a sampled token's (both are the raw log-softmax).
+  SamplingParams p;
+  p.temperature = 0;
+  p.logprobs = 0;
+  SamplerState st(p, {});
+  auto sampled = once(p, l, st);
+  EXPECT_EQ(sampled.id, 1);
+  EXPECT_FLOAT_EQ(sampled.logprob, Sampler::score(l.data(), l.size(), 1, 0).logprob);
+}
+
 TEST(SamplingParams, ValidatesTheCStruct) {
   wharf_sampling_params c{};
   c.struct_size = sizeof c;
@@ -157,8 +202,19 @@ TEST(SamplingParams, ValidatesTheCStruct) {
   c.top_p = 0;
   EXPECT_THROW(SamplingParams::fromC(&c, 100), Error);
   c.top_p = 1;
-  c.max_tokens = 0;
+  c.max_tokens = -1;
   EXPECT_THROW(SamplingParams::fromC(&c, 100), Error);
+  c.max_tokens = 0;  // compute (and score) the prompt only
+  EXPECT_EQ(SamplingParams::fromC(&c, 100).max_tokens, 0);
+  EXPECT_EQ(SamplingParams::fromC(&c, 100).prompt_logprobs, -1);  // a zeroed tail: no scoring
+  c.score_prompt = 1;
+  c.prompt_top_logprobs = 5;
+  EXPECT_EQ(SamplingParams::fromC(&c, 100).prompt_logprobs, 5);
+  c.prompt_top_logprobs = 21;
+  EXPECT_THROW(SamplingParams::fromC(&c, 100), Error);
+  c.prompt_top_logprobs = -1;
+  EXPECT_THROW(SamplingParams::fromC(&c, 100), Error);
+  c.score_prompt = 0;
   c.max_tokens = 4;
   int32_t ids[] = {100};
   float vals[] = {1.0f};

@@ -16,11 +16,13 @@ std::shared_ptr<ScheduledSequence> sequence(SequenceId id, size_t prompt, int32_
   return s;
 }
 
-// Runs one step: commits the planned work and appends a token for sequences that sampled.
+// Runs one step: commits the planned work, advances scoring as the engine does, and appends a
+// token for sequences that sampled.
 SchedulerStep runStep(Scheduler& sched) {
   SchedulerStep step = sched.schedule();
   for (const StepWork& w : step.work) {
     sched.commit(w);
+    if (w.scored) w.seq->score_from = w.score_begin + w.scored;
     if (w.wants_logits) w.seq->tokens.push_back(7);
   }
   return step;
@@ -94,6 +96,67 @@ TEST(Scheduler, RejectsWhatCanNeverFit) {
   SchedulerStep s = sched.schedule();
   ASSERT_EQ(s.rejected.size(), 1u);
   EXPECT_TRUE(s.work.empty());
+}
+
+// Scored positions (prompt logprobs) are never served by the prefix cache, and a step's scored
+// rows are bounded: prefill chunks are shortened to fit, other sequences still run.
+TEST(Scheduler, ScoredPositionsBypassTheCacheAndFitTheRowBudget) {
+  BlockManager blocks(64);
+  Scheduler sched({.max_num_seqs = 8, .max_num_batched_tokens = 256, .max_scored_rows = 16},
+                  blocks);
+  auto plain = sequence(1, 40);
+  sched.enqueue(plain);
+  runStep(sched);
+  sched.remove(1);  // its 2 full blocks stay cached
+
+  auto scored = sequence(2, 40), other = sequence(3, 40);
+  scored->score_end = 39;  // positions 0..38 score tokens 1..39
+  sched.enqueue(scored);
+  sched.enqueue(other);
+  SchedulerStep s1 = runStep(sched);
+  ASSERT_EQ(s1.work.size(), 2u);
+  EXPECT_EQ(s1.work[0].seq, scored.get());
+  EXPECT_EQ(scored->cached_tokens, 0u);  // nothing read from the cache
+  EXPECT_EQ(s1.work[0].num_tokens, 16u);
+  EXPECT_EQ(s1.work[0].score_begin, 0u);
+  EXPECT_EQ(s1.work[0].scored, 16u);
+  EXPECT_FALSE(s1.work[0].wants_logits);
+  EXPECT_EQ(other->cached_tokens, 32u);  // a plain sequence still is
+  EXPECT_EQ(s1.work[1].num_tokens, 8u);
+  SchedulerStep s2 = runStep(sched);
+  EXPECT_EQ(s2.work[0].score_begin, 16u);
+  EXPECT_EQ(s2.work[0].scored, 16u);
+  SchedulerStep s3 = runStep(sched);
+  EXPECT_EQ(s3.work[0].num_tokens, 8u);  // 32..39: scores 32..38, then samples after 39
+  EXPECT_EQ(s3.work[0].scored, 7u);
+  EXPECT_TRUE(s3.work[0].wants_logits);
+  EXPECT_FALSE(scored->scoring());
+  SchedulerStep s4 = runStep(sched);  // decoding: nothing scored
+  EXPECT_EQ(s4.work[0].scored, 0u);
+  EXPECT_TRUE(blocks.consistent());
+}
+
+// A sequence preempted while it is scored is re-prefilled from the cache only up to the first
+// position still to be scored.
+TEST(Scheduler, APreemptedScoredSequenceResumesScoring) {
+  BlockManager blocks(64);
+  Scheduler sched({.max_num_seqs = 8, .max_num_batched_tokens = 256, .max_scored_rows = 20},
+                  blocks);
+  auto s = sequence(1, 60);
+  s->score_end = 59;
+  sched.enqueue(s);
+  runStep(sched);  // positions 0..19 scored; block 0 (0..15) is full and cached
+  EXPECT_EQ(s->score_from, 20u);
+  sched.remove(1);  // as a preemption does: blocks released, all tokens kept
+  s->num_computed = 0;
+  s->admitted = false;
+  sched.enqueue(s);
+  SchedulerStep again = runStep(sched);
+  ASSERT_EQ(again.work.size(), 1u);
+  EXPECT_EQ(again.work[0].score_begin, 20u);
+  EXPECT_EQ(again.work[0].scored, 20u);
+  EXPECT_EQ(again.work[0].num_tokens, 24u);  // 16..39: block 0 came from the cache
+  EXPECT_TRUE(blocks.consistent());
 }
 
 TEST(Scheduler, RandomWorkloadKeepsInvariants) {

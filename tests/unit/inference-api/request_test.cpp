@@ -90,6 +90,15 @@ TEST(CompletionRequest, EveryBadFieldIsA400NamingIt) {
       {R"({"model": "m", "prompt": "x", "stream_options": {"include_usage": true}})",
        "stream_options"},
       {R"({"model": "m", "prompt": "x", "max_tokens": 0})", "max_tokens"},
+      {R"({"model": "m", "prompt": "x", "max_tokens": -1, "echo": true})", "max_tokens"},
+      {R"({"model": "m", "prompt": "x", "echo": true, "max_tokens": 0, "min_tokens": 1})",
+       "min_tokens"},
+      {R"({"model": "m", "prompt": "x", "prompt_logprobs": -1})", "prompt_logprobs"},
+      {R"({"model": "m", "prompt": "x", "prompt_logprobs": 21})", "prompt_logprobs"},
+      {R"({"model": "m", "prompt": "x", "prompt_logprobs": 1.5})", "prompt_logprobs"},
+      {R"({"model": "m", "prompt": "x", "prompt_logprobs": "2"})", "prompt_logprobs"},
+      {R"({"model": "m", "prompt": "x", "prompt_logprobs": true})", "prompt_logprobs"},
+      {R"({"model": "m", "prompt": "x", "prompt_logprobs": 1, "stream": true})", "prompt_logprobs"},
       {R"({"model": "m", "prompt": "x", "max_tokens": 4, "min_tokens": 5})", "min_tokens"},
       {R"({"model": "m", "prompt": "x", "logprobs": 21})", "logprobs"},
   };
@@ -100,6 +109,61 @@ TEST(CompletionRequest, EveryBadFieldIsA400NamingIt) {
   }
   EXPECT_EQ(errorOf("{not json").second, "");
   EXPECT_NE(errorOf("[1]").first.find("JSON object"), std::string::npos);
+}
+
+// Scoring a text: echo with logprobs scores the echoed prompt, prompt_logprobs asks for vLLM's
+// list; the engine scores with the larger of the two; max_tokens 0 needs echo.
+TEST(CompletionRequest, EchoLogprobsAndPromptLogprobs) {
+  auto r = parseCompletionRequest(
+      R"({"model": "m", "prompt": "x", "echo": true, "logprobs": 1, "max_tokens": 0})");
+  EXPECT_TRUE(r.echo);
+  EXPECT_EQ(r.max_tokens, 0);
+  EXPECT_EQ(r.promptScoring(), 1);
+  wharf_sampling_params p = r.sampling(0, 0);
+  EXPECT_EQ(p.max_tokens, 0);
+  EXPECT_EQ(p.score_prompt, 1);
+  EXPECT_EQ(p.prompt_top_logprobs, 1);
+  EXPECT_EQ(p.logprobs, 1);
+
+  r = parseCompletionRequest(
+      R"({"model": "m", "prompt": "x", "prompt_logprobs": 3, "logprobs": 5})");
+  EXPECT_EQ(r.prompt_logprobs, 3);
+  EXPECT_EQ(r.promptScoring(), 3);  // no echo: logprobs are the generated tokens' only
+  r = parseCompletionRequest(
+      R"({"model": "m", "prompt": "x", "prompt_logprobs": 3, "logprobs": 5, "echo": true})");
+  EXPECT_EQ(r.promptScoring(), 5);
+  r = parseCompletionRequest(R"({"model": "m", "prompt": "x", "prompt_logprobs": 0.0})");
+  EXPECT_EQ(r.prompt_logprobs, 0);
+
+  r = parseCompletionRequest(R"({"model": "m", "prompt": "x", "echo": true})");
+  EXPECT_EQ(r.promptScoring(), -1);  // echo alone repeats the text, scores nothing
+  EXPECT_EQ(r.sampling(16, 0).score_prompt, 0);
+  // A stream: prompt_logprobs 0 is accepted and ignored (as vLLM), echo with logprobs is scored.
+  r = parseCompletionRequest(
+      R"({"model": "m", "prompt": "x", "stream": true, "prompt_logprobs": 0})");
+  EXPECT_EQ(r.promptScoring(), -1);
+  r = parseCompletionRequest(
+      R"({"model": "m", "prompt": "x", "stream": true, "echo": true, "logprobs": 2})");
+  EXPECT_EQ(r.promptScoring(), 2);
+  EXPECT_NE(errorOf(R"({"model": "m", "prompt": "x", "max_tokens": 0})").first.find("echo"),
+            std::string::npos);
+}
+
+TEST(ChatRequest, PromptLogprobs) {
+  auto r = parseChatRequest(
+      R"({"model": "m", "messages": [{"role": "user", "content": "Hi"}], "prompt_logprobs": 2})");
+  EXPECT_EQ(r.promptScoring(), 2);
+  EXPECT_EQ(r.sampling(4, 0).prompt_top_logprobs, 2);
+  EXPECT_EQ(errorOf(R"({"model": "m", "messages": [{"role": "user", "content": "Hi"}],)"
+                    R"( "prompt_logprobs": 30})",
+                    true)
+                .second,
+            "prompt_logprobs");
+  EXPECT_EQ(errorOf(R"({"model": "m", "messages": [{"role": "user", "content": "Hi"}],)"
+                    R"( "max_tokens": 0})",
+                    true)
+                .second,
+            "max_tokens");
 }
 
 TEST(ChatRequest, MessagesAndChatDefaults) {

@@ -77,6 +77,65 @@ TEST(Responses, ChatCompletionAndItsChunks) {
   EXPECT_EQ(usage["usage"]["total_tokens"], 7);
 }
 
+// Echo with logprobs: the prompt's tokens first, the first one with null logprob and alternatives;
+// vLLM's prompt_logprobs: null, then {id: {logprob, rank, decoded_token}} with the prompt's
+// token first and the alternatives it is not among.
+TEST(Responses, ScoredPromptAsEchoLogprobsAndPromptLogprobs) {
+  const std::vector<int32_t> prompt = {4, 5, 6};
+  std::vector<TokenLogprob> scores(2);
+  scores[0].token = 5;
+  scores[0].logprob = -2.5f;
+  scores[0].rank = 3;
+  scores[0].top = {{8, -0.5f}, {9, -1.0f}, {5, -2.5f}};
+  scores[1].token = 6;
+  scores[1].logprob = -0.25f;
+  scores[1].rank = 1;
+  scores[1].top = {{6, -0.25f}, {8, -2.0f}, {9, -3.0f}};
+  ChoiceResult c;
+  c.text = "t4t5t6t7";
+  c.finish_reason = "length";
+  c.logprobs = promptEntries(prompt, scores, 1);
+  ASSERT_EQ(c.logprobs.size(), 3u);
+  EXPECT_TRUE(c.logprobs[0].unscored);
+  EXPECT_EQ(c.logprobs[1].top.size(), 1u);
+  c.logprobs.push_back({7, -0.75f, {{7, -0.75f}}});
+  c.prompt_logprobs = promptEntries(prompt, scores, 2);
+  json j = json::parse(writer(false).full({c}, Usage{3, 1, 0}));
+  const json& lp = j["choices"][0]["logprobs"];
+  EXPECT_EQ(lp["tokens"], json({"t4", "t5", "t6", "t7"}));
+  EXPECT_EQ(lp["text_offset"], json({0, 2, 4, 6}));
+  EXPECT_TRUE(lp["token_logprobs"][0].is_null());
+  EXPECT_EQ(lp["token_logprobs"][1], -2.5);
+  EXPECT_EQ(lp["token_logprobs"][3], -0.75);
+  EXPECT_TRUE(lp["top_logprobs"][0].is_null());
+  EXPECT_EQ(lp["top_logprobs"][1], json({{"t8", -0.5}}));
+  const json& pl = j["choices"][0]["prompt_logprobs"];
+  ASSERT_EQ(pl.size(), 3u);
+  EXPECT_TRUE(pl[0].is_null());
+  EXPECT_EQ(pl[1].size(), 3u);  // the prompt's token (rank 3) and the top 2
+  EXPECT_EQ(pl[1]["5"], json({{"decoded_token", "t5"}, {"logprob", -2.5}, {"rank", 3}}));
+  EXPECT_EQ(pl[1]["8"]["rank"], 1);
+  EXPECT_EQ(pl[1]["9"]["rank"], 2);
+  EXPECT_EQ(pl[2].size(), 2u);  // the prompt's token is the most likely
+  EXPECT_EQ(pl[2]["6"]["rank"], 1);
+  EXPECT_EQ(pl[2]["8"]["rank"], 2);
+  // A chat completion carries it at the top level; a choice without it has none.
+  ChoiceResult chat;
+  chat.text = "hi";
+  chat.finish_reason = "stop";
+  chat.prompt_logprobs = c.prompt_logprobs;
+  json k = json::parse(writer(true).full({chat}, Usage{3, 1, 0}));
+  EXPECT_EQ(k["prompt_logprobs"].size(), 3u);
+  EXPECT_FALSE(k["choices"][0].contains("prompt_logprobs"));
+  EXPECT_FALSE(json::parse(writer(false).full({ChoiceResult{}}, Usage{}))["choices"][0].contains(
+      "prompt_logprobs"));
+  // Scores that stop short (an aborted request) leave the rest unscored.
+  auto partial = promptEntries(prompt, {scores[0]}, 0);
+  EXPECT_FALSE(partial[1].unscored);
+  EXPECT_TRUE(partial[1].top.empty());
+  EXPECT_TRUE(partial[2].unscored);
+}
+
 // A logprob is written with its float's shortest digits, -inf as OpenAI's -9999.0; a token that is
 // one byte of a multi-byte character comes back as U+FFFD in "token" and exactly in "bytes".
 TEST(Responses, LogprobTextAndPartialCharacterTokens) {

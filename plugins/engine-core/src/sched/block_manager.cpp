@@ -43,11 +43,13 @@ std::optional<int32_t> BlockManager::lookup(uint64_t parent, uint64_t hash,
   return std::nullopt;
 }
 
-size_t BlockManager::startSequence(SequenceId id, const std::vector<int32_t>& tokens) {
+size_t BlockManager::startSequence(SequenceId id, const std::vector<int32_t>& tokens,
+                                   size_t max_cached) {
   if (seqs_.count(id)) throw Error(WHARF_ERR_INTERNAL, "sequence started twice");
   Sequence& s = seqs_[id];
-  if (!prefix_caching_ || tokens.empty()) return 0;
-  size_t shareable = (tokens.size() - 1) / kKvBlockSize;
+  // A sequence that may read nothing from the cache does not query it (nor count as a miss).
+  if (!prefix_caching_ || tokens.empty() || max_cached < kKvBlockSize) return 0;
+  size_t shareable = std::min((tokens.size() - 1) / kKvBlockSize, max_cached / kKvBlockSize);
   queried_tokens_ += tokens.size();
   uint64_t parent = 0;
   for (size_t i = 0; i < shareable; ++i) {

@@ -8,6 +8,43 @@
 
 namespace wharf::engine {
 
+// Scores of consecutive prompt tokens, gathered during a step for the next event.
+struct PromptScores {
+  size_t start = 0;  // the prompt index that logprobs[0] scores
+  size_t top = 0;    // alternatives per token
+  std::vector<float> logprobs;
+  std::vector<int32_t> ranks, top_ids;
+  std::vector<float> top_logprobs;
+
+  bool empty() const { return logprobs.empty(); }
+  void add(size_t index, const SampledToken& t) {
+    if (empty()) start = index;
+    logprobs.push_back(t.logprob);
+    ranks.push_back(t.rank);
+    for (size_t k = 0; k < top; ++k) {
+      top_ids.push_back(k < t.top_ids.size() ? t.top_ids[k] : -1);
+      top_logprobs.push_back(k < t.top_logprobs.size() ? t.top_logprobs[k] : 0.0f);
+    }
+  }
+  // Points the event at the scores (valid until clear()).
+  void attach(wharf_generation_event& ev) const {
+    if (empty()) return;
+    ev.prompt_logprob_start = start;
+    ev.prompt_logprob_count = logprobs.size();
+    ev.prompt_logprobs = logprobs.data();
+    ev.prompt_ranks = ranks.data();
+    ev.prompt_top_ids = top_ids.data();
+    ev.prompt_top_logprobs = top_logprobs.data();
+    ev.prompt_top_count = top;
+  }
+  void clear() {
+    logprobs.clear();
+    ranks.clear();
+    top_ids.clear();
+    top_logprobs.clear();
+  }
+};
+
 struct InferenceEngine::Request {
   uint64_t id = 0;
   std::shared_ptr<ScheduledSequence> seq;
@@ -19,6 +56,7 @@ struct InferenceEngine::Request {
   void* ctx = nullptr;
   size_t generated = 0;
   bool done = false;
+  PromptScores scores;  // prompt scores of this step, not yet sent
 
   Request(const Tokenizer& tok, SamplingParams p, const std::vector<int32_t>& prompt)
       : params(std::move(p)), sampler(params, prompt), text(tok, params) {}
@@ -28,6 +66,13 @@ namespace {
 
 size_t blocksFromBudget(size_t bytes, size_t per_block) {
   return per_block == 0 ? 0 : bytes / per_block;
+}
+
+// Prompt scoring adds a row of logits per scored position to a step; their floats are bounded
+// (128 MiB of f32 logits a step, at least a block of rows): longer prompts score in more chunks.
+constexpr size_t kScoredLogitFloats = size_t{32} << 20;
+size_t maxScoredRows(size_t vocab) {
+  return std::max(kKvBlockSize, kScoredLogitFloats / std::max<size_t>(1, vocab));
 }
 
 // Refuses options an engine cannot run with, before anything is sized from them.
@@ -54,7 +99,9 @@ InferenceEngine::InferenceEngine(std::unique_ptr<Tokenizer> tokenizer,
       vocab_(static_cast<size_t>(runner_->config().vocab_size)),
       blocks_(blocksFromBudget(options_.kv_cache_bytes, runner_->kvBytesPerBlock()),
               options_.prefix_caching),
-      scheduler_(SchedulerLimits{options_.max_num_seqs, options_.max_num_batched_tokens}, blocks_),
+      scheduler_(SchedulerLimits{options_.max_num_seqs, options_.max_num_batched_tokens,
+                                 maxScoredRows(vocab_)},
+                 blocks_),
       sampler_(tokenizer_->endOfGenerationIds()) {
   const size_t per_block = runner_->kvBytesPerBlock();
   if (max_model_len_ > static_cast<size_t>(runner_->config().context_length)) {
@@ -134,6 +181,7 @@ std::string InferenceEngine::modelInfo() const {
   j["has_chat_template"] = chat_template_ != nullptr;
   j["bos_token_id"] = tokenizer_->bosId();
   j["eos_token_id"] = tokenizer_->eosId();
+  j["prompt_scoring"] = true;  // wharf_sampling_params.score_prompt and max_tokens 0
   return toJsonText(j);
 }
 
@@ -198,14 +246,17 @@ uint64_t InferenceEngine::submit(const wharf_generation_request& req) {
                   "prompt token id " + std::to_string(t) + " out of range");
     }
   }
-  if (prompt.size() >= max_model_len_) {
+  SamplingParams params = SamplingParams::fromC(req.sampling, static_cast<int64_t>(vocab_));
+  // A prompt that is only computed (max_tokens 0) may fill the context.
+  const bool generates = params.max_tokens > 0;
+  if (prompt.size() > max_model_len_ || (generates && prompt.size() == max_model_len_)) {
     throw Error(WHARF_ERR_INVALID_ARGUMENT,
                 "the prompt has " + std::to_string(prompt.size()) +
                     " tokens, but this model's maximum context length is " +
                     std::to_string(max_model_len_) +
                     " tokens (prompt plus at least one generated)");
   }
-  SamplingParams params = SamplingParams::fromC(req.sampling, static_cast<int64_t>(vocab_));
+  const bool score = params.prompt_logprobs >= 0;
   auto r = std::make_unique<Request>(*tokenizer_, std::move(params), prompt);
   r->id = next_id_.fetch_add(1);
   r->prompt_length = prompt.size();
@@ -213,6 +264,10 @@ uint64_t InferenceEngine::submit(const wharf_generation_request& req) {
   r->ctx = req.on_event_ctx;
   r->seq = std::make_shared<ScheduledSequence>();
   r->seq->id = r->id;
+  // Scoring: the logits of positions [0, prompt - 1) score prompt tokens [1, prompt).
+  if (score) r->seq->score_end = prompt.size() - 1;
+  r->scores.top =
+      score ? std::min<size_t>(static_cast<size_t>(r->params.prompt_logprobs), vocab_) : 0;
   r->seq->tokens = std::move(prompt);
   uint64_t id = r->id;
   {
@@ -289,25 +344,42 @@ void InferenceEngine::step() {
   }
   if (plan.work.empty()) return;
 
+  // Per work item: its first row, its scored rows, whether a token is sampled after them.
+  struct WorkRows {
+    size_t first = 0, scored = 0;
+    bool sample = false;
+  };
+  std::vector<WorkRows> work_rows(plan.work.size());
   ForwardBatch batch;
-  for (size_t i = 0; i < plan.work.size(); ++i) {
-    const StepWork& w = plan.work[i];
-    batch.block_tables.push_back(&blocks_.blockTable(w.seq->id));
-    size_t end = w.seq->num_computed + w.num_tokens;
-    for (size_t k = w.seq->num_computed; k < end; ++k) {
-      batch.add(w.seq->tokens[k], static_cast<int32_t>(k), static_cast<int32_t>(i),
-                w.wants_logits && k + 1 == end);
-    }
-  }
   try {
-    // One sampling row per logit row, in batch order: every scheduled sequence has its request.
+    // One sampling (or scoring) row per logit row, in batch order: every scheduled sequence has
+    // its request.
     rows_.clear();
-    for (const StepWork& w : plan.work) {
-      if (!w.wants_logits) continue;
+    for (size_t i = 0; i < plan.work.size(); ++i) {
+      const StepWork& w = plan.work[i];
       Request& r = *requests_.at(w.seq->id);
-      rows_.push_back(SamplingRow{&r.params, &r.sampler});
+      WorkRows& wr = work_rows[i];
+      wr.first = rows_.size();
+      wr.scored = w.scored;
+      // A request that generates nothing (max_tokens 0) ends once its prompt is computed.
+      wr.sample = w.wants_logits && r.params.max_tokens > 0;
+      batch.block_tables.push_back(&blocks_.blockTable(w.seq->id));
+      const size_t end = w.seq->num_computed + w.num_tokens;
+      for (size_t k = w.seq->num_computed; k < end; ++k) {
+        const bool scored = k >= w.score_begin && k < w.score_begin + w.scored;
+        const bool sampled = wr.sample && k + 1 == end;
+        batch.add(w.seq->tokens[k], static_cast<int32_t>(k), static_cast<int32_t>(i),
+                  scored || sampled);
+        if (scored)
+          rows_.push_back(SamplingRow{&r.params, &r.sampler, w.seq->tokens[k + 1]});
+        else if (sampled)
+          rows_.push_back(SamplingRow{&r.params, &r.sampler});
+      }
     }
     runner_->step(batch, rows_, sampler_, sampled_);
+    if (sampled_.size() != rows_.size())
+      throw Error(WHARF_ERR_INTERNAL, "the runner answered " + std::to_string(sampled_.size()) +
+                                          " rows for " + std::to_string(rows_.size()));
   } catch (const std::exception& e) {
     for (const StepWork& w : plan.work) {
       auto it = requests_.find(w.seq->id);
@@ -320,20 +392,45 @@ void InferenceEngine::step() {
   }
   ++steps_;
 
-  size_t row = 0;
-  for (const StepWork& w : plan.work) {
+  for (size_t i = 0; i < plan.work.size(); ++i) {
+    const StepWork& w = plan.work[i];
+    const WorkRows& wr = work_rows[i];
     scheduler_.commit(w);
-    if (!w.wants_logits) continue;
-    const SampledToken& sampled = sampled_[row++];
     auto it = requests_.find(w.seq->id);
     if (it == requests_.end()) continue;
     Request& r = *it->second;
-    emitToken(r, sampled.id, sampled);
+    if (wr.scored > 0) {
+      // Position k's logits score prompt token k + 1.
+      for (size_t j = 0; j < wr.scored; ++j)
+        r.scores.add(w.score_begin + j + 1, sampled_[wr.first + j]);
+      w.seq->score_from = w.score_begin + wr.scored;
+    }
+    if (wr.sample) {
+      const SampledToken& sampled = sampled_[wr.first + wr.scored];
+      emitToken(r, sampled.id, sampled);
+    } else if (w.wants_logits) {
+      finish(r, "length", r.text.finish());  // max_tokens 0: the prompt is computed
+    } else if (!r.scores.empty()) {
+      emitScores(r);
+    }
     if (r.done) {
       scheduler_.remove(r.id);
       requests_.erase(it);
     }
   }
+}
+
+void InferenceEngine::emitScores(Request& r) {
+  wharf_generation_event ev{};
+  ev.struct_size = sizeof ev;
+  ev.request_id = r.id;
+  ev.text = "";
+  ev.prompt_tokens = static_cast<uint32_t>(r.prompt_length);
+  ev.completion_tokens = static_cast<uint32_t>(r.generated);
+  ev.cached_tokens = r.seq->cached_tokens;
+  r.scores.attach(ev);
+  r.on_event(r.ctx, &ev);
+  r.scores.clear();
 }
 
 void InferenceEngine::emitToken(Request& r, int32_t token, const SampledToken& sampled) {
@@ -396,7 +493,9 @@ void InferenceEngine::emitToken(Request& r, int32_t token, const SampledToken& s
     r.done = true;
     (std::string(reason) == "stop" ? finished_stop_ : finished_length_)++;
   }
+  r.scores.attach(ev);
   r.on_event(r.ctx, &ev);
+  r.scores.clear();
 }
 
 void InferenceEngine::finish(Request& r, const char* reason, std::string text,
@@ -419,7 +518,13 @@ void InferenceEngine::finish(Request& r, const char* reason, std::string text,
     ++finished_abort_;
   else if (why == "error")
     ++finished_error_;
+  else if (why == "length")
+    ++finished_length_;
+  else if (why == "stop")
+    ++finished_stop_;
+  r.scores.attach(ev);
   r.on_event(r.ctx, &ev);
+  r.scores.clear();
 }
 
 void InferenceEngine::publishStats() {

@@ -12,9 +12,12 @@ void ModelRunner::step(const ForwardBatch& batch, const std::vector<SamplingRow>
   forward(batch, step_logits_);
   const size_t vocab = static_cast<size_t>(config().vocab_size);
   out.resize(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i)
-    out[i] =
-        sampler.sample(step_logits_.data() + i * vocab, vocab, *rows[i].params, *rows[i].state);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    float* row = step_logits_.data() + i * vocab;
+    out[i] = rows[i].score_token >= 0
+                 ? Sampler::score(row, vocab, rows[i].score_token, rows[i].params->prompt_logprobs)
+                 : sampler.sample(row, vocab, *rows[i].params, *rows[i].state);
+  }
 }
 
 }  // namespace wharf::engine

@@ -20,6 +20,39 @@ namespace {
 #define WHARF_HAS_FIELD(p, field) \
   ((p)->struct_size >= offsetof(wharf_sampling_params, field) + sizeof((p)->field))
 
+// log(sum(exp(logits))) of one row, stably: the maximum taken out (each term is in (0, 1]), the
+// terms in f32 and their sum in f64.
+double logNormaliser(const float* logits, size_t vocab) {
+  const float max = *std::max_element(logits, logits + vocab);
+  if (!std::isfinite(max)) return max;
+  double sum = 0;
+  for (size_t i = 0; i < vocab; ++i) sum += static_cast<double>(std::exp(logits[i] - max));
+  return static_cast<double>(max) + std::log(sum);
+}
+
+// The k largest entries' ids, largest first (ties: the lower id first), without sorting the row.
+std::vector<int32_t> topIds(const float* v, size_t vocab, size_t k) {
+  k = std::min(k, vocab);
+  std::vector<int32_t> ids;
+  if (k == 0) return ids;
+  ids.reserve(k + 1);
+  // `before(a, b)`: a ranks above b. The heap's front is the weakest kept entry.
+  auto before = [&](int32_t a, int32_t b) { return v[a] > v[b] || (v[a] == v[b] && a < b); };
+  for (size_t i = 0; i < vocab; ++i) {
+    const auto id = static_cast<int32_t>(i);
+    if (ids.size() < k) {
+      ids.push_back(id);
+      std::push_heap(ids.begin(), ids.end(), before);
+    } else if (before(id, ids.front())) {
+      std::pop_heap(ids.begin(), ids.end(), before);
+      ids.back() = id;
+      std::push_heap(ids.begin(), ids.end(), before);
+    }
+  }
+  std::sort_heap(ids.begin(), ids.end(), before);
+  return ids;
+}
+
 }  // namespace
 
 SamplingParams SamplingParams::fromC(const wharf_sampling_params* p, int64_t vocab) {
@@ -64,8 +97,14 @@ SamplingParams SamplingParams::fromC(const wharf_sampling_params* p, int64_t voc
   }
   if (WHARF_HAS_FIELD(p, skip_special_tokens)) s.skip_special_tokens = p->skip_special_tokens != 0;
   if (WHARF_HAS_FIELD(p, logprobs)) s.logprobs = p->logprobs;
+  if (WHARF_HAS_FIELD(p, prompt_top_logprobs) && p->score_prompt) {
+    if (p->prompt_top_logprobs < 0 || p->prompt_top_logprobs > 20)
+      badParam("prompt_top_logprobs must be between 0 and 20");
+    s.prompt_logprobs = p->prompt_top_logprobs;
+  }
 
-  if (s.max_tokens <= 0) badParam("max_tokens must be positive");
+  // 0: compute (and score) the prompt only.
+  if (s.max_tokens < 0) badParam("max_tokens must not be negative");
   if (s.min_tokens < 0 || s.min_tokens > s.max_tokens) {
     badParam("min_tokens must be between 0 and max_tokens");
   }
@@ -102,6 +141,15 @@ void SamplerState::accept(int32_t token) {
 SampledToken Sampler::sample(float* logits, size_t vocab, const SamplingParams& p,
                              SamplerState& st) const {
   const float neg_inf = -std::numeric_limits<float>::infinity();
+  SampledToken out;
+  // Log-probabilities of the raw logits, before the penalties, bias and masks below change them.
+  std::vector<float> logprobs;
+  if (p.logprobs >= 0) {
+    const double log_z = logNormaliser(logits, vocab);
+    logprobs.resize(vocab);
+    for (size_t i = 0; i < vocab; ++i)
+      logprobs[i] = static_cast<float>(static_cast<double>(logits[i]) - log_z);
+  }
   // Penalties (vLLM's order and definitions).
   if (p.repetition_penalty != 1.0f) {
     for (const auto& [t, _] : st.seen_) {
@@ -122,18 +170,6 @@ SampledToken Sampler::sample(float* logits, size_t vocab, const SamplingParams& 
         if (static_cast<size_t>(t) < vocab) logits[t] = neg_inf;
       }
     }
-  }
-
-  SampledToken out;
-  // Log-probabilities of the processed (penalised, biased) distribution, before temperature.
-  std::vector<float> logprobs;
-  if (p.logprobs >= 0) {
-    float max = *std::max_element(logits, logits + vocab);
-    double sum = 0;
-    for (size_t i = 0; i < vocab; ++i) sum += std::exp(static_cast<double>(logits[i] - max));
-    float log_z = max + static_cast<float>(std::log(sum));
-    logprobs.resize(vocab);
-    for (size_t i = 0; i < vocab; ++i) logprobs[i] = logits[i] - log_z;
   }
 
   if (p.greedy()) {
@@ -201,15 +237,28 @@ SampledToken Sampler::sample(float* logits, size_t vocab, const SamplingParams& 
 
   if (p.logprobs >= 0) {
     out.logprob = logprobs[static_cast<size_t>(out.id)];
-    size_t k = std::min<size_t>(static_cast<size_t>(p.logprobs), vocab);
-    std::vector<int32_t> idx(vocab);
-    std::iota(idx.begin(), idx.end(), 0);
-    std::partial_sort(idx.begin(), idx.begin() + static_cast<long>(k), idx.end(),
-                      [&](int32_t a, int32_t b) { return logprobs[a] > logprobs[b]; });
-    for (size_t i = 0; i < k; ++i) {
-      out.top_ids.push_back(idx[i]);
-      out.top_logprobs.push_back(logprobs[static_cast<size_t>(idx[i])]);
-    }
+    out.top_ids = topIds(logprobs.data(), vocab, static_cast<size_t>(p.logprobs));
+    for (int32_t id : out.top_ids) out.top_logprobs.push_back(logprobs[static_cast<size_t>(id)]);
+  }
+  return out;
+}
+
+SampledToken Sampler::score(const float* logits, size_t vocab, int32_t token, int32_t top) {
+  if (token < 0 || static_cast<size_t>(token) >= vocab)
+    throw Error(WHARF_ERR_INTERNAL, "scored token id " + std::to_string(token) + " out of range");
+  SampledToken out;
+  out.id = token;
+  const double log_z = logNormaliser(logits, vocab);
+  const float mine = logits[token];
+  out.logprob = static_cast<float>(static_cast<double>(mine) - log_z);
+  // Rank: one more than the tokens strictly more likely (a NaN row ranks it first).
+  size_t above = 0;
+  for (size_t i = 0; i < vocab; ++i) above += logits[i] > mine;
+  out.rank = static_cast<int32_t>(above + 1);
+  if (top > 0) {
+    out.top_ids = topIds(logits, vocab, static_cast<size_t>(top));
+    for (int32_t id : out.top_ids)
+      out.top_logprobs.push_back(static_cast<float>(static_cast<double>(logits[id]) - log_z));
   }
   return out;
 }

@@ -325,12 +325,11 @@ class Quantizer {
     config["quantization_config"] = q;
     if (config.contains("torch_dtype")) config["torch_dtype"] = "float16";
     writeText(to / "config.json", config.dump(2) + "\n");
-    Json provenance{{"method", o_.method},
-                    {"source", src_->dir},
-                    {"group_size", o_.group_size},
-                    {"calibration_text", o_.calibrated() ? o_.calib : ""},
-                    {"calibration_tokens", calibration_tokens_},
-                    {"layers", report_}};
+    Json provenance{{"method", o_.method}, {"source", src_->dir}};
+    if (o_.method == "awq" || o_.method == "rtn") provenance["group_size"] = o_.group_size;
+    provenance.update(Json{{"calibration_text", o_.calibrated() ? o_.calib : ""},
+                           {"calibration_tokens", calibration_tokens_},
+                           {"layers", report_}});
     if (o_.method == "squeezellm") provenance["sparse"] = o_.sparse;
     writeText(to / "wharf_quantize.json", provenance.dump(2) + "\n");
   }

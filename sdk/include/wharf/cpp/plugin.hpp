@@ -89,6 +89,12 @@ wharf_plugin makeDescriptor(wharf_plugin_kind kind, const char* name, const char
       storeError(err, WHARF_ERR_UNSUPPORTED, "no such command");
       return WHARF_ERR_UNSUPPORTED;
     }
+    // UNSUPPORTED means "no such command" to the host: a command that exists and refuses its
+    // input (e.g. a model it cannot read) reports INVALID_ARGUMENT, with its message.
+    if (st == WHARF_ERR_UNSUPPORTED) {
+      if (err && *err) (*err)->code = WHARF_ERR_INVALID_ARGUMENT;
+      return WHARF_ERR_INVALID_ARGUMENT;
+    }
     return st;
   };
   return p;

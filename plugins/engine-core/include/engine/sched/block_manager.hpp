@@ -35,9 +35,12 @@ class BlockManager {
   size_t cachedBlocks() const { return by_hash_.size(); }
 
   // Starts a sequence over `tokens`, sharing the cached blocks of its longest cached prefix (never
-  // the block holding the last token, whose logits must be computed). Returns the number of
-  // leading tokens whose KV is already present. Allocates nothing else.
-  size_t startSequence(SequenceId id, const std::vector<int32_t>& tokens);
+  // the block holding the last token, whose logits must be computed, nor a block reaching past
+  // `max_cached` tokens: a sequence that needs the logits of positions from there on computes
+  // them; 0 reads nothing from the cache). Returns the number of leading tokens whose KV is
+  // already present. Allocates nothing else.
+  size_t startSequence(SequenceId id, const std::vector<int32_t>& tokens,
+                       size_t max_cached = SIZE_MAX);
   // Grows the sequence's table to cover `positions` positions. Returns false, changing nothing,
   // when there are not enough free blocks.
   bool ensureCapacity(SequenceId id, size_t positions);

@@ -74,6 +74,8 @@ class InferenceEngine {
   // back so far, or "error" with `error`.
   void finish(Request& r, const char* reason, std::string text, const std::string& error = "");
   void emitToken(Request& r, int32_t token, const SampledToken& sampled);
+  // Sends the prompt scores gathered this step in an event of their own (token_count 0).
+  void emitScores(Request& r);
   void publishStats();
 
   std::unique_ptr<ModelRunner> runner_;
@@ -88,8 +90,8 @@ class InferenceEngine {
 
   // Loop-thread state.
   std::unordered_map<uint64_t, std::unique_ptr<Request>> requests_;
-  std::vector<SamplingRow> rows_;      // this step's sampling rows
-  std::vector<SampledToken> sampled_;  // and what the runner sampled for them
+  std::vector<SamplingRow> rows_;      // this step's sampling and scoring rows
+  std::vector<SampledToken> sampled_;  // and what the runner sampled (scored) for them
 
   // Shared state.
   mutable std::mutex mutex_;

@@ -17,7 +17,13 @@
 //    which samples each row with the engine's Sampler on the host. A device runner overrides
 //    step() to sample on the device (temperature, top-k/p, min-p, penalties from the row's
 //    SamplerState, logit bias, seeded RNG) and copies back only ids and logprobs; its forward()
-//    still returns host logits for reference checks and prompt logprobs.
+//    still returns host logits for reference checks.
+//  - Prompt scoring (prompt logprobs): a row with SamplingRow::score_token >= 0 is not sampled
+//    but scored: the logits of a prompt position, for the prompt's next token. The runner returns
+//    that token (id), its raw log-softmax logprob and rank, and the params->prompt_logprobs most
+//    likely tokens (Sampler::score on the host; a device runner computes the same there). A
+//    prefill chunk of a scoring request asks for many such rows in one step: they come from the
+//    same forward pass, never a second one.
 //  - Memory: memory() says what the runner holds (weights, KV cache, per-step workspace) and, on
 //    a device, the device's total and free bytes; the engine reports it in its stats
 //    (/admin/engine) so that operators can size kv_cache_bytes.
@@ -41,6 +47,8 @@ namespace wharf::engine {
 struct SamplingRow {
   const SamplingParams* params = nullptr;
   SamplerState* state = nullptr;
+  // >= 0: a scoring row (prompt logprobs): score this token, sample nothing.
+  int32_t score_token = -1;
 };
 
 // What a runner holds, in bytes.
@@ -64,9 +72,10 @@ class ModelRunner {
   // Writes the batch's K/V into the cache and returns logits for batch.logit_rows in host memory,
   // row-major (logit_rows.size() x vocab_size).
   virtual void forward(const ForwardBatch& batch, std::vector<float>& logits) = 0;
-  // One engine step: writes the batch's K/V and samples one token per logit row with `rows`
-  // (rows.size() == batch.logit_rows.size()), into `out` (resized to rows.size()). The default
-  // runs forward() and samples on the host with `sampler`; device runners override it.
+  // One engine step: writes the batch's K/V and samples (or, for a scoring row, scores) one token
+  // per logit row with `rows` (rows.size() == batch.logit_rows.size()), into `out` (resized to
+  // rows.size()). The default runs forward() and samples on the host with `sampler`; device
+  // runners override it.
   virtual void step(const ForwardBatch& batch, const std::vector<SamplingRow>& rows,
                     const Sampler& sampler, std::vector<SampledToken>& out);
   virtual RunnerMemory memory() const = 0;

@@ -32,6 +32,8 @@ struct SamplingParams {
   bool include_stop_str_in_output = false;
   bool skip_special_tokens = true;
   int32_t logprobs = -1;  // < 0: none; k: the sampled token's logprob plus the top k
+  // < 0: none; k: every prompt token after the first gets its logprob and rank, plus the top k.
+  int32_t prompt_logprobs = -1;
 
   // Copies and validates the C struct (reads only the fields its struct_size covers); throws
   // wharf::Error(INVALID_ARGUMENT) with the offending field's name.
@@ -39,11 +41,14 @@ struct SamplingParams {
   bool greedy() const { return temperature < 1e-5f; }
 };
 
+// What one logit row gave: a sampled token, or (a scoring row) the scored token. Logprobs are the
+// raw logits' log-softmax, before penalties, bias and temperature (vLLM's raw_logprobs).
 struct SampledToken {
   int32_t id = -1;
-  float logprob = 0;             // when logprobs were requested
-  std::vector<int32_t> top_ids;  // the `logprobs` most likely tokens
+  float logprob = 0;             // when logprobs were requested (always for a scoring row)
+  std::vector<int32_t> top_ids;  // the `logprobs` most likely tokens, most likely first
   std::vector<float> top_logprobs;
+  int32_t rank = 0;  // scoring rows: the token's rank, 1 = most likely
 };
 
 // Mutable per-sequence sampling state.
@@ -69,6 +74,9 @@ class Sampler {
   // Samples from `logits` (one row, modified in place).
   SampledToken sample(float* logits, size_t vocab, const SamplingParams& params,
                       SamplerState& state) const;
+  // Scores `token` under one row of logits (not modified): its logprob and rank, and the `top`
+  // most likely tokens (prompt logprobs).
+  static SampledToken score(const float* logits, size_t vocab, int32_t token, int32_t top);
 
  private:
   std::vector<int32_t> eog_;

@@ -5,6 +5,9 @@
 // admitted running sequence is preempted by recompute: its blocks are released and it returns to
 // the front of the queue with all its tokens, to be prefilled again (the prefix cache usually
 // keeps most of them).
+// Prompt scoring: a sequence may want the logits of a range of its positions (prompt logprobs),
+// not only of its last one. Those positions are never taken from the prefix cache, and the rows
+// of logits they add to a step are bounded (max_scored_rows): a prefill chunk is shortened to fit.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +23,7 @@ namespace wharf::engine {
 struct SchedulerLimits {
   size_t max_num_seqs = 256;
   size_t max_num_batched_tokens = 2048;
+  size_t max_scored_rows = SIZE_MAX;  // logit rows of scored positions per step (at least 1)
 };
 
 // What the scheduler knows of a sequence.
@@ -31,12 +35,21 @@ struct ScheduledSequence {
   uint32_t preemptions = 0;
   uint32_t cached_tokens = 0;  // prompt tokens served by the prefix cache at first admission
   bool first_admission = true;
+  // Positions [score_from, score_end) still want their logits (prompt scoring); the engine
+  // advances score_from as their scores are delivered. Empty when score_from >= score_end.
+  size_t score_from = 0, score_end = 0;
+
+  bool scoring() const { return score_from < score_end; }
+  // How many leading tokens the prefix cache may serve: none of the positions still to be scored.
+  size_t cacheLimit() const { return scoring() ? score_from : SIZE_MAX; }
 };
 
 struct StepWork {
   ScheduledSequence* seq;
   size_t num_tokens;  // tokens to compute this step, from seq->num_computed
   bool wants_logits;  // the chunk reaches the sequence's last token: sample after it
+  // Positions of this chunk whose logits are scored: [score_begin, score_begin + scored).
+  size_t score_begin = 0, scored = 0;
 };
 
 struct SchedulerStep {
@@ -66,6 +79,9 @@ class Scheduler {
 
  private:
   void preempt(size_t running_index, SchedulerStep& step);
+  // The work for `n` tokens of `s` from its num_computed, shortened so that its scored positions
+  // fit `rows_left` (which it consumes); num_tokens 0 when none fit.
+  StepWork plan(ScheduledSequence* s, size_t n, size_t& rows_left) const;
 
   SchedulerLimits limits_;
   BlockManager& blocks_;
