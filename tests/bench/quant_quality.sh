@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Quantization quality and speed on SmolLM2-135M-Instruct: the F16 baseline (the Q4_1 GGUF's
 # weights dequantized into a Hugging Face directory, tests/fixtures/make_hf_model.sh), and what
-# `wharfd quantize` makes of it -- RTN g128, AWQ g128, SqueezeLLM 4-bit dense, SqueezeLLM
+# `wharfd quantize` makes of it -- RTN and AWQ at group size GROUP (64: SmolLM2's hidden size 576
+# is not a multiple of 128, so AutoAWQ's usual g128 cannot be built for it), SqueezeLLM 4-bit dense, SqueezeLLM
 # dense-and-sparse (0.45% fp16 outliers) -- next to the Q4_1 GGUF itself, each served by wharfd.
 # Reports perplexity over a held-out English text (Python's own reference documentation, from
 # pydoc_data, which calibration never sees; calibration reads the GPL-3 text that every Debian
 # system has in /usr/share/common-licenses) through the API (tests/bench/perplexity.py: echo +
 # logprobs), single-stream decode tokens/s (tests/bench/openai_load.py) and quantization time.
 #   tests/bench/quant_quality.sh [build-dir]
-#   env: THREADS (2), PYTHON (.venv/bin/python), EVAL_CHARS (60000), CALIB (the GPL-3 text),
+#   env: THREADS (2), PYTHON (.venv/bin/python), EVAL_CHARS (30000), CALIB (the GPL-3 text), GROUP (64),
 #        SAMPLES (16 windows of SEQ_LEN 256 tokens), KEEP (a directory to keep the models in)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,6 +20,7 @@ hf=models/SmolLM2-135M-Instruct-hf
 gguf=models/SmolLM2-135M-Instruct.Q4_1.gguf
 calib="${CALIB:-/usr/share/common-licenses/GPL-3}"
 samples="${SAMPLES:-16}"
+group="${GROUP:-64}"
 seq_len="${SEQ_LEN:-256}"
 [[ -f "$gguf" ]] || packaging/fetch-model.sh models
 [[ -d "$hf" ]] || PYTHON="$python" tests/fixtures/make_hf_model.sh
@@ -36,7 +38,7 @@ wait_ready() {
 }
 
 # The held-out text: the first EVAL_CHARS characters of Python's language reference topics.
-"$python" - "${EVAL_CHARS:-60000}" >"$work/eval.txt" <<'PY'
+"$python" - "${EVAL_CHARS:-30000}" >"$work/eval.txt" <<'PY'
 import sys
 from pydoc_data.topics import topics
 text = "\n\n".join(topics[k] for k in sorted(topics))
@@ -51,7 +53,7 @@ quantize() {  # name method [extra args]
     --calib "$calib" --samples "$samples" --seq-len "$seq_len" --threads "$threads" "$@" >"$work/$name.quantize.log" 2>&1 \
     || { cat "$work/$name.quantize.log" >&2; return 1; }
   t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc
+  "$python" -c "print('%.1f' % ($t1 - $t0))"
 }
 
 measure() {  # name model-path -> "ppl tok_s"
@@ -92,19 +94,19 @@ INI
 }
 
 declare -A qtime
-qtime[rtn]=$(quantize rtn-g128 rtn --group-size 128)
-qtime[awq]=$(quantize awq-g128 awq --group-size 128)
+qtime[rtn]=$(quantize "rtn-g$group" rtn --group-size "$group")
+qtime[awq]=$(quantize "awq-g$group" awq --group-size "$group")
 qtime[sq]=$(quantize squeezellm squeezellm)
 qtime[sqs]=$(quantize squeezellm-sparse squeezellm --sparse 0.0045)
 
 printf '%-34s %10s %8s %12s %10s\n' variant perplexity vs_f16 decode_tok_s quant_s
 base=""
-for row in "f16:$hf:-" "rtn-g128:$models/rtn-g128:${qtime[rtn]}" "awq-g128:$models/awq-g128:${qtime[awq]}" \
+for row in "f16:$hf:-" "rtn-g$group:$models/rtn-g$group:${qtime[rtn]}" "awq-g$group:$models/awq-g$group:${qtime[awq]}" \
            "squeezellm:$models/squeezellm:${qtime[sq]}" "squeezellm-sparse-0.45%:$models/squeezellm-sparse:${qtime[sqs]}" \
            "gguf-q4_1:$gguf:-"; do
   IFS=: read -r name path qt <<<"$row"
   read -r ppl tok <<<"$(measure "$name" "$path")"
   [[ -z "$base" ]] && base=$ppl
-  rel=$(echo "scale=4; ($ppl / $base - 1) * 100" | bc)
-  printf '%-34s %10s %7s%% %12s %10s\n' "$name" "$ppl" "$rel" "$tok" "$qt"
+  rel=$("$python" -c "print('%+.2f' % (($ppl / $base - 1) * 100))")
+  printf '%-34s %10s %8s %12s %10s\n' "$name" "$ppl" "$rel%" "$tok" "$qt"
 done
