@@ -107,8 +107,8 @@ inline void expectTensor(const wharf_tensor& t, wharf_dtype dtype,
 // The x or y of a forward call: host F32 [rows x cols] (any rows); throws Error(INVALID_ARGUMENT)
 // "<what> is F16 [2 x 8], expected host F32 [rows x 576]" otherwise.
 inline void expectRows(const wharf_tensor& t, const std::string& what, int64_t cols) {
-  if (t.dtype != WHARF_DTYPE_F32 || t.ndim != 2 || t.shape[1] != cols || t.shape[0] < 0 || !t.data ||
-      t.device != WHARF_DEVICE_CPU)
+  if (t.dtype != WHARF_DTYPE_F32 || t.ndim != 2 || t.shape[1] != cols || t.shape[0] < 0 ||
+      !t.data || t.device != WHARF_DEVICE_CPU)
     throw Error(WHARF_ERR_INVALID_ARGUMENT, what + " is " + describeTensor(t) +
                                                 ", expected host F32 [rows x " +
                                                 std::to_string(cols) + "]");
