@@ -4,6 +4,7 @@
 
 #include "engine/cpu/lent_cpu_pool.hpp"
 #include "wharf/cpp/error.hpp"
+#include "wharf/cpp/tensor.hpp"
 
 namespace wharf::engine {
 
@@ -35,18 +36,8 @@ float matmulDot(const KernelTable& k, const WeightMatrix& w, const uint8_t* row,
 // out = x · Wᵀ by the layer's quant backend, on the pool's threads.
 void quantMatmul(ThreadPool& pool, const QuantLinear& layer, const float* x, int64_t rows,
                  int64_t cols, int64_t out_cols, float* out) {
-  auto view = [](const float* data, int64_t r, int64_t c) {
-    wharf_tensor t{};
-    t.dtype = WHARF_DTYPE_F32;
-    t.device = WHARF_DEVICE_CPU;
-    t.ndim = 2;
-    t.shape[0] = r;
-    t.shape[1] = c;
-    t.data = data;
-    return t;
-  };
-  const wharf_tensor xt = view(x, rows, cols);
-  wharf_tensor yt = view(out, rows, out_cols);
+  const wharf_tensor xt = hostF32(x, rows, cols);
+  wharf_tensor yt = hostF32(out, rows, out_cols);
   const LentCpuPool lent(pool);
   layer.forwardCpu(xt, yt, lent.get());
 }

@@ -83,16 +83,7 @@ class ThreadsPool {
   wharf_cpu_pool pool_{};
 };
 
-inline wharf_tensor hostF32(const void* data, int64_t rows, int64_t cols) {
-  wharf_tensor t{};
-  t.dtype = WHARF_DTYPE_F32;
-  t.device = WHARF_DEVICE_CPU;
-  t.ndim = 2;
-  t.shape[0] = rows;
-  t.shape[1] = cols;
-  t.data = data;
-  return t;
-}
+using wharf::hostF32;  // the SDK's host F32 view
 
 // y[t][n] = sum_k x[t][k] * w(n, k), in double.
 inline std::vector<double> referenceProduct(const std::vector<float>& x, int64_t rows, int64_t k,

@@ -12,17 +12,6 @@ namespace wharf::engine {
 
 namespace {
 
-wharf_tensor hostF32(const float* data, int64_t rows, int64_t cols) {
-  wharf_tensor t{};
-  t.dtype = WHARF_DTYPE_F32;
-  t.device = WHARF_DEVICE_CPU;
-  t.ndim = 2;
-  t.shape[0] = rows;
-  t.shape[1] = cols;
-  t.data = data;
-  return t;
-}
-
 // The backend's layer for `w` (n x k): quantized, then loaded back for the CPU.
 QuantLinear quantizedLayer(const QuantClient& backend, const std::string& options,
                            const std::vector<float>& w, int64_t n, int64_t k) {

@@ -61,17 +61,6 @@ std::vector<float> floatsOf(const SourceTensor& s) {
   return out;
 }
 
-wharf_tensor hostF32(const float* data, int64_t rows, int64_t cols) {
-  wharf_tensor t{};
-  t.dtype = WHARF_DTYPE_F32;
-  t.device = WHARF_DEVICE_CPU;
-  t.ndim = 2;
-  t.shape[0] = rows;
-  t.shape[1] = cols;
-  t.data = data;
-  return t;
-}
-
 const char* safetensorsDtype(wharf_dtype d) {
   return d == WHARF_DTYPE_F32    ? "F32"
          : d == WHARF_DTYPE_F16  ? "F16"

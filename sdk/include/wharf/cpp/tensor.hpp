@@ -104,6 +104,18 @@ inline void expectTensor(const wharf_tensor& t, wharf_dtype dtype,
     throw Error(WHARF_ERR_INVALID_ARGUMENT, "tensor '" + name + "' is not in host memory");
 }
 
+// A host F32 [rows x cols] view of `data` (the x or y of a forward call, a weight to quantize).
+inline wharf_tensor hostF32(const void* data, int64_t rows, int64_t cols) {
+  wharf_tensor t{};
+  t.dtype = WHARF_DTYPE_F32;
+  t.device = WHARF_DEVICE_CPU;
+  t.ndim = 2;
+  t.shape[0] = rows;
+  t.shape[1] = cols;
+  t.data = data;
+  return t;
+}
+
 // The x or y of a forward call: host F32 [rows x cols] (any rows); throws Error(INVALID_ARGUMENT)
 // "<what> is F16 [2 x 8], expected host F32 [rows x 576]" otherwise.
 inline void expectRows(const wharf_tensor& t, const std::string& what, int64_t cols) {
