@@ -33,13 +33,14 @@ CpuEngine::CpuEngine(const Config& config, const Host& host)
     : host_(host), quant_backends_(config.list("quantization")) {
   const std::string path = config.required("model");
   int threads = static_cast<int>(nonNegative(config, "threads"));
+  const int ranks = static_cast<int>(positive(config, "tensor_parallel_size"));
   path_ = path;
   threads_ = threads;
   // A directory is a Hugging Face model (config.json, safetensors, tokenizer.json), else GGUF.
   const bool hf = engine::isHfModelDirectory(path);
   std::shared_ptr<const engine::GgufFile> gguf;
   std::shared_ptr<const engine::HfCheckpoint> checkpoint;
-  std::unique_ptr<engine::CpuLlamaRunner> runner;
+  std::unique_ptr<engine::ModelRunner> runner;
   if (hf) {
     std::optional<engine::QuantLoad> quant;
     if (auto q = engine::readQuantizationConfig(path)) {
@@ -50,10 +51,10 @@ CpuEngine::CpuEngine(const Config& config, const Host& host)
     }
     checkpoint = engine::HfCheckpoint::open(path, quant ? &*quant : nullptr);
     checkpoint_ = checkpoint;
-    runner = std::make_unique<engine::CpuLlamaRunner>(checkpoint, threads);
+    runner = engine::CpuLlamaRunner::create(checkpoint, threads, ranks);
   } else {
     gguf = std::make_shared<engine::GgufFile>(engine::GgufFile::open(path));
-    runner = std::make_unique<engine::CpuLlamaRunner>(gguf, threads);
+    runner = engine::CpuLlamaRunner::create(gguf, threads, ranks);
   }
 
   engine::EngineOptions o;
@@ -79,14 +80,17 @@ CpuEngine::CpuEngine(const Config& config, const Host& host)
         engine::Tokenizer::fromGguf(*gguf), gguf->stringValue("tokenizer.chat_template"),
         std::move(runner), o);
   }
-  host.info("engine-cpu: model '" + o.model_id + "' (" + path + "), " +
-            std::to_string(engine_->maxModelLen()) + " tokens context, " +
-            std::to_string(engine_->kvBlocks()) + " KV blocks of 16 tokens, " +
-            std::to_string(parallelism) + " threads, kernels " +
-            (checkpoint && !checkpoint->config.quantization.empty()
-                 ? "quant backend " + checkpoint->config.quantization + " and "
-                 : std::string()) +
-            engine::simdLevelName(engine::kernels().level));
+  host.info(
+      "engine-cpu: model '" + o.model_id + "' (" + path + "), " +
+      std::to_string(engine_->maxModelLen()) + " tokens context, " +
+      std::to_string(engine_->kvBlocks()) + " KV blocks of 16 tokens, " +
+      std::to_string(parallelism) + " threads" +
+      (ranks > 1 ? " in " + std::to_string(ranks) + " tensor-parallel ranks" : std::string()) +
+      ", kernels " +
+      (checkpoint && !checkpoint->config.quantization.empty()
+           ? "quant backend " + checkpoint->config.quantization + " and "
+           : std::string()) +
+      engine::simdLevelName(engine::kernels().level));
 }
 
 bool CpuEngine::runCommand(const std::string& command, const std::vector<std::string>& args,

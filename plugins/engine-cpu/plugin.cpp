@@ -14,6 +14,10 @@ const wharf_config_key kKeys[] = {
      "name)"},
     {"threads", WHARF_KEY_INT, 0, kNoKind, "0", nullptr,
      "compute threads (0 = one per hardware thread)"},
+    {"tensor_parallel_size", WHARF_KEY_INT, 0, kNoKind, "1", nullptr,
+     "ranks the model is sharded over (Megatron-style, threads as ranks, the threads split "
+     "between them); must divide the attention heads, the KV heads (or be a multiple of them) "
+     "and the MLP width"},
     {"kv_cache_bytes", WHARF_KEY_SIZE, 0, kNoKind, "512M", nullptr,
      "memory for the paged KV cache (16-token blocks)"},
     {"max_num_seqs", WHARF_KEY_INT, 0, kNoKind, "256", nullptr,

@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "engine/model/quant_blocks.hpp"
+#include "engine/parallel/cpu_communicator.hpp"
+#include "engine/parallel/tensor_parallel_plan.hpp"
+#include "engine/parallel/tensor_parallel_runner.hpp"
 #include "wharf/cpp/error.hpp"
 #include "wharf/cpp/half.hpp"
 
@@ -203,7 +207,6 @@ void CpuLlamaRunner::forward(const ForwardBatch& batch, std::vector<float>& logi
   const size_t kv = static_cast<size_t>(config_.kvDim());
   const size_t kv_heads = static_cast<size_t>(config_.head_count_kv);
   const size_t ff = static_cast<size_t>(config_.feed_forward_length);
-  const size_t vocab = static_cast<size_t>(config_.vocab_size);
   const size_t pairs = inv_freq_.size();
   const int64_t rows = static_cast<int64_t>(T);
   logits.clear();
@@ -237,13 +240,14 @@ void CpuLlamaRunner::forward(const ForwardBatch& batch, std::vector<float>& logi
         throw Error(WHARF_ERR_INTERNAL, "KV block id out of range");
       }
     }
-    dequantizeRow(weights_.token_embd.type, weights_.token_embd.row(tok), x_.data() + t * d, d);
     for (size_t i = 0; i < pairs; ++i) {
       double theta = static_cast<double>(pos) * static_cast<double>(inv_freq_[i]);
       cos_sin_[(t * pairs + i) * 2] = static_cast<float>(std::cos(theta));
       cos_sin_[(t * pairs + i) * 2 + 1] = static_cast<float>(std::sin(theta));
     }
   }
+
+  embed(batch, d);
 
   for (size_t layer = 0; layer < weights_.layers.size(); ++layer) {
     const LayerWeights& L = weights_.layers[layer];
@@ -265,6 +269,7 @@ void CpuLlamaRunner::forward(const ForwardBatch& batch, std::vector<float>& logi
     if (observer_) observer_(layer, LinearInput::AttentionOutput, attn_.data(), T, q_dim);
     matmul(pool_, kern_, attn_.data(), rows, static_cast<int64_t>(q_dim), {{&L.o, proj_.data()}},
            input_);
+    allReduce(proj_, T * d);
     for (size_t i = 0; i < T * d; ++i) x_[i] += proj_[i];
 
     rmsNorm(x_.data(), L.ffn_norm, h_.data(), T);
@@ -278,6 +283,7 @@ void CpuLlamaRunner::forward(const ForwardBatch& batch, std::vector<float>& logi
     if (observer_) observer_(layer, LinearInput::MlpDown, gate_.data(), T, ff);
     matmul(pool_, kern_, gate_.data(), rows, static_cast<int64_t>(ff), {{&L.down, proj_.data()}},
            input_);
+    allReduce(proj_, T * d);
     for (size_t i = 0; i < T * d; ++i) x_[i] += proj_[i];
   }
 
@@ -291,9 +297,85 @@ void CpuLlamaRunner::forward(const ForwardBatch& batch, std::vector<float>& logi
     std::copy_n(x_.data() + t * d, d, last_.data() + r * d);
   }
   rmsNorm(last_.data(), weights_.output_norm, last_.data(), n_out);
+  lmHead(n_out, d, logits);
+}
+
+void CpuLlamaRunner::embed(const ForwardBatch& batch, size_t d) {
+  const WeightMatrix& e = weights_.token_embd;
+  for (size_t t = 0; t < batch.size(); ++t) {
+    const int64_t row = batch.tokens[t] - vocab_begin_;
+    if (row >= 0 && row < e.rows) {
+      dequantizeRow(e.type, e.row(row), x_.data() + t * d, d);
+    } else {
+      std::fill_n(x_.data() + t * d, d, 0.0f);  // another rank's token
+    }
+  }
+  allReduce(x_, batch.size() * d);
+}
+
+void CpuLlamaRunner::lmHead(size_t n_out, size_t d, std::vector<float>& logits) {
+  const size_t vocab = static_cast<size_t>(config_.vocab_size);
+  const auto out_rows = static_cast<int64_t>(n_out), cols = static_cast<int64_t>(d);
+  if (!comm_) {
+    logits.resize(n_out * vocab);
+    matmul(pool_, kern_, last_.data(), out_rows, cols, {{&weights_.output, logits.data()}}, input_);
+    return;
+  }
+  const size_t mine = static_cast<size_t>(weights_.output.rows);
+  lm_.resize(n_out * mine);
+  matmul(pool_, kern_, last_.data(), out_rows, cols, {{&weights_.output, lm_.data()}}, input_);
+  std::vector<size_t> counts;
+  for (size_t c : vocab_counts_) counts.push_back(c * n_out);
+  gathered_.resize(n_out * vocab);
+  comm_->allGather(lm_.data(), counts, gathered_.data());
+  logits.clear();
+  if (comm_->rank() != 0) return;  // rank 0's logits are the step's
+  // gathered_ is [rank][row][slice]: interleave into [row][vocab].
   logits.resize(n_out * vocab);
-  matmul(pool_, kern_, last_.data(), static_cast<int64_t>(n_out), static_cast<int64_t>(d),
-         {{&weights_.output, logits.data()}}, input_);
+  size_t offset = 0, column = 0;
+  for (size_t slice : vocab_counts_) {
+    for (size_t r = 0; r < n_out; ++r)
+      std::copy_n(gathered_.data() + offset + r * slice, slice, logits.data() + r * vocab + column);
+    offset += slice * n_out;
+    column += slice;
+  }
+}
+
+std::unique_ptr<ModelRunner> CpuLlamaRunner::create(std::shared_ptr<const GgufFile> gguf,
+                                                    int threads, int ranks) {
+  const ModelConfig config = readModelConfig(*gguf);
+  const LlamaWeights weights = LlamaWeights::load(*gguf, config);
+  return create(gguf, config, weights, threads, ranks);
+}
+
+std::unique_ptr<ModelRunner> CpuLlamaRunner::create(std::shared_ptr<const HfCheckpoint> hf,
+                                                    int threads, int ranks) {
+  return create(hf, hf->config, hf->weights, threads, ranks);
+}
+
+std::unique_ptr<ModelRunner> CpuLlamaRunner::create(std::shared_ptr<const void> storage,
+                                                    const ModelConfig& config,
+                                                    const LlamaWeights& weights, int threads,
+                                                    int ranks) {
+  if (ranks == 1)
+    return std::unique_ptr<ModelRunner>(
+        new CpuLlamaRunner(std::move(storage), config, weights, threads));
+  const TensorParallelPlan plan = TensorParallelPlan::make(config, ranks);
+  const int total = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  const int per_rank = std::max(1, total / ranks);
+  auto group = std::make_shared<CpuCommunicatorGroup>(ranks);
+  std::vector<size_t> counts;
+  for (int r = 0; r < ranks; ++r) counts.push_back(static_cast<size_t>(plan.vocabCount(r)));
+  std::vector<std::unique_ptr<ModelRunner>> shards;
+  for (int r = 0; r < ranks; ++r) {
+    std::unique_ptr<CpuLlamaRunner> rank(
+        new CpuLlamaRunner(storage, plan.rankConfig(config), plan.shard(weights, r), per_rank));
+    rank->comm_ = &group->rank(r);
+    rank->vocab_begin_ = plan.vocab_begin[static_cast<size_t>(r)];
+    rank->vocab_counts_ = counts;
+    shards.push_back(std::move(rank));
+  }
+  return std::make_unique<TensorParallelRunner>(config, std::move(group), std::move(shards));
 }
 
 }  // namespace wharf::engine

@@ -75,7 +75,11 @@ LlamaWeights LlamaWeights::load(const GgufFile& g, const ModelConfig& c) {
 uint64_t LlamaWeights::bytes() const {
   auto matrix = [](const WeightMatrix& m) {
     if (m.quant) return m.quant->info().device_bytes;
-    return m.data ? static_cast<uint64_t>(m.rows) * m.row_bytes : uint64_t{0};
+    if (!m.data) return uint64_t{0};
+    // The bytes of the columns read: a tensor-parallel shard's rows are slices of longer rows.
+    const GgmlTypeInfo& info = typeInfo(m.type);
+    return static_cast<uint64_t>(m.rows) * static_cast<uint64_t>(m.cols) / info.block_elements *
+           info.block_bytes;
   };
   auto floats = [](const std::vector<float>& v) { return uint64_t{v.size()} * sizeof(float); };
   uint64_t total = matrix(token_embd) + floats(output_norm) + floats(rope_freq_factors);

@@ -178,6 +178,7 @@ std::string InferenceEngine::modelInfo() const {
   j["kv_block_size"] = static_cast<uint64_t>(kKvBlockSize);
   j["kv_blocks"] = static_cast<uint64_t>(blocks_.totalBlocks());
   j["threads"] = runner_->parallelism();
+  j["tensor_parallel_size"] = runner_->tensorParallelSize();
   j["has_chat_template"] = chat_template_ != nullptr;
   j["bos_token_id"] = tokenizer_->bosId();
   j["eos_token_id"] = tokenizer_->eosId();
@@ -225,6 +226,7 @@ std::string InferenceEngine::stats() const {
   const RunnerMemory m = runner_->memory();
   Json memory;
   memory["device"] = m.device;
+  j["tensor_parallel_size"] = runner_->tensorParallelSize();
   memory["weights_bytes"] = m.weights_bytes;
   memory["kv_cache_bytes"] = m.kv_cache_bytes;
   memory["workspace_bytes"] = m.workspace_bytes;

@@ -81,6 +81,8 @@ class ModelRunner {
   virtual RunnerMemory memory() const = 0;
   // Threads or streams the runner computes with (for stats).
   virtual int parallelism() const = 0;
+  // Ranks the model is sharded over (engine/parallel/tensor_parallel_runner.hpp).
+  virtual int tensorParallelSize() const { return 1; }
 
  private:
   std::vector<float> step_logits_;  // the default step()'s host logits

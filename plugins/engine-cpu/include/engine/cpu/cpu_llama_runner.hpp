@@ -14,6 +14,7 @@
 #include "engine/model/gguf.hpp"
 #include "engine/model/hf_checkpoint.hpp"
 #include "engine/model/llama_weights.hpp"
+#include "engine/parallel/communicator.hpp"
 #include "engine/sched/model_runner.hpp"
 
 namespace wharf::engine {
@@ -37,6 +38,13 @@ class CpuLlamaRunner : public ModelRunner {
   CpuLlamaRunner(std::shared_ptr<const GgufFile> gguf, int threads);
   // A Hugging Face checkpoint (its weights stay mapped while the runner lives).
   CpuLlamaRunner(std::shared_ptr<const HfCheckpoint> hf, int threads);
+  // The model sharded over `ranks` tensor-parallel ranks on the CPU (threads as ranks, the CPU
+  // communicator; engine/parallel/), `threads` split evenly between them (at least one each);
+  // ranks == 1 is a plain CpuLlamaRunner. Throws naming the dimension `ranks` does not split.
+  static std::unique_ptr<ModelRunner> create(std::shared_ptr<const GgufFile> gguf, int threads,
+                                             int ranks);
+  static std::unique_ptr<ModelRunner> create(std::shared_ptr<const HfCheckpoint> hf, int threads,
+                                             int ranks);
 
   const ModelConfig& config() const override { return config_; }
   size_t kvBytesPerBlock() const override;
@@ -57,6 +65,16 @@ class CpuLlamaRunner : public ModelRunner {
 
   CpuLlamaRunner(std::shared_ptr<const void> storage, ModelConfig config, LlamaWeights weights,
                  int threads);
+  static std::unique_ptr<ModelRunner> create(std::shared_ptr<const void> storage,
+                                             const ModelConfig& config, const LlamaWeights& weights,
+                                             int threads, int ranks);
+  // Embedding rows of this rank's vocabulary slice (zeros for the others), summed over the ranks.
+  void embed(const ForwardBatch& batch, size_t d);
+  // The LM head over this rank's vocabulary slice, all-gathered into logits (n_out x vocab).
+  void lmHead(size_t n_out, size_t d, std::vector<float>& logits);
+  void allReduce(std::vector<float>& x, size_t n) {
+    if (comm_) comm_->allReduceSum(x.data(), n);
+  }
 
   std::shared_ptr<const void> storage_;  // the GGUF file or HF checkpoint the weights point into
   ModelConfig config_;
@@ -76,6 +94,12 @@ class CpuLlamaRunner : public ModelRunner {
   std::vector<std::vector<float>> scores_;  // per thread
   MatmulInput input_;
   ActivationObserver observer_;
+
+  // Tensor parallelism: this rank's place in its group (null: the whole model, alone).
+  Communicator* comm_ = nullptr;
+  int64_t vocab_begin_ = 0;           // first token of this rank's embedding and LM head rows
+  std::vector<size_t> vocab_counts_;  // every rank's vocabulary slice
+  std::vector<float> lm_, gathered_;
 };
 
 }  // namespace wharf::engine
