@@ -1,6 +1,5 @@
 #include "cpu_engine.hpp"
 
-#include <filesystem>
 #include <optional>
 
 #include "engine/cpu/cpu_llama_runner.hpp"
@@ -9,25 +8,8 @@
 #include "engine/model/gguf.hpp"
 #include "engine/model/hf_checkpoint.hpp"
 #include "engine/model/quant_checkpoint.hpp"
-#include "engine/text/hf_chat_template.hpp"
 
 namespace wharf::engine_cpu {
-
-namespace {
-
-size_t nonNegative(const Config& c, const std::string& key) {
-  int64_t v = c.integer(key);
-  if (v < 0) throw Error(WHARF_ERR_INVALID_ARGUMENT, "key '" + key + "' must not be negative");
-  return static_cast<size_t>(v);
-}
-
-size_t positive(const Config& c, const std::string& key) {
-  size_t v = nonNegative(c, key);
-  if (v == 0) throw Error(WHARF_ERR_INVALID_ARGUMENT, "key '" + key + "' must be positive");
-  return v;
-}
-
-}  // namespace
 
 CpuEngine::CpuEngine(const Config& config, const Host& host)
     : host_(host), quant_backends_(config.list("quantization")) {
@@ -57,33 +39,12 @@ CpuEngine::CpuEngine(const Config& config, const Host& host)
     runner = engine::CpuLlamaRunner::create(gguf, threads, ranks);
   }
 
-  engine::EngineOptions o;
-  o.model_id = config.str("model_id");
-  if (o.model_id.empty()) {
-    std::filesystem::path p(path);
-    if (hf && !p.has_filename()) p = p.parent_path();
-    o.model_id = hf ? p.filename().string() : p.stem().string();
-  }
-  o.kv_cache_bytes = positive(config, "kv_cache_bytes");
-  o.max_num_seqs = positive(config, "max_num_seqs");
-  o.max_num_batched_tokens = positive(config, "max_num_batched_tokens");
-  o.max_waiting = positive(config, "max_waiting");
-  o.max_model_len = nonNegative(config, "max_model_len");
-  o.prefix_caching = config.boolean("prefix_caching");
   const int parallelism = runner->parallelism();
-  if (hf) {
-    engine_ = std::make_unique<engine::InferenceEngine>(engine::Tokenizer::fromHfDirectory(path),
-                                                        engine::readHfChatTemplate(path),
-                                                        std::move(runner), o);
-  } else {
-    engine_ = std::make_unique<engine::InferenceEngine>(
-        engine::Tokenizer::fromGguf(*gguf), gguf->stringValue("tokenizer.chat_template"),
-        std::move(runner), o);
-  }
+  start(config, path, gguf.get(), std::move(runner));
   host.info(
-      "engine-cpu: model '" + o.model_id + "' (" + path + "), " +
-      std::to_string(engine_->maxModelLen()) + " tokens context, " +
-      std::to_string(engine_->kvBlocks()) + " KV blocks of 16 tokens, " +
+      "engine-cpu: model '" + modelId() + "' (" + path + "), " +
+      std::to_string(engine().maxModelLen()) + " tokens context, " +
+      std::to_string(engine().kvBlocks()) + " KV blocks of 16 tokens, " +
       std::to_string(parallelism) + " threads" +
       (ranks > 1 ? " in " + std::to_string(ranks) + " tensor-parallel ranks" : std::string()) +
       ", kernels " +

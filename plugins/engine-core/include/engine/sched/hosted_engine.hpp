@@ -1,0 +1,50 @@
+// What an engine plugin's instance is: the shared InferenceEngine behind the SDK's wharf::Engine,
+// with the INI keys every engine plugin reads (model_id, kv_cache_bytes, max_num_seqs,
+// max_num_batched_tokens, max_waiting, max_model_len, prefix_caching) read the same way. A device
+// plugin (engine-cpu, engine-cuda) builds its runner and calls start().
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/sched/inference_engine.hpp"
+#include "wharf/cpp/config.hpp"
+#include "wharf/cpp/engine.hpp"
+
+namespace wharf::engine {
+
+class HostedEngine : public wharf::Engine {
+ public:
+  std::string modelInfo() override { return engine_->modelInfo(); }
+  std::vector<int32_t> tokenize(std::string_view text, bool add_special_tokens) override {
+    return engine_->tokenize(text, add_special_tokens);
+  }
+  std::string detokenize(const std::vector<int32_t>& tokens, bool skip_special_tokens) override {
+    return engine_->detokenize(tokens, skip_special_tokens);
+  }
+  std::string applyChatTemplate(const std::string& messages_json,
+                                bool add_generation_prompt) override {
+    return engine_->applyChatTemplate(messages_json, add_generation_prompt);
+  }
+  uint64_t submit(const wharf_generation_request& req) override { return engine_->submit(req); }
+  void cancel(uint64_t request_id) override { engine_->cancel(request_id); }
+  std::string stats() override { return engine_->stats(); }
+
+  // A non-negative / positive integer key; throws INVALID_ARGUMENT naming it.
+  static size_t nonNegative(const Config& c, const std::string& key);
+  static size_t positive(const Config& c, const std::string& key);
+
+ protected:
+  // Starts the engine over `runner` for the model at `path` (a Hugging Face directory or a GGUF
+  // file, `gguf` then open): its tokenizer and chat template, and the shared keys of `config`.
+  void start(const Config& config, const std::string& path, const GgufFile* gguf,
+             std::unique_ptr<ModelRunner> runner);
+  InferenceEngine& engine() { return *engine_; }
+  const std::string& modelId() const { return model_id_; }
+
+ private:
+  std::unique_ptr<InferenceEngine> engine_;
+  std::string model_id_;
+};
+
+}  // namespace wharf::engine
