@@ -1,4 +1,5 @@
-# Debian packages: `wharf` (wharfd, plugins, sample configs) and `wharf-dev` (the plugin SDK).
+# Debian packages: `wharf` (wharfd, plugins, sample configs), `wharf-dev` (the plugin SDK) and,
+# when built with CUDA, `wharf-cuda` (engine-cuda).
 #   cmake --build build --target package   (or: cd build && cpack -G DEB)
 set(CPACK_PACKAGE_NAME wharf)
 set(CPACK_PACKAGE_VENDOR "Wharf")
@@ -8,6 +9,13 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL runtime dev)
+if(WHARF_HAVE_CUDA)
+  # wharf-cuda: engine-cuda, for machines with the CUDA toolkit (cuBLAS) in /usr/local/cuda.
+  list(APPEND CPACK_COMPONENTS_ALL cuda)
+  set(CPACK_DEBIAN_CUDA_PACKAGE_NAME wharf-cuda)
+  set(CPACK_DEBIAN_CUDA_PACKAGE_SECTION net)
+  set(CPACK_DEBIAN_CUDA_PACKAGE_DEPENDS "wharf (= ${PROJECT_VERSION}-1)")
+endif()
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME wharf)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION net)

@@ -40,7 +40,7 @@ CpuEngine::CpuEngine(const Config& config, const Host& host)
   }
 
   const int parallelism = runner->parallelism();
-  start(config, path, gguf.get(), std::move(runner));
+  start(config, path, gguf.get(), std::move(runner), positive(config, "kv_cache_bytes"));
   host.info(
       "engine-cpu: model '" + modelId() + "' (" + path + "), " +
       std::to_string(engine().maxModelLen()) + " tokens context, " +

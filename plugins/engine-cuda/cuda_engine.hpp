@@ -1,7 +1,9 @@
-// The engine-cuda plugin instance. Today it checks the machine (a CUDA driver and device) and the
-// keys, and stops with a message that says what is missing; the CUDA model runner that serves
-// through the shared engine core is not in this build yet (README.md).
+// The engine-cuda plugin instance: the shared engine core over the CUDA llama runner on one
+// device, its KV cache sized from what the device has left (gpu_memory_utilization). On a
+// machine without a driver or a device, create() stops with a message that says which.
 #pragma once
+
+#include <memory>
 
 #include "engine/sched/hosted_engine.hpp"
 #include "wharf/cpp/config.hpp"
@@ -12,6 +14,9 @@ namespace wharf::engine_cuda {
 class CudaEngine : public engine::HostedEngine {
  public:
   CudaEngine(const Config& config, const Host& host);
+
+ private:
+  std::shared_ptr<const void> model_;  // the mapped GGUF file or HF checkpoint
 };
 
 }  // namespace wharf::engine_cuda

@@ -12,7 +12,8 @@ const wharf_config_key kKeys[] = {
      "model name reported to clients (default: the file or directory name)"},
     {"device", WHARF_KEY_INT, 0, kNoKind, "0", nullptr, "CUDA device index (rank 0's)"},
     {"gpu_memory_utilization", WHARF_KEY_STRING, 0, kNoKind, "0.90", nullptr,
-     "share of the device's memory for weights, activations and the KV cache, in (0, 1]"},
+     "share of the device's memory for weights, workspace and the KV cache, in (0, 1]; the KV "
+     "cache gets what the weights and the largest step's workspace leave"},
     {"tensor_parallel_size", WHARF_KEY_INT, 0, kNoKind, "1", nullptr,
      "devices the model is sharded over (Megatron-style, NCCL)"},
     {"max_num_seqs", WHARF_KEY_INT, 0, kNoKind, "256", nullptr,
@@ -30,5 +31,6 @@ const wharf_config_key kKeys[] = {
 }  // namespace
 
 WHARF_ENGINE_PLUGIN(wharf::engine_cuda::CudaEngine, "engine-cuda", "0.1.0",
-                    "LLM inference on NVIDIA GPUs (CUDA); checks the machine, runner pending",
+                    "LLM inference on NVIDIA GPUs (CUDA, cuBLAS; llama-family GGUF files and "
+                    "Hugging Face directories)",
                     kKeys)

@@ -1,4 +1,4 @@
-# wharf_add_plugin(<name> <sources>...)
+# wharf_add_plugin(<name> <sources>... [COMPONENT <install component>, default runtime])
 # Builds libwharf-<name>.so against the Wharf SDK: C++20, hidden visibility plus a linker version
 # script so that wharf_plugin_init is the only exported symbol (hidden visibility alone still
 # exports libstdc++ template instantiations), every symbol resolved at link time
@@ -19,11 +19,15 @@ function(_wharf_plugin_exports target)
 endfunction()
 
 function(wharf_add_plugin name)
-  if(NOT ARGN)
+  cmake_parse_arguments(PLUGIN "" "COMPONENT" "" ${ARGN})
+  if(NOT PLUGIN_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "wharf_add_plugin(${name}) needs source files")
   endif()
+  if(NOT PLUGIN_COMPONENT)
+    set(PLUGIN_COMPONENT runtime)
+  endif()
   set(target wharf-${name})
-  add_library(${target} MODULE ${ARGN})
+  add_library(${target} MODULE ${PLUGIN_UNPARSED_ARGUMENTS})
   if(TARGET Wharf::sdk)
     target_link_libraries(${target} PRIVATE Wharf::sdk)
   else()
@@ -40,7 +44,7 @@ function(wharf_add_plugin name)
   if(DEFINED WHARF_PLUGIN_OUTPUT_DIR)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${WHARF_PLUGIN_OUTPUT_DIR})
   endif()
-  install(TARGETS ${target} LIBRARY DESTINATION lib/wharf/plugins COMPONENT runtime)
+  install(TARGETS ${target} LIBRARY DESTINATION lib/wharf/plugins COMPONENT ${PLUGIN_COMPONENT})
   # DEFER expands variables when the call runs: bake the target name in now.
   cmake_language(EVAL CODE "cmake_language(DEFER CALL _wharf_plugin_exports [[${target}]])")
 endfunction()

@@ -21,7 +21,7 @@ size_t HostedEngine::positive(const Config& c, const std::string& key) {
 }
 
 void HostedEngine::start(const Config& config, const std::string& path, const GgufFile* gguf,
-                         std::unique_ptr<ModelRunner> runner) {
+                         std::unique_ptr<ModelRunner> runner, size_t kv_cache_bytes) {
   EngineOptions o;
   o.model_id = config.str("model_id");
   if (o.model_id.empty()) {
@@ -29,7 +29,7 @@ void HostedEngine::start(const Config& config, const std::string& path, const Gg
     if (!gguf && !p.has_filename()) p = p.parent_path();
     o.model_id = gguf ? p.stem().string() : p.filename().string();
   }
-  o.kv_cache_bytes = positive(config, "kv_cache_bytes");
+  o.kv_cache_bytes = kv_cache_bytes;
   o.max_num_seqs = positive(config, "max_num_seqs");
   o.max_num_batched_tokens = positive(config, "max_num_batched_tokens");
   o.max_waiting = positive(config, "max_waiting");

@@ -37,7 +37,32 @@ __global__ void siluMulKernel(const float* gate, const float* up, uint16_t* out,
   out[i] = float2half(g / (1.0f + expf(-g)) * up[i]);
 }
 
+__global__ void addBiasKernel(float* x, const float* bias, int64_t total, int n) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < total) x[i] += bias[i % n];
+}
+
+__global__ void gatherRowsKernel(const uint16_t* src, const int32_t* rows, uint16_t* dst, int d) {
+  const uint16_t* from = src + static_cast<size_t>(rows[blockIdx.x]) * d;
+  uint16_t* to = dst + static_cast<size_t>(blockIdx.x) * d;
+  for (int i = threadIdx.x; i < d; i += blockDim.x) to[i] = from[i];
+}
+
 }  // namespace
+
+void addBias(float* x, const float* bias, int rows, int n, cudaStream_t stream) {
+  const int64_t total = static_cast<int64_t>(rows) * n;
+  if (total == 0) return;
+  addBiasKernel<<<static_cast<unsigned>((total + 255) / 256), 256, 0, stream>>>(x, bias, total, n);
+  checkLaunch("addBias");
+}
+
+void gatherRows(const uint16_t* src, const int32_t* rows, uint16_t* dst, int count, int d,
+                cudaStream_t stream) {
+  if (count == 0) return;
+  gatherRowsKernel<<<count, 256, 0, stream>>>(src, rows, dst, d);
+  checkLaunch("gatherRows");
+}
 
 void embedRows(const uint16_t* table, const int32_t* ids, float* out, int rows, int d,
                cudaStream_t stream) {

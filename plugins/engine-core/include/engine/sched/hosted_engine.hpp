@@ -1,5 +1,5 @@
 // What an engine plugin's instance is: the shared InferenceEngine behind the SDK's wharf::Engine,
-// with the INI keys every engine plugin reads (model_id, kv_cache_bytes, max_num_seqs,
+// with the INI keys every engine plugin reads (model_id, max_num_seqs,
 // max_num_batched_tokens, max_waiting, max_model_len, prefix_caching) read the same way. A device
 // plugin (engine-cpu, engine-cuda) builds its runner and calls start().
 #pragma once
@@ -36,9 +36,10 @@ class HostedEngine : public wharf::Engine {
 
  protected:
   // Starts the engine over `runner` for the model at `path` (a Hugging Face directory or a GGUF
-  // file, `gguf` then open): its tokenizer and chat template, and the shared keys of `config`.
+  // file, `gguf` then open): its tokenizer and chat template, the shared keys of `config`, and a
+  // KV cache of `kv_cache_bytes` (engine-cpu: its key; engine-cuda: what the device leaves).
   void start(const Config& config, const std::string& path, const GgufFile* gguf,
-             std::unique_ptr<ModelRunner> runner);
+             std::unique_ptr<ModelRunner> runner, size_t kv_cache_bytes);
   InferenceEngine& engine() { return *engine_; }
   const std::string& modelId() const { return model_id_; }
 

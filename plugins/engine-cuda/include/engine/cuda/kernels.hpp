@@ -43,6 +43,13 @@ void pagedAttention(const float* q, const uint16_t* k_cache, const uint16_t* v_c
 // out = f16(silu(gate) x up), n values.
 void siluMul(const float* gate, const float* up, uint16_t* out, int64_t n, cudaStream_t stream);
 
+// x[r][i] += bias[i] for rows x n values (qwen2's q/k/v biases).
+void addBias(float* x, const float* bias, int rows, int n, cudaStream_t stream);
+
+// dst[i] = src[rows[i]], f16 rows of width d (the LM head's rows).
+void gatherRows(const uint16_t* src, const int32_t* rows, uint16_t* dst, int count, int d,
+                cudaStream_t stream);
+
 // Greedy sampling on the device: the index of each row's largest logit (the lowest on ties) and
 // its value.
 void argmaxRows(const float* logits, int rows, int vocab, int32_t* ids, float* values,
