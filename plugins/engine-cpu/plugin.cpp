@@ -9,9 +9,6 @@ const wharf_config_key kKeys[] = {
     {"model", WHARF_KEY_PATH, WHARF_KEY_REQUIRED, kNoKind, nullptr, nullptr,
      "GGUF model file (F32/F16/BF16/Q8_0/Q4_0/Q4_1) or Hugging Face model directory "
      "(config.json, safetensors, tokenizer.json); llama, mistral or qwen2 architecture"},
-    {"model_id", WHARF_KEY_STRING, 0, kNoKind, nullptr, nullptr,
-     "model name reported to clients (default: the file name without .gguf, or the directory "
-     "name)"},
     {"threads", WHARF_KEY_INT, 0, kNoKind, "0", nullptr,
      "compute threads (0 = one per hardware thread)"},
     {"tensor_parallel_size", WHARF_KEY_INT, 0, kNoKind, "1", nullptr,
@@ -20,16 +17,7 @@ const wharf_config_key kKeys[] = {
      "and the MLP width"},
     {"kv_cache_bytes", WHARF_KEY_SIZE, 0, kNoKind, "512M", nullptr,
      "memory for the paged KV cache (16-token blocks)"},
-    {"max_num_seqs", WHARF_KEY_INT, 0, kNoKind, "256", nullptr,
-     "most sequences running in one batch"},
-    {"max_num_batched_tokens", WHARF_KEY_INT, 0, kNoKind, "2048", nullptr,
-     "most tokens computed in one step (prefill is chunked to fit)"},
-    {"max_waiting", WHARF_KEY_INT, 0, kNoKind, "1024", nullptr,
-     "most queued requests; more are refused as unavailable"},
-    {"max_model_len", WHARF_KEY_INT, 0, kNoKind, "0", nullptr,
-     "context length limit in tokens (0 = the model's)"},
-    {"prefix_caching", WHARF_KEY_BOOL, 0, kNoKind, "true", nullptr,
-     "share the KV blocks of common prompt prefixes"},
+    WHARF_HOSTED_ENGINE_KEYS("2048"),
     {"quantization", WHARF_KEY_INSTANCE, WHARF_KEY_LIST, WHARF_KIND_QUANT, nullptr, nullptr,
      "quant backend instances for quantized checkpoints: the one whose method is the checkpoint's "
      "quantization_config.quant_method (else the first that recognizes it) runs its layers"},

@@ -34,16 +34,15 @@ CudaEngine::CudaEngine(const Config& config, const Host& host) {
   const size_t max_tokens = positive(config, "max_num_batched_tokens");
   if (positive(config, "tensor_parallel_size") != 1) {
     throw Error(WHARF_ERR_UNSUPPORTED,
-                "engine-cuda: tensor_parallel_size > 1 needs the NCCL communicator, which is not "
+                "tensor_parallel_size > 1 needs the NCCL communicator, which is not "
                 "built yet (engine-cpu shards on the CPU)");
   }
   const engine::cuda::CudaProbe probe = engine::cuda::probeCudaDevices();
   if (probe.devices == 0) {
-    throw Error(WHARF_ERR_UNAVAILABLE,
-                "engine-cuda: " + probe.problem + "; serve the model with engine-cpu here");
+    throw Error(WHARF_ERR_UNAVAILABLE, probe.problem + "; serve the model with engine-cpu here");
   }
   if (device >= static_cast<size_t>(probe.devices)) {
-    throw Error(WHARF_ERR_INVALID_ARGUMENT, "engine-cuda: device " + std::to_string(device) +
+    throw Error(WHARF_ERR_INVALID_ARGUMENT, "device " + std::to_string(device) +
                                                 " does not exist (" +
                                                 std::to_string(probe.devices) + " CUDA devices)");
   }

@@ -4,9 +4,10 @@
 #     packaging/build.sh && cp build/bin/engine_cuda_gpu_tests tests/gpu/carry/
 # then run, carrying tests/gpu/carry:
 #     bash tests/gpu/run_on_device.sh
-# It finds cuBLAS in the Python packages (nvidia-cublas) when the system has none, writes a
-# SmolLM2-shaped random checkpoint with transformers, runs the gpu-labelled tests (the kernels
-# against CPU references, the runner against engine-cpu's) and writes the logs under $OUT.
+# It finds cuBLAS and NCCL in the Python packages (nvidia-cublas, nvidia-nccl-cu13) when the
+# system has none, writes a SmolLM2-shaped random checkpoint with transformers, runs the
+# gpu-labelled tests (the kernels against CPU references, the runner against engine-cpu's, the
+# NCCL communicator) and writes the logs under $OUT.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/wharf-gpu-out}
@@ -17,14 +18,15 @@ exec > >(tee "$OUT/run_on_device.log") 2>&1
 echo "== machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || true
 
-echo "== cuBLAS"
-if ! ldconfig -p | grep -q libcublas.so.13; then
+echo "== cuBLAS and NCCL"
+if ! ldconfig -p | grep -q libcublas.so.13 || ! ldconfig -p | grep -q libnccl.so.2; then
   libs=$(python3 - <<'PY'
 import pathlib, site
 dirs = set()
 for root in site.getsitepackages():
-    for f in pathlib.Path(root, "nvidia").rglob("libcublas*.so*"):
-        dirs.add(str(f.parent))
+    for pattern in ("libcublas*.so*", "libnccl*.so*"):
+        for f in pathlib.Path(root, "nvidia").rglob(pattern):
+            dirs.add(str(f.parent))
 print(":".join(sorted(dirs)))
 PY
 )

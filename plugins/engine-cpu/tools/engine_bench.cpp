@@ -1,5 +1,6 @@
 // wharf-engine-bench: throughput of the engine core with the CPU runner on a GGUF model.
 //   wharf-engine-bench MODEL [threads=0] [prompt_tokens=512] [decode_tokens=128] [streams=16]
+//                      [tensor_parallel_ranks=1]
 // Prints prefill (TTFT for one prompt), single-stream decode tokens/s, and aggregate decode
 // tokens/s with `streams` concurrent requests, all through InferenceEngine.
 #include <chrono>
@@ -50,7 +51,8 @@ double seconds(Clock::time_point a, Clock::time_point b) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s MODEL [threads] [prompt_tokens] [decode_tokens] [streams]\n",
+    std::fprintf(stderr,
+                 "usage: %s MODEL [threads] [prompt_tokens] [decode_tokens] [streams] [ranks]\n",
                  argv[0]);
     return 2;
   }
@@ -58,9 +60,10 @@ int main(int argc, char** argv) {
   size_t prompt_len = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 512;
   int decode = argc > 4 ? std::atoi(argv[4]) : 128;
   size_t streams = argc > 5 ? std::strtoul(argv[5], nullptr, 10) : 16;
+  int ranks = argc > 6 ? std::atoi(argv[6]) : 1;
   try {
     auto gguf = std::make_shared<GgufFile>(GgufFile::open(argv[1]));
-    auto runner = std::make_unique<CpuLlamaRunner>(gguf, threads);
+    auto runner = CpuLlamaRunner::create(gguf, threads, ranks);
     int used_threads = runner->parallelism();
     EngineOptions o;
     o.max_num_seqs = 256;
@@ -71,7 +74,7 @@ int main(int argc, char** argv) {
     o.prefix_caching = false;  // measure real prefill work
     InferenceEngine engine(Tokenizer::fromGguf(*gguf), gguf->stringValue("tokenizer.chat_template"),
                            std::move(runner), o);
-    std::printf("model %s, %d threads, kernels %s\n", argv[1], used_threads,
+    std::printf("model %s, %d threads in %d ranks, kernels %s\n", argv[1], used_threads, ranks,
                 simdLevelName(kernels().level));
 
     wharf_sampling_params sp{};

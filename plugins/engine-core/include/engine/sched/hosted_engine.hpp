@@ -11,6 +11,50 @@
 #include "wharf/cpp/config.hpp"
 #include "wharf/cpp/engine.hpp"
 
+// The rows of an engine plugin's wharf_config_key table for the keys HostedEngine::start reads;
+// `batched` is max_num_batched_tokens' default (a string literal).
+#define WHARF_HOSTED_ENGINE_KEYS(batched)                                                    \
+  {"model_id",                                                                               \
+   WHARF_KEY_STRING,                                                                         \
+   0,                                                                                        \
+   static_cast<wharf_plugin_kind>(0),                                                        \
+   nullptr,                                                                                  \
+   nullptr,                                                                                  \
+   "model name reported to clients (default: the file name without .gguf, or the directory " \
+   "name)"},                                                                                 \
+      {"max_num_seqs",                                                                       \
+       WHARF_KEY_INT,                                                                        \
+       0,                                                                                    \
+       static_cast<wharf_plugin_kind>(0),                                                    \
+       "256",                                                                                \
+       nullptr,                                                                              \
+       "most sequences running in one batch"},                                               \
+      {"max_num_batched_tokens",                                                             \
+       WHARF_KEY_INT,                                                                        \
+       0,                                                                                    \
+       static_cast<wharf_plugin_kind>(0),                                                    \
+       batched,                                                                              \
+       nullptr,                                                                              \
+       "most tokens computed in one step (prefill is chunked to fit)"},                      \
+      {"max_waiting",                                                                        \
+       WHARF_KEY_INT,                                                                        \
+       0,                                                                                    \
+       static_cast<wharf_plugin_kind>(0),                                                    \
+       "1024",                                                                               \
+       nullptr,                                                                              \
+       "most queued requests; more are refused as unavailable"},                             \
+      {"max_model_len",                                                                      \
+       WHARF_KEY_INT,                                                                        \
+       0,                                                                                    \
+       static_cast<wharf_plugin_kind>(0),                                                    \
+       "0",                                                                                  \
+       nullptr,                                                                              \
+       "context length limit in tokens (0 = the model's)"},                                  \
+  {                                                                                          \
+    "prefix_caching", WHARF_KEY_BOOL, 0, static_cast<wharf_plugin_kind>(0), "true", nullptr, \
+        "share the KV blocks of common prompt prefixes"                                      \
+  }
+
 namespace wharf::engine {
 
 class HostedEngine : public wharf::Engine {
@@ -29,6 +73,8 @@ class HostedEngine : public wharf::Engine {
   uint64_t submit(const wharf_generation_request& req) override { return engine_->submit(req); }
   void cancel(uint64_t request_id) override { engine_->cancel(request_id); }
   std::string stats() override { return engine_->stats(); }
+  // Red (/ready says why) once the runner's device has failed.
+  void health() override { engine_->health(); }
 
   // A non-negative / positive integer key; throws INVALID_ARGUMENT naming it.
   static size_t nonNegative(const Config& c, const std::string& key);

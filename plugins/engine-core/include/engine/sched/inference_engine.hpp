@@ -61,6 +61,8 @@ class InferenceEngine {
   uint64_t submit(const wharf_generation_request& request);
   void cancel(uint64_t request_id);
   std::string stats() const;
+  // Throws wharf::Error (UNAVAILABLE) with the runner's fault once its device has failed.
+  void health() const;
 
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   size_t maxModelLen() const { return max_model_len_; }

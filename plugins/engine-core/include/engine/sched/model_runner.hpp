@@ -27,8 +27,8 @@
 //  - Memory: memory() says what the runner holds (weights, KV cache, per-step workspace) and, on
 //    a device, the device's total and free bytes; the engine reports it in its stats
 //    (/admin/engine) so that operators can size kv_cache_bytes.
-// Threading: the engine's loop thread calls every method except memory(), which any thread may
-// call while a step runs (implementations read counters, not per-step state).
+// Threading: the engine's loop thread calls every method except memory() and fault(), which any
+// thread may call while a step runs (implementations read counters, not per-step state).
 #pragma once
 
 #include <cstddef>
@@ -83,6 +83,10 @@ class ModelRunner {
   virtual int parallelism() const = 0;
   // Ranks the model is sharded over (engine/parallel/tensor_parallel_runner.hpp).
   virtual int tensorParallelSize() const { return 1; }
+  // Why the runner can no longer compute (a device error that leaves its context unusable, as a
+  // CUDA fault does), or "" while it can. The engine then refuses new requests and reports
+  // itself unhealthy with this message. Any thread may call it.
+  virtual std::string fault() const { return {}; }
 
  private:
   std::vector<float> step_logits_;  // the default step()'s host logits

@@ -13,6 +13,8 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "engine/cuda/device_buffer.hpp"
@@ -35,6 +37,8 @@ class CudaLlamaRunner : public ModelRunner {
   void forward(const ForwardBatch& batch, std::vector<float>& logits) override;
   RunnerMemory memory() const override;
   int parallelism() const override { return 1; }
+  // The first CUDA or cuBLAS error of a step: the context is not trusted after it.
+  std::string fault() const override;
 
  private:
   struct Matrix {
@@ -46,6 +50,7 @@ class CudaLlamaRunner : public ModelRunner {
     Matrix q, k, v, o, gate, up, down;
   };
 
+  void forwardOnDevice(const ForwardBatch& batch, std::vector<float>& logits);
   Matrix upload(const WeightMatrix& m);
   DeviceBuffer uploadFloats(const std::vector<float>& v);
   // y (f32, rows x w.rows) = x (f16, rows x w.cols) x w^T
@@ -72,7 +77,8 @@ class CudaLlamaRunner : public ModelRunner {
   size_t tokens_ = 0, logit_rows_ = 0;
   DeviceBuffer ids_, positions_, sequence_of_, slots_, tables_, rows_;
   DeviceBuffer x_, h16_, q_, k_, v_, attn16_, proj_, gate_, up_, act16_, last16_, logits_;
-  std::vector<float> host_logits_;
+  mutable std::mutex fault_mutex_;
+  std::string fault_;
 };
 
 }  // namespace wharf::engine::cuda
