@@ -59,6 +59,14 @@ void AwqBackend::forwardCpu(QuantLayer& layer, const wharf_tensor& x, wharf_tens
   awqForward(awqLayer(layer).weights, kernels_, x, y, pool);
 }
 
+void AwqBackend::forwardCpuMany(std::span<QuantLayer* const> layers, const wharf_tensor& x,
+                                std::span<wharf_tensor> ys, const CpuPool& pool) {
+  std::vector<const AwqWeights*> weights;
+  weights.reserve(layers.size());
+  for (QuantLayer* l : layers) weights.push_back(&awqLayer(*l).weights);
+  awqForwardMany(weights, kernels_, x, ys, pool);
+}
+
 void AwqBackend::quantize(const wharf_tensor& weight, const std::string& options_json,
                           wharf_tensor_sink_fn sink, void* sink_ctx) {
   const AwqConfig c = AwqConfig::parse(options_json);

@@ -66,6 +66,14 @@ void SqueezeLlmBackend::forwardCpu(QuantLayer& layer, const wharf_tensor& x, wha
   squeezeLlmForward(squeezeLlmLayer(layer).weights, kernels_, x, y, pool);
 }
 
+void SqueezeLlmBackend::forwardCpuMany(std::span<QuantLayer* const> layers, const wharf_tensor& x,
+                                       std::span<wharf_tensor> ys, const CpuPool& pool) {
+  std::vector<const SqueezeLlmWeights*> weights;
+  weights.reserve(layers.size());
+  for (QuantLayer* l : layers) weights.push_back(&squeezeLlmLayer(*l).weights);
+  squeezeLlmForwardMany(weights, kernels_, x, ys, pool);
+}
+
 void SqueezeLlmBackend::quantize(const wharf_tensor& weight, const std::string& options_json,
                                  wharf_tensor_sink_fn sink, void* sink_ctx) {
   SqueezeLlmConfig::parse(options_json);  // a method or bits other than 4 are refused

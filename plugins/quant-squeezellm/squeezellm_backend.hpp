@@ -22,6 +22,8 @@ class SqueezeLlmBackend : public QuantBackend {
   void forward(QuantLayer& layer, const wharf_tensor& x, wharf_tensor& y, void* stream) override;
   void forwardCpu(QuantLayer& layer, const wharf_tensor& x, wharf_tensor& y,
                   const CpuPool& pool) override;
+  void forwardCpuMany(std::span<QuantLayer* const> layers, const wharf_tensor& x,
+                      std::span<wharf_tensor> ys, const CpuPool& pool) override;
   // options: {"sensitivity": [K numbers], "sparse": 0.0045, "iterations": 30}
   void quantize(const wharf_tensor& weight, const std::string& options_json,
                 wharf_tensor_sink_fn sink, void* sink_ctx) override;

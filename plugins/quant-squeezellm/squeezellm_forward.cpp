@@ -1,43 +1,50 @@
 #include "squeezellm_forward.hpp"
 
-#include <algorithm>
+#include <vector>
+
+#include "wharf_cpu/row_tiles.hpp"
 
 namespace wharf::quant_squeezellm {
 
-namespace {
-constexpr int64_t kRowTile = 64;
-constexpr int64_t kTokenTile = 16;
-
-}  // namespace
-
 void squeezeLlmForward(const SqueezeLlmWeights& w, const SqueezeLlmKernels& kernels,
                        const wharf_tensor& x, wharf_tensor& y, const CpuPool& pool) {
-  expectRows(x, "SqueezeLLM forward: x", w.k);
-  expectRows(y, "SqueezeLLM forward: y", w.n);
+  const SqueezeLlmWeights* layers[] = {&w};
+  squeezeLlmForwardMany(layers, kernels, x, std::span<wharf_tensor>(&y, 1), pool);
+}
+
+void squeezeLlmForwardMany(std::span<const SqueezeLlmWeights* const> layers,
+                           const SqueezeLlmKernels& kernels, const wharf_tensor& x,
+                           std::span<wharf_tensor> ys, const CpuPool& pool) {
+  if (layers.size() != ys.size())
+    throw Error(WHARF_ERR_INVALID_ARGUMENT, "SqueezeLLM forward: " + std::to_string(layers.size()) +
+                                                " layers but " + std::to_string(ys.size()) +
+                                                " outputs");
+  std::vector<int64_t> features(layers.size());
+  size_t total = 0;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const SqueezeLlmWeights& w = *layers[i];
+    expectRows(x, "SqueezeLLM forward: x", w.k);
+    expectRows(ys[i], "SqueezeLLM forward: y", w.n);
+    if (ys[i].shape[0] != x.shape[0])
+      throw Error(WHARF_ERR_INVALID_ARGUMENT, "SqueezeLLM forward: x has " +
+                                                  std::to_string(x.shape[0]) + " rows but y has " +
+                                                  std::to_string(ys[i].shape[0]));
+    total += static_cast<size_t>(features[i] = w.n);
+  }
   const int64_t rows = x.shape[0];
-  if (y.shape[0] != rows)
-    throw Error(WHARF_ERR_INVALID_ARGUMENT, "SqueezeLLM forward: x has " + std::to_string(rows) +
-                                                " rows but y has " + std::to_string(y.shape[0]));
   if (rows == 0) return;
   const float* xp = static_cast<const float*>(x.data);
-  float* yp = static_cast<float*>(const_cast<void*>(y.data));
-  pool.parallelFor(static_cast<size_t>(w.n), [&](size_t begin, size_t end, uint32_t) {
-    const int64_t n1 = static_cast<int64_t>(end);
-    for (int64_t r0 = static_cast<int64_t>(begin); r0 < n1; r0 += kRowTile) {
-      const int64_t r1 = std::min(n1, r0 + kRowTile);
-      for (int64_t t0 = 0; t0 < rows; t0 += kTokenTile) {
-        const int64_t t1 = std::min(rows, t0 + kTokenTile);
-        for (int64_t r = r0; r < r1; ++r) {
-          for (int64_t t = t0; t < t1; t += 4) {
-            const int nt = static_cast<int>(std::min<int64_t>(4, t1 - t));
-            float v[4];
-            kernels.dot(w, r, xp + t * w.k, w.k, nt, v);
-            addSparse(w, r, xp + t * w.k, w.k, nt, v);
-            for (int u = 0; u < nt; ++u) yp[(t + u) * w.n + r] = v[u];
-          }
-        }
-      }
-    }
+  pool.parallelFor(total, [&](size_t begin, size_t end, uint32_t) {
+    cpu::forEachLayerSlice(features, begin, end, [&](size_t i, int64_t lo, int64_t hi) {
+      const SqueezeLlmWeights& w = *layers[i];
+      float* yp = static_cast<float*>(const_cast<void*>(ys[i].data));
+      cpu::tileRows(lo, hi, rows, [&](int64_t r, int64_t t, int nt) {
+        float v[cpu::kTokensPerDot];
+        kernels.dot(w, r, xp + t * w.k, w.k, nt, v);
+        addSparse(w, r, xp + t * w.k, w.k, nt, v);
+        for (int u = 0; u < nt; ++u) yp[(t + u) * w.n + r] = v[u];
+      });
+    });
   });
 }
 

@@ -1,6 +1,7 @@
 #include "engine/cpu/matmul.hpp"
 
 #include <algorithm>
+#include <span>
 
 #include "engine/cpu/lent_cpu_pool.hpp"
 #include "wharf/cpp/error.hpp"
@@ -33,13 +34,13 @@ float matmulDot(const KernelTable& k, const WeightMatrix& w, const uint8_t* row,
   }
 }
 
-// out = x · Wᵀ by the layer's quant backend, on the pool's threads.
-void quantMatmul(ThreadPool& pool, const QuantLinear& layer, const float* x, int64_t rows,
-                 int64_t cols, int64_t out_cols, float* out) {
+// outs[i] = x · W_iᵀ by the layers' quant backend, on the pool's threads: one call for layers of
+// one backend (q/k/v share a quantization of x and one parallel loop).
+void quantMatmul(ThreadPool& pool, std::span<const QuantLinear* const> layers,
+                 std::span<wharf_tensor> outs, const float* x, int64_t rows, int64_t cols) {
   const wharf_tensor xt = hostF32(x, rows, cols);
-  wharf_tensor yt = hostF32(out, rows, out_cols);
   const LentCpuPool lent(pool);
-  layer.forwardCpu(xt, yt, lent.get());
+  QuantLinear::forwardCpuMany(layers, xt, outs, lent.get());
 }
 
 }  // namespace
@@ -110,16 +111,20 @@ void matmul(ThreadPool& pool, const KernelTable& k, const float* x, int64_t rows
             const std::vector<MatmulTarget>& targets, MatmulInput& scratch) {
   bool quantize = false;
   int64_t total = 0;
+  std::vector<const QuantLinear*> quant_layers;
+  std::vector<wharf_tensor> quant_outs;
   for (const MatmulTarget& t : targets) {
     if (t.weight->cols != cols) throw Error(WHARF_ERR_INTERNAL, "matmul shape mismatch");
     if (t.weight->quant) {
-      // A quant backend's layer runs its own parallel loop (lent the same threads).
-      quantMatmul(pool, *t.weight->quant, x, rows, cols, t.weight->rows, t.out);
+      quant_layers.push_back(t.weight->quant);
+      quant_outs.push_back(hostF32(t.out, rows, t.weight->rows));
       continue;
     }
     quantize = quantize || t.weight->quantized();
     total += t.weight->rows;
   }
+  // A quant backend's layers run their own parallel loop (lent the same threads).
+  if (!quant_layers.empty()) quantMatmul(pool, quant_layers, quant_outs, x, rows, cols);
   if (total == 0) return;
   scratch.prepare(x, rows, cols, quantize, k);
   // One flat range over the rows of every target; each thread walks its slice.

@@ -34,8 +34,9 @@ extern "C" {
  *       wharf_storage_v1.list_page (sorted, paged listings with stats)
  *  1.2  prompt scoring in engine.h: wharf_sampling_params.score_prompt / prompt_top_logprobs,
  *       max_tokens 0, wharf_generation_event.prompt_* (a caller checks struct_size and the
- *       engine's "prompt_scoring" in model_info) */
-#define WHARF_ABI_MINOR 2
+ *       engine's "prompt_scoring" in model_info)
+ *  1.3  wharf_quant_v1.forward_cpu_many (layers that read the same input, in one parallel loop) */
+#define WHARF_ABI_MINOR 3
 
 #if defined(_WIN32)
 #define WHARF_EXPORT __declspec(dllexport)

@@ -89,6 +89,15 @@ typedef struct wharf_quant_v1 {
    * engine calls forward(stream = NULL) instead when a backend lacks it. */
   wharf_status (*forward_cpu)(void* inst, wharf_quant_layer* layer, const wharf_tensor* x,
                               wharf_tensor* y, const wharf_cpu_pool* pool, wharf_error** err);
+  /* (1.3; check struct_size, may be NULL) Several layers of this instance that read the same x
+   * (a transformer block's q/k/v projections, or gate/up): ys[i][rows, N_i] = x[rows, K] * W_i^T
+   * for i < count, all loaded for WHARF_DEVICE_CPU with the same K, in one call, so that the
+   * backend prepares x once and splits every layer's output features in one parallel loop. Each
+   * ys[i] is as forward_cpu's y, and each result equals forward_cpu's bit for bit. An engine calls
+   * forward_cpu per layer when a backend lacks it. */
+  wharf_status (*forward_cpu_many)(void* inst, wharf_quant_layer* const* layers, size_t count,
+                                   const wharf_tensor* x, wharf_tensor* ys,
+                                   const wharf_cpu_pool* pool, wharf_error** err);
 } wharf_quant_v1;
 
 #ifdef __cplusplus

@@ -46,7 +46,7 @@ def test_plugins_and_config(wharfd, tmp_path):
     info = json.loads(body)
     (echo,) = info["instances"]
     assert echo["instance"] == "echo" and echo["module"] == "test-echo" and echo["kind"] == "http-service"
-    assert echo["abi"] == "1.2" and echo["listener"] == "api"
+    assert echo["abi"] == "1.3" and echo["listener"] == "api"
     assert any(m["module"] == "test-echo" for m in info["modules"])
     _, _, body = http("GET", w.url("admin", "/admin/config"), headers=AUTH)
     cfg = json.loads(body)["sections"]

@@ -121,7 +121,7 @@ def test_bad_config_exits_non_zero_with_the_line(tmp_path):
 
 def test_cli_version_check_config_and_plugins(tmp_path):
     r = run("version")
-    assert r.returncode == 0 and r.stdout.startswith("wharfd ") and "ABI 1.2" in r.stdout
+    assert r.returncode == 0 and r.stdout.startswith("wharfd ") and "ABI 1.3" in r.stdout
     good = tmp_path / "good.ini"
     good.write_text(f"[host]\nplugin_path = {PLUGIN_DIRS}\nmetrics_listener = none\nadmin_listener = none\n"
                     f"[listener.api]\nbind = 127.0.0.1:{free_port()}\n[plugin.mem]\nmodule = storage-memory\n")
@@ -129,7 +129,7 @@ def test_cli_version_check_config_and_plugins(tmp_path):
     assert r.returncode == 0 and "OK (1 listeners, 1 plugin instances)" in r.stdout
     r = run("plugins", "--config", str(good))
     lines = r.stdout.splitlines()
-    assert any(l.startswith("http-service\ttest-echo\t1.0.0\tABI 1.2") for l in lines), r.stdout
+    assert any(l.startswith("http-service\ttest-echo\t1.0.0\tABI 1.3") for l in lines), r.stdout
     assert any(l.startswith("storage\tstorage-memory\t") for l in lines), r.stdout
     # The deliberately incompatible test modules are reported, not loaded.
     assert any(l.startswith("error\ttest-abi-major\t") and "incompatible" in l for l in lines), r.stdout

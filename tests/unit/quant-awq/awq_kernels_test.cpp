@@ -1,7 +1,7 @@
 // quant-awq's kernels at every SIMD level this CPU has, for decode (1-16 rows) and prefill shapes
 // and group sizes 32/64/128: against a double-precision product over the dequantized weights,
 // within the exact bound of the activations' 8-bit rounding; the threaded split gives the same
-// bits as the serial one.
+// bits as the serial one, and several layers in one call (q/k/v) the same bits as one by one.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -142,6 +142,55 @@ TEST(AwqKernelsBatch, ARowsResultIsTheSameAloneAndInABatch) {
           << cpu::simdLevelName(level) << " row " << t;
     }
   }
+}
+
+// q/k/v in one call: one quantization of x per group size and one parallel loop over all the
+// layers' features give each layer the bits it gets alone (a layer of another group size in the
+// middle makes its own run).
+TEST(AwqKernelsMany, LayersInOneCallMatchLayersOneByOne) {
+  const std::vector<AwqWeights> layers = {
+      randomLayer(64, 256, 64, true, 11), randomLayer(24, 256, 64, true, 12),
+      randomLayer(40, 256, 32, false, 13), randomLayer(24, 256, 64, true, 14)};
+  std::vector<const AwqWeights*> ptrs;
+  for (const AwqWeights& w : layers) ptrs.push_back(&w);
+  std::mt19937 rng(9);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  const quant_test::ThreadsPool threads(3);
+  for (int64_t rows : {1, 5, 16, 23}) {
+    std::vector<float> x(static_cast<size_t>(rows * 256));
+    for (float& v : x) v = dist(rng);
+    const wharf_tensor xt = quant_test::hostF32(x.data(), rows, 256);
+    std::vector<std::vector<float>> many(layers.size()), alone(layers.size());
+    std::vector<wharf_tensor> ys;
+    for (size_t i = 0; i < layers.size(); ++i) {
+      many[i].assign(static_cast<size_t>(rows * layers[i].n), -1.0f);
+      alone[i].assign(many[i].size(), -2.0f);
+      ys.push_back(quant_test::hostF32(many[i].data(), rows, layers[i].n));
+    }
+    awqForwardMany(ptrs, awqKernels(), xt, ys, CpuPool(threads.get()));
+    for (size_t i = 0; i < layers.size(); ++i) {
+      wharf_tensor y1 = quant_test::hostF32(alone[i].data(), rows, layers[i].n);
+      awqForward(layers[i], awqKernels(), xt, y1, CpuPool(nullptr));
+      EXPECT_EQ(std::memcmp(alone[i].data(), many[i].data(), alone[i].size() * 4), 0)
+          << "layer " << i << ", " << rows << " rows";
+    }
+  }
+}
+
+TEST(AwqKernelsMany, RefusesALayerOfAnotherWidthOrAMissingOutput) {
+  const AwqWeights a = randomLayer(32, 256, 64, true, 1), b = randomLayer(32, 128, 64, true, 2);
+  std::vector<float> x(256), y0(32), y1(32);
+  const wharf_tensor xt = quant_test::hostF32(x.data(), 1, 256);
+  std::vector<wharf_tensor> ys = {quant_test::hostF32(y0.data(), 1, 32),
+                                  quant_test::hostF32(y1.data(), 1, 32)};
+  const AwqWeights* mixed[] = {&a, &b};
+  EXPECT_EQ(
+      quant_test::errorOf([&] { awqForwardMany(mixed, awqKernels(), xt, ys, CpuPool(nullptr)); }),
+      "AWQ forward: x is F32 [1 x 256], expected host F32 [rows x 128]");
+  const AwqWeights* one[] = {&a};
+  EXPECT_EQ(
+      quant_test::errorOf([&] { awqForwardMany(one, awqKernels(), xt, ys, CpuPool(nullptr)); }),
+      "AWQ forward: 1 layers but 2 outputs");
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // quant-squeezellm's kernels at every SIMD level this CPU has, for decode (1-16 rows) and prefill
 // shapes, dense and dense-and-sparse: against a double-precision product over the exact weights
 // (LUT + S), within the exact bound of f32 accumulation; the threaded split gives the same bits
-// as the serial one at every level.
+// as the serial one at every level, and several layers in one call (q/k/v) the same bits as one
+// by one.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -162,6 +163,37 @@ TEST(SqueezeLlmKernels, ARowsResultDoesNotDependOnTheRowsBesideIt) {
       squeezeLlmForward(w, *k, x1, y1, CpuPool(nullptr));
       EXPECT_EQ(std::memcmp(one.data(), all.data() + t * w.n, one.size() * 4), 0)
           << cpu::simdLevelName(level) << " row " << t;
+    }
+  }
+}
+
+// q/k/v in one call: one parallel loop over every layer's features gives each layer the bits it
+// gets alone.
+TEST(SqueezeLlmKernels, LayersInOneCallMatchLayersOneByOne) {
+  const std::vector<SqueezeLlmWeights> layers = {
+      randomLayer(64, 192, 0.01, 21), randomLayer(24, 192, 0, 22), randomLayer(24, 192, 0.02, 23)};
+  std::vector<const SqueezeLlmWeights*> ptrs;
+  for (const SqueezeLlmWeights& w : layers) ptrs.push_back(&w);
+  std::mt19937 rng(8);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  const quant_test::ThreadsPool threads(3);
+  for (int64_t rows : {1, 6, 19}) {
+    std::vector<float> x(static_cast<size_t>(rows * 192));
+    for (float& v : x) v = dist(rng);
+    const wharf_tensor xt = quant_test::hostF32(x.data(), rows, 192);
+    std::vector<std::vector<float>> many(layers.size());
+    std::vector<wharf_tensor> ys;
+    for (size_t i = 0; i < layers.size(); ++i) {
+      many[i].assign(static_cast<size_t>(rows * layers[i].n), -1.0f);
+      ys.push_back(quant_test::hostF32(many[i].data(), rows, layers[i].n));
+    }
+    squeezeLlmForwardMany(ptrs, squeezeLlmKernels(), xt, ys, CpuPool(threads.get()));
+    for (size_t i = 0; i < layers.size(); ++i) {
+      std::vector<float> alone(many[i].size(), -2.0f);
+      wharf_tensor y1 = quant_test::hostF32(alone.data(), rows, layers[i].n);
+      squeezeLlmForward(layers[i], squeezeLlmKernels(), xt, y1, CpuPool(nullptr));
+      EXPECT_EQ(std::memcmp(alone.data(), many[i].data(), alone.size() * 4), 0)
+          << "layer " << i << ", " << rows << " rows";
     }
   }
 }

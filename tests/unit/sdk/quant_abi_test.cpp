@@ -1,8 +1,10 @@
 // Quant backends through the C ABI: a layer loaded with load_linear runs on the engine's CPU
 // threads through forward_cpu and the lent wharf_cpu_pool (ABI 1.1), falls back to forward() for
-// an ABI 1.0 table, and an exception on a worker comes back as an error.
+// an ABI 1.0 table, and an exception on a worker comes back as an error; layers that read the same
+// input run in one forward_cpu_many call (ABI 1.3) when one instance has it, else layer by layer.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <thread>
@@ -70,6 +72,29 @@ class DenseBackend : public wharf::QuantBackend {
   }
   std::atomic<int> serial_calls{0};
   int fail_on_worker = -1;
+};
+
+// A backend with forward_cpu_many: every layer's features in one parallel loop.
+class FusedBackend : public DenseBackend {
+ public:
+  void forwardCpuMany(std::span<wharf::QuantLayer* const> layers, const wharf_tensor& x,
+                      std::span<wharf_tensor> ys, const wharf::CpuPool& pool) override {
+    ++many_calls;
+    size_t total = 0;
+    for (wharf::QuantLayer* l : layers)
+      total += static_cast<size_t>(static_cast<DenseLayer*>(l)->n);
+    pool.parallelFor(total, [&](size_t begin, size_t end, uint32_t) {
+      size_t base = 0;
+      for (size_t i = 0; i < layers.size(); ++i) {
+        const auto& l = static_cast<const DenseLayer&>(*layers[i]);
+        const size_t lo = std::max(begin, base),
+                     hi = std::min(end, base + static_cast<size_t>(l.n));
+        if (lo < hi) rows(l, x, ys[i], lo - base, hi - base);
+        base += static_cast<size_t>(l.n);
+      }
+    });
+  }
+  std::atomic<int> many_calls{0};
 };
 
 // A wharf_cpu_pool over plain threads: range i of `workers` runs on thread i.
@@ -175,4 +200,67 @@ TEST(QuantAbi, AWorkersExceptionBecomesAnError) {
     EXPECT_EQ(e.code(), WHARF_ERR_INTERNAL);
     EXPECT_NE(std::string(e.what()).find("worker failed"), std::string::npos) << e.what();
   }
+}
+
+namespace {
+
+// Two layers (the fixture's weight and its first 11 rows) through QuantLinear::forwardCpuMany on
+// 4 lent threads; checks both outputs.
+void runForwardCpuMany(const wharf::QuantClient& first, const wharf::QuantClient& second,
+                       const Fixture& f, ThreadsPool& pool) {
+  constexpr int64_t kSmall = 11;
+  auto a = first.loadLinear("{}", {tensor("weight", f.w, Fixture::kN, Fixture::kK)},
+                            WHARF_DEVICE_CPU, 0);
+  auto b =
+      second.loadLinear("{}", {tensor("weight", f.w, kSmall, Fixture::kK)}, WHARF_DEVICE_CPU, 0);
+  std::vector<float> ya(Fixture::kRows * Fixture::kN, -1), yb(Fixture::kRows * kSmall, -1);
+  wharf_tensor xt = tensor("x", f.x, Fixture::kRows, Fixture::kK);
+  std::vector<wharf_tensor> ys = {tensor("ya", ya, Fixture::kRows, Fixture::kN),
+                                  tensor("yb", yb, Fixture::kRows, kSmall)};
+  const wharf::QuantLinear* layers[] = {&a, &b};
+  wharf::QuantLinear::forwardCpuMany(layers, xt, ys, pool.c);
+  EXPECT_EQ(ya, f.want);
+  for (int64_t r = 0; r < Fixture::kRows; ++r)
+    for (int64_t j = 0; j < kSmall; ++j)
+      EXPECT_EQ(yb[r * kSmall + j], f.want[r * Fixture::kN + j]) << r << "," << j;
+}
+
+}  // namespace
+
+TEST(QuantAbi, LayersOfOneInstanceRunInOneForwardCpuManyCall) {
+  Fixture f;
+  FusedBackend backend;
+  const wharf::QuantClient client(wharf::QuantBackend::table(), &backend);
+  ThreadsPool pool(4);
+  runForwardCpuMany(client, client, f, pool);
+  EXPECT_EQ(backend.many_calls.load(), 1);
+  EXPECT_EQ(pool.loops.load(), 1);
+}
+
+TEST(QuantAbi, ABackendWithoutItsOwnForwardCpuManyRunsLayerByLayer) {
+  Fixture f;
+  DenseBackend backend;
+  const wharf::QuantClient client(wharf::QuantBackend::table(), &backend);
+  ThreadsPool pool(4);
+  runForwardCpuMany(client, client, f, pool);
+  EXPECT_EQ(pool.loops.load(), 2);
+}
+
+TEST(QuantAbi, AnAbi12TableOrLayersOfTwoInstancesRunLayerByLayer) {
+  Fixture f;
+  FusedBackend backend, other;
+  wharf_quant_v1 old = *wharf::QuantBackend::table();
+  old.struct_size = offsetof(wharf_quant_v1, forward_cpu_many);  // built before ABI 1.3
+  const wharf::QuantClient old_client(&old, &backend);
+  ThreadsPool pool(4);
+  runForwardCpuMany(old_client, old_client, f, pool);
+  EXPECT_EQ(backend.many_calls.load(), 0);
+  EXPECT_EQ(pool.loops.load(), 2);
+
+  const wharf::QuantClient a(wharf::QuantBackend::table(), &backend);
+  const wharf::QuantClient b(wharf::QuantBackend::table(), &other);
+  ThreadsPool pool2(4);
+  runForwardCpuMany(a, b, f, pool2);
+  EXPECT_EQ(backend.many_calls.load() + other.many_calls.load(), 0);
+  EXPECT_EQ(pool2.loops.load(), 2);
 }

@@ -6,6 +6,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,6 +79,13 @@ class QuantBackend : public Instance {
                           const CpuPool& /*pool*/) {
     forward(layer, x, y, nullptr);
   }
+  // (1.3) Layers that read the same x (q/k/v, gate/up): ys[i] = x * W_i^T, each equal to
+  // forwardCpu's result bit for bit. A backend overrides it to prepare x once and split all the
+  // layers' rows in one parallel loop; the default runs forwardCpu per layer.
+  virtual void forwardCpuMany(std::span<QuantLayer* const> layers, const wharf_tensor& x,
+                              std::span<wharf_tensor> ys, const CpuPool& pool) {
+    for (size_t i = 0; i < layers.size(); ++i) forwardCpu(*layers[i], x, ys[i], pool);
+  }
   virtual void quantize(const wharf_tensor&, const std::string&, wharf_tensor_sink_fn, void*) {
     throw Error(WHARF_ERR_UNSUPPORTED,
                 std::string(method()) + ": offline quantization unsupported");
@@ -130,6 +138,15 @@ class QuantBackend : public Instance {
                          wharf_tensor* y, const wharf_cpu_pool* pool, wharf_error** err) {
         return detail::guard(err, [&] {
           self(inst)->forwardCpu(*reinterpret_cast<QuantLayer*>(layer), *x, *y, CpuPool(pool));
+        });
+      };
+      t.forward_cpu_many = [](void* inst, wharf_quant_layer* const* layers, size_t count,
+                              const wharf_tensor* x, wharf_tensor* ys, const wharf_cpu_pool* pool,
+                              wharf_error** err) {
+        return detail::guard(err, [&] {
+          std::vector<QuantLayer*> v(count);
+          for (size_t i = 0; i < count; ++i) v[i] = reinterpret_cast<QuantLayer*>(layers[i]);
+          self(inst)->forwardCpuMany(v, *x, std::span<wharf_tensor>(ys, count), CpuPool(pool));
         });
       };
       return t;
@@ -233,6 +250,33 @@ class QuantLinear {
       return forward(x, y, nullptr);
     wharf_error* err = nullptr;
     check(t->forward_cpu(client_.instance(), layer_, &x, &y, &pool, &err), err, "forward_cpu");
+  }
+  // (1.3) ys[i] = x * W_i^T for layers that read the same x: one forward_cpu_many call when they
+  // share one backend instance that has it, else forwardCpu layer by layer.
+  static void forwardCpuMany(std::span<const QuantLinear* const> layers, const wharf_tensor& x,
+                             std::span<wharf_tensor> ys, const wharf_cpu_pool& pool) {
+    if (layers.size() != ys.size())
+      throw Error(WHARF_ERR_INTERNAL, "forwardCpuMany: layers and outputs differ in number");
+    if (layers.empty()) return;
+    const QuantClient& c = layers[0]->client_;
+    const wharf_quant_v1* t = c.table();
+    bool fused = layers.size() > 1 &&
+                 t->struct_size >=
+                     offsetof(wharf_quant_v1, forward_cpu_many) + sizeof(t->forward_cpu_many) &&
+                 t->forward_cpu_many;
+    std::vector<wharf_quant_layer*> handles;
+    for (const QuantLinear* l : layers) {
+      fused = fused && l->client_.table() == t && l->client_.instance() == c.instance();
+      handles.push_back(l->layer_);
+    }
+    if (!fused) {
+      for (size_t i = 0; i < layers.size(); ++i) layers[i]->forwardCpu(x, ys[i], pool);
+      return;
+    }
+    wharf_error* err = nullptr;
+    check(t->forward_cpu_many(c.instance(), handles.data(), handles.size(), &x, ys.data(), &pool,
+                              &err),
+          err, "forward_cpu_many");
   }
 
  private:
