@@ -36,6 +36,7 @@ CpuEngine::CpuEngine(const Config& config, const Host& host)
     runner = engine::CpuLlamaRunner::create(checkpoint, threads, ranks);
   } else {
     gguf = std::make_shared<engine::GgufFile>(engine::GgufFile::open(path));
+    gguf_ = gguf;
     runner = engine::CpuLlamaRunner::create(gguf, threads, ranks);
   }
 
@@ -58,10 +59,6 @@ bool CpuEngine::runCommand(const std::string& command, const std::vector<std::st
                            const std::function<void(const std::string&)>& out) {
   if (command != "quantize") return false;
   const engine::QuantizeOptions options = engine::QuantizeOptions::parse(args);
-  if (!checkpoint_)
-    throw Error(WHARF_ERR_UNSUPPORTED, "quantize: '" + path_ +
-                                           "' is a GGUF file; quantize reads a Hugging Face "
-                                           "directory (safetensors, config.json)");
   const std::string method = options.method == "rtn" ? "awq" : options.method;
   QuantClient backend;
   for (const std::string& name : quant_backends_) {
@@ -71,10 +68,13 @@ bool CpuEngine::runCommand(const std::string& command, const std::vector<std::st
   if (!backend)
     throw Error(WHARF_ERR_UNSUPPORTED, "quantize: no quant backend with method '" + method +
                                            "' in the 'quantization' key");
+  const auto stopping = [this] { return host_.stopping(); };
+  if (!checkpoint_) {
+    engine::quantizeGgufModel(*gguf_, backend, options, threads_, stopping, out);
+    return true;
+  }
   const std::unique_ptr<engine::Tokenizer> tokenizer = engine::Tokenizer::fromHfDirectory(path_);
-  engine::quantizeModel(
-      checkpoint_, *tokenizer, backend, options, threads_, [this] { return host_.stopping(); },
-      out);
+  engine::quantizeModel(checkpoint_, *tokenizer, backend, options, threads_, stopping, out);
   return true;
 }
 

@@ -1,4 +1,5 @@
-// `wharfd quantize --method awq|squeezellm|rtn --model DIR --out DIR [...]` (or --method M
+// `wharfd quantize --method awq|squeezellm|rtn --model DIR|FILE.gguf --out DIR [...]` (or --method
+// M
 // --backend MODULE for another quant plugin's method): the engine-cpu
 // plugin's "quantize" command, run on a configuration made for it (engine-cpu over the source
 // model, with the method's quant backend), so that no INI file is needed.
@@ -16,11 +17,12 @@ namespace wharf::host {
 namespace {
 
 void quantizeUsage() {
-  std::cerr << "usage: wharfd quantize --method awq|squeezellm|rtn --model DIR --out DIR\n"
-               "         [--calib FILE] [--group-size N] [--sparse FRACTION] [--samples N]\n"
-               "         [--seq-len N] [--threads N] [--plugin-path DIR]\n"
-               "       wharfd quantize --method M --backend MODULE --model DIR --out DIR\n"
-               "         (any quant plugin's offline quantization, uncalibrated)\n";
+  std::cerr
+      << "usage: wharfd quantize --method awq|squeezellm|rtn --model DIR|FILE.gguf --out DIR\n"
+         "         [--calib FILE] [--group-size N] [--sparse FRACTION] [--samples N]\n"
+         "         [--seq-len N] [--threads N] [--plugin-path DIR]\n"
+         "       wharfd quantize --method M --backend MODULE --model DIR|FILE.gguf --out DIR\n"
+         "         (any quant plugin's offline quantization, uncalibrated)\n";
 }
 
 }  // namespace

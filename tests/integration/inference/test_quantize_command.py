@@ -251,6 +251,47 @@ def test_rtn_dequantizes_to_within_half_a_step(rtn_dir, source):
     assert worst <= 0.5 + 16 * 2.0 ** -11, worst
 
 
+def test_rtn_from_the_gguf_is_rtn_from_its_hf_copy_bit_for_bit(tmp_path, rtn_dir, rtn):
+    """`--model FILE.gguf`: the GGUF is written as an F16 Hugging Face directory beside --out
+    (OUT.gguf-source-<pid>, removed afterwards) and quantized. Every tensor equals the one
+    quantized from make_hf_model.sh's directory (an independent numpy conversion of the same
+    GGUF), the config says the same model, Hugging Face's `tokenizers` encodes with the written
+    tokenizer.json as with make_hf_model's, and wharfd serves it with the same greedy text."""
+    skip_without(MODEL)
+    from tokenizers import Tokenizer
+    out = tmp_path / "from-gguf"
+    p = Run(tmp_path, model_args(MODEL, out, "--group-size", str(GROUP))).run()
+    assert p.returncode == 0 and f"wrote {out}" in p.stdout, describe(p)
+    assert "converting" in p.stdout, describe(p)
+    assert sorted(f.name for f in tmp_path.iterdir() if not f.name.startswith("tmpdir-")) \
+        == ["from-gguf"], describe(p)
+    mine, theirs = load_file(out / "model.safetensors"), load_file(rtn_dir / "model.safetensors")
+    assert sorted(mine) == sorted(theirs)
+    for name, t in theirs.items():
+        assert (mine[name].dtype, mine[name].shape) == (t.dtype, t.shape), name
+        assert mine[name].tobytes() == t.tobytes(), name
+    config = json.loads((out / "config.json").read_text())
+    for key, value in json.loads((rtn_dir / "config.json").read_text()).items():
+        assert config[key] == value, key
+    texts = [pathlib.Path(CALIB).read_text()[:4000],
+             "12345 é <|im_start|>user\nhi<|im_end|>  x \n\n y"]
+    a = Tokenizer.from_file(str(out / "tokenizer.json"))
+    b = Tokenizer.from_file(str(rtn_dir / "tokenizer.json"))
+    for text in texts:
+        assert a.encode(text).ids == b.encode(text).ids
+    (tmp_path / "server").mkdir()
+    s = Server(tmp_path / "server", model=str(out), extra_engine=AWQ_ENGINE,
+               extra_sections=AWQ_SECTION)
+    try:
+        for prompt in QUALITY_PROMPTS[:3]:
+            got, want = (client_of(x).completions.create(model="smollm2", prompt=prompt,
+                                                         max_tokens=12, temperature=0)
+                         for x in (s, rtn))
+            assert got.choices[0].text == want.choices[0].text, prompt
+    finally:
+        assert s.stop() == 0, s.output()
+
+
 # --- awq --------------------------------------------------------------------------------------
 
 def test_awq_report_has_every_layer_and_input(awq_dir):
@@ -432,7 +473,6 @@ REFUSALS = {
     "group-size-0": (["--group-size", "0"], None, "rtn", ["--group-size", "'0'"]),
     "unknown-option": (["--group-size", "64", "--frobnicate", "3"], None, "rtn",
                        ["unknown option", "'--frobnicate'"]),
-    "gguf-model": (["--group-size", "64"], "gguf", "rtn", ["GGUF", "Hugging Face"]),
     "quantized-model": (["--group-size", "64"], "rtn", "rtn", ["already quantized"]),
 }
 
@@ -440,10 +480,7 @@ REFUSALS = {
 @pytest.mark.parametrize("name", list(REFUSALS))
 def test_refusal(tmp_path, hf_model, request, name):
     args, model, method, words = REFUSALS[name]
-    if model == "gguf":
-        skip_without(MODEL)
-        model = MODEL
-    elif model == "rtn":
+    if model == "rtn":
         model = request.getfixturevalue("rtn_dir")
     else:
         model = hf_model

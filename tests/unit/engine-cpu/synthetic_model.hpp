@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -18,6 +19,37 @@ namespace wharf::engine {
 struct SyntheticShape {
   int embd = 64, heads = 4, kv_heads = 2, head_dim = 16, ff = 96, layers = 2, vocab = 80;
 };
+
+// What else the file holds.
+struct SyntheticExtras {
+  // tokenizer.ggml.model of the vocabulary written with the model ("" for none): "gpt2" gives
+  // byte-level tokens (the printable bytes from '!', then "<s>" and "</s>" as control tokens, and
+  // merges of neighbouring letters), "llama" a SentencePiece-style list.
+  std::string tokenizer = "gpt2";
+  // Called on the builder before the file is built (extra keys or tensors).
+  std::function<void(test::GgufBuilder&)> extra;
+};
+
+// A byte-level vocabulary of `vocab` tokens for tokenizer.ggml.*.
+inline void addSyntheticVocabulary(test::GgufBuilder& b, const std::string& model, int vocab) {
+  b.kvString("tokenizer.ggml.model", model);
+  std::vector<std::string> tokens;
+  std::vector<int32_t> types;
+  for (int i = 0; i < vocab - 2; ++i) {
+    tokens.push_back(model == "llama" ? "\xe2\x96\x81" + std::to_string(i)
+                                      : std::string(1, static_cast<char>('!' + i)));
+    types.push_back(1);
+  }
+  tokens.insert(tokens.end(), {"<s>", "</s>"});
+  types.insert(types.end(), {3, 3});
+  b.kvStrings("tokenizer.ggml.tokens", tokens);
+  b.kvArray<int32_t>("tokenizer.ggml.token_type", 5, types);
+  if (model == "llama")
+    b.kvArray<float>("tokenizer.ggml.scores", 6, std::vector<float>(tokens.size(), 0.0f));
+  b.kvStrings("tokenizer.ggml.merges", {"a b", "c d", "ab cd"});
+  b.kv<uint32_t>("tokenizer.ggml.bos_token_id", 4, static_cast<uint32_t>(vocab - 2));
+  b.kv<uint32_t>("tokenizer.ggml.eos_token_id", 4, static_cast<uint32_t>(vocab - 1));
+}
 
 using Matrix = std::vector<double>;  // rows x cols, row-major
 
@@ -82,7 +114,8 @@ inline std::vector<uint8_t> encode(GgmlType type, const std::vector<float>& w, s
 }
 
 inline Synthetic makeModel(const std::string& arch, GgmlType type, bool tied, uint32_t seed,
-                           uint32_t sliding_window = 0, const SyntheticShape& s = {}) {
+                           uint32_t sliding_window = 0, const SyntheticShape& s = {},
+                           const SyntheticExtras& extras = {}) {
   const int kEmbd = s.embd, kHeads = s.heads, kKvHeads = s.kv_heads, kHeadDim = s.head_dim,
             kFf = s.ff, kLayers = s.layers, kVocab = s.vocab;
   std::mt19937 rng(seed);
@@ -145,6 +178,8 @@ inline Synthetic makeModel(const std::string& arch, GgmlType type, bool tied, ui
     }
     m.layers.push_back(std::move(L));
   }
+  if (!extras.tokenizer.empty()) addSyntheticVocabulary(b, extras.tokenizer, kVocab);
+  if (extras.extra) extras.extra(b);
   m.file = b.build();
   return m;
 }

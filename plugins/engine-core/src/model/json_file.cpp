@@ -26,4 +26,11 @@ std::optional<JsonDocument> readOptionalJsonFile(const std::string& path) {
   return readJsonFile(path);
 }
 
+void writeTextFile(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+  f.close();
+  if (!f) throw Error(WHARF_ERR_IO, "cannot write '" + path + "'");
+}
+
 }  // namespace wharf::engine

@@ -14,6 +14,8 @@
 #include "engine/cpu/quantize/awq_scale_search.hpp"
 #include "engine/cpu/quantize/progress.hpp"
 #include "engine/json.hpp"
+#include "engine/model/gguf.hpp"
+#include "engine/model/gguf_to_hf.hpp"
 #include "engine/model/json_file.hpp"
 #include "engine/model/quant_blocks.hpp"
 #include "engine/model/safetensors_writer.hpp"
@@ -304,7 +306,7 @@ class Quantizer {
     if (o_.method == "squeezellm") {
       q = Json{{"quant_method", "squeezellm"}, {"wbits", 4}};
       if (o_.sparse > 0) q["sparse_fraction"] = o_.sparse;
-      writeText(to / "quant_config.json", toJsonText(Json{{"wbits", 4}}) + "\n");
+      writeTextFile((to / "quant_config.json").string(), toJsonText(Json{{"wbits", 4}}) + "\n");
     } else if (o_.method != "awq" && o_.method != "rtn") {
       q = Json{{"quant_method", o_.method}};
     } else {
@@ -313,20 +315,14 @@ class Quantizer {
     }
     config["quantization_config"] = q;
     if (config.contains("torch_dtype")) config["torch_dtype"] = "float16";
-    writeText(to / "config.json", config.dump(2) + "\n");
+    writeTextFile((to / "config.json").string(), config.dump(2) + "\n");
     Json provenance{{"method", o_.method}, {"source", src_->dir}};
     if (o_.method == "awq" || o_.method == "rtn") provenance["group_size"] = o_.group_size;
     provenance.update(Json{{"calibration_text", o_.calibrated() ? o_.calib : ""},
                            {"calibration_tokens", calibration_tokens_},
                            {"layers", report_}});
     if (o_.method == "squeezellm") provenance["sparse"] = o_.sparse;
-    writeText(to / "wharf_quantize.json", provenance.dump(2) + "\n");
-  }
-
-  static void writeText(const fs::path& path, const std::string& text) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f) throw Error(WHARF_ERR_IO, "cannot write '" + path.string() + "'");
+    writeTextFile((to / "wharf_quantize.json").string(), provenance.dump(2) + "\n");
   }
 
   static std::string readTextFile(const std::string& path) {
@@ -426,6 +422,33 @@ void quantizeModel(std::shared_ptr<const HfCheckpoint> source, const Tokenizer& 
     throw;
   }
   out("wrote " + options.out);
+}
+
+void quantizeGgufModel(const GgufFile& gguf, const QuantClient& backend,
+                       const QuantizeOptions& options, int threads,
+                       const std::function<bool()>& stopping,
+                       const std::function<void(const std::string&)>& out) {
+  std::error_code ec;
+  if (fs::exists(options.out, ec)) badOption("'" + options.out + "' exists; choose a new --out");
+  const fs::path source = options.out + ".gguf-source-" + std::to_string(getpid());
+  struct Remove {
+    fs::path path;
+    ~Remove() {
+      std::error_code e;
+      fs::remove_all(path, e);
+    }
+  } remove{source};
+  fs::create_directories(source);
+  out("converting " + gguf.name() + " to an F16 Hugging Face directory (" + source.string() + ")");
+  try {
+    writeHfDirectory(gguf, source.string(), stopping);
+  } catch (const Error& e) {
+    if (e.code() == WHARF_ERR_CANCELLED) throw Error(WHARF_ERR_CANCELLED, "quantize: interrupted");
+    throw;
+  }
+  const std::unique_ptr<Tokenizer> tokenizer = Tokenizer::fromHfDirectory(source.string());
+  quantizeModel(HfCheckpoint::open(source.string()), *tokenizer, backend, options, threads,
+                stopping, out);
 }
 
 }  // namespace wharf::engine

@@ -1,4 +1,4 @@
-// Reads and parses a JSON file; errors name the file.
+// Reads and parses a JSON file, or writes a text file; errors name the file.
 #pragma once
 
 #include <optional>
@@ -12,5 +12,8 @@ namespace wharf::engine {
 JsonDocument readJsonFile(const std::string& path);
 // std::nullopt when the file does not exist; otherwise as readJsonFile.
 std::optional<JsonDocument> readOptionalJsonFile(const std::string& path);
+
+// Writes `text` to `path` (replacing it); throws wharf::Error(IO) naming the file.
+void writeTextFile(const std::string& path, const std::string& text);
 
 }  // namespace wharf::engine

@@ -1,4 +1,5 @@
-// `wharfd quantize`: writes a quantized Hugging Face directory from an unquantized one, through a
+// `wharfd quantize`: writes a quantized Hugging Face directory from an unquantized one (or from a
+// GGUF file, through an F16 Hugging Face copy: quantizeGgufModel), through a
 // quant backend's offline quantization (wharf/quant.h), with calibration on the CPU runner.
 //  - rtn: round-to-nearest 4-bit, group-wise with zero points (the baseline; AWQ's layout).
 //  - awq: AWQ's activation-aware scale search per group of layers sharing an input
@@ -47,5 +48,13 @@ void quantizeModel(std::shared_ptr<const HfCheckpoint> source, const Tokenizer& 
                    const QuantClient& backend, const QuantizeOptions& options, int threads,
                    const std::function<bool()>& stopping,
                    const std::function<void(const std::string&)>& out);
+
+// As quantizeModel, from a GGUF file: it is first written as an F16 Hugging Face directory
+// (gguf_to_hf.hpp) beside the output, `OUT.gguf-source-<pid>`, which is removed however the run
+// ends (it needs the disk space of the model in F16 while it runs).
+void quantizeGgufModel(const GgufFile& gguf, const QuantClient& backend,
+                       const QuantizeOptions& options, int threads,
+                       const std::function<bool()>& stopping,
+                       const std::function<void(const std::string&)>& out);
 
 }  // namespace wharf::engine
