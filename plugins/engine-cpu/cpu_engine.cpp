@@ -16,6 +16,8 @@ CpuEngine::CpuEngine(const Config& config, const Host& host)
   const std::string path = config.required("model");
   int threads = static_cast<int>(nonNegative(config, "threads"));
   const int ranks = static_cast<int>(positive(config, "tensor_parallel_size"));
+  engine::CpuRunnerOptions options;
+  options.q8_0_head = config.str("lm_head", "as_stored") == "q8_0";
   path_ = path;
   threads_ = threads;
   // A directory is a Hugging Face model (config.json, safetensors, tokenizer.json), else GGUF.
@@ -33,11 +35,11 @@ CpuEngine::CpuEngine(const Config& config, const Host& host)
     }
     checkpoint = engine::HfCheckpoint::open(path, quant ? &*quant : nullptr);
     checkpoint_ = checkpoint;
-    runner = engine::CpuLlamaRunner::create(checkpoint, threads, ranks);
+    runner = engine::CpuLlamaRunner::create(checkpoint, threads, ranks, options);
   } else {
     gguf = std::make_shared<engine::GgufFile>(engine::GgufFile::open(path));
     gguf_ = gguf;
-    runner = engine::CpuLlamaRunner::create(gguf, threads, ranks);
+    runner = engine::CpuLlamaRunner::create(gguf, threads, ranks, options);
   }
 
   const int parallelism = runner->parallelism();
@@ -48,7 +50,7 @@ CpuEngine::CpuEngine(const Config& config, const Host& host)
       std::to_string(engine().kvBlocks()) + " KV blocks of 16 tokens, " +
       std::to_string(parallelism) + " threads" +
       (ranks > 1 ? " in " + std::to_string(ranks) + " tensor-parallel ranks" : std::string()) +
-      ", kernels " +
+      (options.q8_0_head ? ", LM head as Q8_0" : "") + ", kernels " +
       (checkpoint && !checkpoint->config.quantization.empty()
            ? "quant backend " + checkpoint->config.quantization + " and "
            : std::string()) +

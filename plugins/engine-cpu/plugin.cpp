@@ -17,6 +17,10 @@ const wharf_config_key kKeys[] = {
      "and the MLP width"},
     {"kv_cache_bytes", WHARF_KEY_SIZE, 0, kNoKind, "512M", nullptr,
      "memory for the paged KV cache (16-token blocks)"},
+    {"lm_head", WHARF_KEY_ENUM, 0, kNoKind, "as_stored", "as_stored|q8_0",
+     "the LM head's weights: as the model stores them, or re-encoded as Q8_0 at load (an F16 head "
+     "reads half the bytes per decoded token, as llama.cpp's GGUF files store it; the logits move "
+     "by its rounding only, the token embedding stays as stored)"},
     WHARF_HOSTED_ENGINE_KEYS("2048"),
     {"quantization", WHARF_KEY_INSTANCE, WHARF_KEY_LIST, WHARF_KIND_QUANT, nullptr, nullptr,
      "quant backend instances for quantized checkpoints: the one whose method is the checkpoint's "

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <thread>
 
+#include "engine/model/q8_head.hpp"
 #include "engine/model/quant_blocks.hpp"
 #include "engine/parallel/cpu_communicator.hpp"
 #include "engine/parallel/tensor_parallel_plan.hpp"
@@ -342,21 +343,27 @@ void CpuLlamaRunner::lmHead(size_t n_out, size_t d, std::vector<float>& logits) 
 }
 
 std::unique_ptr<ModelRunner> CpuLlamaRunner::create(std::shared_ptr<const GgufFile> gguf,
-                                                    int threads, int ranks) {
+                                                    int threads, int ranks,
+                                                    const CpuRunnerOptions& options) {
   const ModelConfig config = readModelConfig(*gguf);
   const LlamaWeights weights = LlamaWeights::load(*gguf, config);
-  return create(gguf, config, weights, threads, ranks);
+  return create(gguf, config, weights, threads, ranks, options);
 }
 
 std::unique_ptr<ModelRunner> CpuLlamaRunner::create(std::shared_ptr<const HfCheckpoint> hf,
-                                                    int threads, int ranks) {
-  return create(hf, hf->config, hf->weights, threads, ranks);
+                                                    int threads, int ranks,
+                                                    const CpuRunnerOptions& options) {
+  return create(hf, hf->config, hf->weights, threads, ranks, options);
 }
 
 std::unique_ptr<ModelRunner> CpuLlamaRunner::create(std::shared_ptr<const void> storage,
                                                     const ModelConfig& config,
-                                                    const LlamaWeights& weights, int threads,
-                                                    int ranks) {
+                                                    const LlamaWeights& loaded, int threads,
+                                                    int ranks, const CpuRunnerOptions& options) {
+  OwnedWeights owned{std::move(storage), loaded};
+  if (options.q8_0_head) owned = withQ8_0Head(std::move(owned.storage), std::move(owned.weights));
+  const LlamaWeights& weights = owned.weights;
+  storage = std::move(owned.storage);
   if (ranks == 1)
     return std::unique_ptr<ModelRunner>(
         new CpuLlamaRunner(std::move(storage), config, weights, threads));

@@ -224,4 +224,35 @@ TEST(EngineCpuPlugin, LoadsAHuggingFaceDirectory) {
   EXPECT_NE(ev.text.find("Tokyo"), std::string::npos) << "[" << ev.text << "] " << ev.reason;
 }
 
+// lm_head = q8_0 (an F16 Hugging Face model): the head is held as Q8_0 beside the F16 embedding it
+// is tied to, the model still answers; a value outside the enum is the host's refusal.
+TEST(EngineCpuPlugin, TheLmHeadKeyHoldsTheHeadAsQ8_0) {
+  Plugin p;
+  ASSERT_NE(p.plugin, nullptr);
+  WHARF_REQUIRE_HF_MODEL(dir);
+  Instance bad(p, {{"model", dir.c_str()}, {"lm_head", "q4_0"}});
+  EXPECT_NE(bad.status, WHARF_OK);
+  EXPECT_NE(bad.error().find("is not one of as_stored|q8_0"), std::string::npos) << bad.error();
+  auto weightsBytes = [&](const char* head) {
+    Instance inst(p, {{"model", dir.c_str()},
+                      {"threads", "2"},
+                      {"kv_cache_bytes", "16777216"},
+                      {"max_model_len", "256"},
+                      {"lm_head", head}});
+    EXPECT_EQ(inst.status, WHARF_OK) << inst.error();
+    if (inst.status != WHARF_OK) return int64_t{0};
+    wharf::EngineClient engine = inst.client();
+    std::vector<int32_t> tokens = engine.tokenize("The capital of France is", true);
+    wharf_sampling_params sp = greedy(4);
+    Events ev;
+    wharf_generation_request req = request(tokens, sp, ev);
+    engine.submit(req);
+    EXPECT_TRUE(ev.wait(std::chrono::seconds(120)));
+    EXPECT_NE(ev.text.find("Paris"), std::string::npos) << head << ": [" << ev.text << "]";
+    return Json::parse(engine.stats())["memory"]["weights_bytes"].get<int64_t>();
+  };
+  // SmolLM2 ties its 49152 x 576 head to the embedding: the Q8_0 copy is 34 bytes per 32.
+  EXPECT_EQ(weightsBytes("q8_0") - weightsBytes("as_stored"), int64_t{49152} * 576 / 32 * 34);
+}
+
 }  // namespace

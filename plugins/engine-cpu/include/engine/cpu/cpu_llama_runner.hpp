@@ -32,6 +32,13 @@ enum class LinearInput {
 using ActivationObserver =
     std::function<void(size_t layer, LinearInput input, const float* x, size_t rows, size_t cols)>;
 
+// What a runner does with the weights it loads.
+struct CpuRunnerOptions {
+  // The LM head re-encoded as Q8_0 at load (engine/model/q8_head.hpp): engine-cpu's
+  // `lm_head = q8_0`.
+  bool q8_0_head = false;
+};
+
 class CpuLlamaRunner : public ModelRunner {
  public:
   // threads <= 0: one per hardware thread.
@@ -42,9 +49,9 @@ class CpuLlamaRunner : public ModelRunner {
   // communicator; engine/parallel/), `threads` split evenly between them (at least one each);
   // ranks == 1 is a plain CpuLlamaRunner. Throws naming the dimension `ranks` does not split.
   static std::unique_ptr<ModelRunner> create(std::shared_ptr<const GgufFile> gguf, int threads,
-                                             int ranks);
+                                             int ranks, const CpuRunnerOptions& options = {});
   static std::unique_ptr<ModelRunner> create(std::shared_ptr<const HfCheckpoint> hf, int threads,
-                                             int ranks);
+                                             int ranks, const CpuRunnerOptions& options = {});
 
   const ModelConfig& config() const override { return config_; }
   size_t kvBytesPerBlock() const override;
@@ -67,7 +74,8 @@ class CpuLlamaRunner : public ModelRunner {
                  int threads);
   static std::unique_ptr<ModelRunner> create(std::shared_ptr<const void> storage,
                                              const ModelConfig& config, const LlamaWeights& weights,
-                                             int threads, int ranks);
+                                             int threads, int ranks,
+                                             const CpuRunnerOptions& options);
   // Embedding rows of this rank's vocabulary slice (zeros for the others), summed over the ranks.
   void embed(const ForwardBatch& batch, size_t d);
   // The LM head over this rank's vocabulary slice, all-gathered into logits (n_out x vocab).
