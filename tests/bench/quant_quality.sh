@@ -7,7 +7,10 @@
 # Reports perplexity over a held-out English text (Python's own reference documentation, from
 # pydoc_data, which calibration never sees; calibration reads the GPL-3 text that every Debian
 # system has in /usr/share/common-licenses) through the API (tests/bench/perplexity.py: echo +
-# logprobs), single-stream decode tokens/s (tests/bench/openai_load.py) and quantization time.
+# logprobs), single-stream decode tokens/s (tests/bench/openai_load.py, the median of 3 runs) and
+# quantization time. The "+ q8_0 head" rows serve the same checkpoint with engine-cpu's
+# `lm_head = q8_0` (the F16 head re-encoded as Q8_0 at load, as the GGUF stores its head), so that
+# the 4-bit formats meet Q4_1 at equal heads.
 #   tests/bench/quant_quality.sh [build-dir]
 #   env: THREADS (2), PYTHON (.venv/bin/python), EVAL_CHARS (30000), CALIB (the GPL-3 text), GROUP (64),
 #        SAMPLES (16 windows of SEQ_LEN 256 tokens), KEEP (a directory to keep the models in)
@@ -56,8 +59,8 @@ quantize() {  # name method [extra args]
   "$python" -c "print('%.1f' % ($t1 - $t0))"
 }
 
-measure() {  # name model-path -> "ppl tok_s"
-  local name=$1 model=$2 p
+measure() {  # name model-path lm_head -> "ppl tok_s"
+  local name=$1 model=$2 head=$3 p
   p=$(port)
   cat >"$work/$name.ini" <<INI
 [host]
@@ -77,6 +80,7 @@ model = $model
 model_id = $name
 threads = $threads
 quantization = awq, squeezellm
+lm_head = $head
 [plugin.api]
 module = inference-api
 listener = api
@@ -87,8 +91,12 @@ INI
   local ppl tok
   ppl=$("$python" tests/bench/perplexity.py --base-url "http://127.0.0.1:$p/v1" --model "$name" \
         --text "$work/eval.txt" --window 1024 --stride 512 | "$python" -c 'import json,sys; print("%.3f" % json.load(sys.stdin)["perplexity"])')
-  tok=$("$python" tests/bench/openai_load.py --port "$p" --model "$name" --ban-tokens 0,1,2 --single-only \
-        | "$python" -c 'import json,sys; print("%.1f" % json.load(sys.stdin)["single_stream_tok_s"])')
+  local runs=()
+  for _ in 1 2 3; do
+    runs+=("$("$python" tests/bench/openai_load.py --port "$p" --model "$name" --ban-tokens 0,1,2 --single-only \
+             | "$python" -c 'import json,sys; print(json.load(sys.stdin)["single_stream_tok_s"])')")
+  done
+  tok=$("$python" -c 'import statistics,sys; print("%.1f" % statistics.median(map(float, sys.argv[1:])))' "${runs[@]}")
   kill "$pid"; wait "$pid" 2>/dev/null || true
   echo "$ppl $tok"
 }
@@ -101,11 +109,16 @@ qtime[sqs]=$(quantize squeezellm-sparse squeezellm --sparse 0.0045)
 
 printf '%-34s %10s %8s %12s %10s\n' variant perplexity vs_f16 decode_tok_s quant_s
 base=""
-for row in "f16:$hf:-" "rtn-g$group:$models/rtn-g$group:${qtime[rtn]}" "awq-g$group:$models/awq-g$group:${qtime[awq]}" \
-           "squeezellm:$models/squeezellm:${qtime[sq]}" "squeezellm-sparse-0.45%:$models/squeezellm-sparse:${qtime[sqs]}" \
-           "gguf-q4_1:$gguf:-"; do
-  IFS=: read -r name path qt <<<"$row"
-  read -r ppl tok <<<"$(measure "$name" "$path")"
+for row in "f16:$hf:-:as_stored" "f16+q8_0-head:$hf:-:q8_0" \
+           "rtn-g$group:$models/rtn-g$group:${qtime[rtn]}:as_stored" \
+           "awq-g$group:$models/awq-g$group:${qtime[awq]}:as_stored" \
+           "awq-g$group+q8_0-head:$models/awq-g$group:${qtime[awq]}:q8_0" \
+           "squeezellm:$models/squeezellm:${qtime[sq]}:as_stored" \
+           "squeezellm+q8_0-head:$models/squeezellm:${qtime[sq]}:q8_0" \
+           "squeezellm-sparse-0.45%:$models/squeezellm-sparse:${qtime[sqs]}:as_stored" \
+           "gguf-q4_1:$gguf:-:as_stored"; do
+  IFS=: read -r name path qt head <<<"$row"
+  read -r ppl tok <<<"$(measure "$name" "$path" "$head")"
   [[ -z "$base" ]] && base=$ppl
   rel=$("$python" -c "print('%+.2f' % (($ppl / $base - 1) * 100))")
   printf '%-34s %10s %8s %12s %10s\n' "$name" "$ppl" "$rel%" "$tok" "$qt"

@@ -13,6 +13,26 @@
 
 namespace wharf::engine {
 
+// The largest |a - b| over rows of logits, and the largest |a| it is measured against.
+struct LogitsGap {
+  double max_diff = 0, scale = 0;
+  double relative() const { return scale > 0 ? max_diff / scale : max_diff; }
+};
+
+inline LogitsGap logitsGap(const std::vector<std::vector<float>>& a,
+                           const std::vector<std::vector<float>>& b) {
+  LogitsGap g;
+  EXPECT_EQ(a.size(), b.size());
+  for (size_t t = 0; t < a.size() && t < b.size(); ++t) {
+    EXPECT_EQ(a[t].size(), b[t].size());
+    for (size_t v = 0; v < a[t].size() && v < b[t].size(); ++v) {
+      g.max_diff = std::max(g.max_diff, static_cast<double>(std::fabs(a[t][v] - b[t][v])));
+      g.scale = std::max(g.scale, static_cast<double>(std::fabs(a[t][v])));
+    }
+  }
+  return g;
+}
+
 // One sequence through a runner: a prefill chunk, then decode steps.
 class Sequence {
  public:

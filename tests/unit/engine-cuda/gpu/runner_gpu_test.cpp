@@ -17,38 +17,20 @@
 #include "engine/cpu/cpu_llama_runner.hpp"
 #include "engine/cuda/cuda_llama_runner.hpp"
 #include "fixtures.hpp"
+#include "runner_sequence.hpp"
 #include "synthetic_model.hpp"
 #include "test_hf_model.hpp"
 
 namespace wharf::engine::cuda {
 namespace {
 
-constexpr size_t kBlocks = 12;
-
 // Logits of every position: a prefill of `prefill` tokens, then one decode step per token.
 std::vector<std::vector<float>> logitsOf(ModelRunner& runner, const std::vector<int32_t>& tokens,
                                          size_t prefill) {
-  runner.allocateKvCache(kBlocks);
-  std::vector<int32_t> table(kBlocks);
-  std::iota(table.begin(), table.end(), 0);
-  std::reverse(table.begin(), table.end());
-  const size_t vocab = static_cast<size_t>(runner.config().vocab_size);
-  std::vector<std::vector<float>> out;
-  std::vector<float> logits;
-  ForwardBatch b;
-  b.block_tables.push_back(&table);
-  for (size_t i = 0; i < prefill; ++i) b.add(tokens[i], static_cast<int32_t>(i), 0, true);
-  runner.forward(b, logits);
-  for (size_t i = 0; i < prefill; ++i)
-    out.emplace_back(logits.begin() + static_cast<std::ptrdiff_t>(i * vocab),
-                     logits.begin() + static_cast<std::ptrdiff_t>((i + 1) * vocab));
-  for (size_t i = prefill; i < tokens.size(); ++i) {
-    ForwardBatch d;
-    d.block_tables.push_back(&table);
-    d.add(tokens[i], static_cast<int32_t>(i), 0, true);
-    runner.forward(d, logits);
-    out.push_back(logits);
-  }
+  Sequence seq(runner);
+  auto out = seq.run({tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(prefill)}, 0);
+  for (size_t i = prefill; i < tokens.size(); ++i)
+    out.push_back(seq.run({tokens[i]}, static_cast<int32_t>(i)).back());
   return out;
 }
 
@@ -71,14 +53,9 @@ TEST_P(CudaRunnerSynthetic, MatchesTheCpuRunner) {
   std::vector<int32_t> tokens;
   for (int i = 0; i < 41; ++i) tokens.push_back((i * 31 + 7) % shape.vocab);
   const auto want = logitsOf(cpu, tokens, 23), got = logitsOf(gpu, tokens, 23);
-  double worst = 0, scale = 0;
-  for (size_t p = 0; p < want.size(); ++p)
-    for (size_t v = 0; v < want[p].size(); ++v) {
-      worst = std::max(worst, static_cast<double>(std::fabs(got[p][v] - want[p][v])));
-      scale = std::max(scale, static_cast<double>(std::fabs(want[p][v])));
-    }
-  std::printf("%s: max |diff| %.4g of max |logit| %.4g\n", c.arch.c_str(), worst, scale);
-  EXPECT_LE(worst, 0.01 * scale);
+  const LogitsGap gap = logitsGap(want, got);
+  std::printf("%s: max |diff| %.4g of max |logit| %.4g\n", c.arch.c_str(), gap.max_diff, gap.scale);
+  EXPECT_LE(gap.relative(), 0.01);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, CudaRunnerSynthetic,
@@ -91,36 +68,6 @@ INSTANTIATE_TEST_SUITE_P(Models, CudaRunnerSynthetic,
                                   (info.param.tied ? "_tied" : "");
                          });
 
-// Greedy continuation of `prompt` for `steps` tokens; `margins` gets each step's top-2 gap.
-std::vector<int32_t> greedy(ModelRunner& runner, const std::vector<int32_t>& prompt, int steps,
-                            std::vector<float>* margins) {
-  runner.allocateKvCache(kBlocks);
-  std::vector<int32_t> table(kBlocks);
-  std::iota(table.begin(), table.end(), 0);
-  std::vector<float> logits;
-  ForwardBatch b;
-  b.block_tables.push_back(&table);
-  for (size_t i = 0; i < prompt.size(); ++i)
-    b.add(prompt[i], static_cast<int32_t>(i), 0, i + 1 == prompt.size());
-  runner.forward(b, logits);
-  std::vector<int32_t> out;
-  for (int s = 0; s < steps; ++s) {
-    const auto best = std::max_element(logits.begin(), logits.end());
-    if (margins) {
-      float second = -INFINITY;
-      for (auto it = logits.begin(); it != logits.end(); ++it)
-        if (it != best) second = std::max(second, *it);
-      margins->push_back(*best - second);
-    }
-    out.push_back(static_cast<int32_t>(best - logits.begin()));
-    ForwardBatch d;
-    d.block_tables.push_back(&table);
-    d.add(out.back(), static_cast<int32_t>(prompt.size()) + s, 0, true);
-    runner.forward(d, logits);
-  }
-  return out;
-}
-
 TEST(CudaRunnerSmolLM2, GreedyTokensMatchEngineCpu) {
   WHARF_REQUIRE_HF_MODEL(dir);
   auto hf = HfCheckpoint::open(dir);
@@ -132,8 +79,8 @@ TEST(CudaRunnerSmolLM2, GreedyTokensMatchEngineCpu) {
     ++prompts;
     const std::vector<int32_t> prompt = test::intList(p["prompt_ids"]);
     std::vector<float> margins;
-    const auto want = greedy(cpu, prompt, 32, &margins);
-    const auto got = greedy(gpu, prompt, 32, nullptr);
+    const auto want = Sequence(cpu).greedy(prompt, 32, &margins);
+    const auto got = Sequence(gpu).greedy(prompt, 32);
     const size_t diverge = static_cast<size_t>(
         std::mismatch(want.begin(), want.end(), got.begin()).first - want.begin());
     if (diverge == want.size()) {
