@@ -358,12 +358,12 @@ std::unique_ptr<ModelRunner> CpuLlamaRunner::create(std::shared_ptr<const HfChec
 
 std::unique_ptr<ModelRunner> CpuLlamaRunner::create(std::shared_ptr<const void> storage,
                                                     const ModelConfig& config,
-                                                    const LlamaWeights& loaded, int threads,
+                                                    const LlamaWeights& weights, int threads,
                                                     int ranks, const CpuRunnerOptions& options) {
-  OwnedWeights owned{std::move(storage), loaded};
-  if (options.q8_0_head) owned = withQ8_0Head(std::move(owned.storage), std::move(owned.weights));
-  const LlamaWeights& weights = owned.weights;
-  storage = std::move(owned.storage);
+  if (options.q8_0_head) {
+    OwnedWeights q8 = withQ8_0Head(std::move(storage), weights);
+    return create(std::move(q8.storage), config, q8.weights, threads, ranks, {});
+  }
   if (ranks == 1)
     return std::unique_ptr<ModelRunner>(
         new CpuLlamaRunner(std::move(storage), config, weights, threads));
